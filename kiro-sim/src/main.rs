@@ -1,0 +1,235 @@
+//! `kiro-sim`: runs the simulated services.
+//!
+//! Today: `kiro-sim dns` runs mock-dns alone. mock-okta (`kiro-sim okta`), mock-kiro
+//! (`kiro-sim kiro`) and the whole world (`kiro-sim up`) join as they land.
+//!
+//! Contract with scripts and containers: when a service is ready, exactly one JSON line goes
+//! to stdout (`{"event":"ready",…}` with every URL and credential a client needs); all logs go
+//! to stderr. Ctrl-C or SIGTERM shuts down cleanly. Bad flags exit with status 2.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Map, Value};
+use sim_core::tls::WorldCa;
+use sim_core::{Clock, ClockMode, Seed};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kiro-sim",
+    version,
+    about = "Local simulator of enterprise SSO for Kiro: mock Okta, mock Kiro and mock DNS on one virtual clock and seed.",
+    long_about = None,
+    after_help = "Each service prints one JSON line to stdout when ready; logs go to stderr (RUST_LOG sets the level)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run mock-dns alone: a Cloudflare-v4-shaped DNS provider API and a real DNS server (UDP and TCP).
+    Dns(DnsArgs),
+}
+
+/// Flags every service command takes.
+#[derive(Args, Debug)]
+struct WorldArgs {
+    /// Seed of the world: the same seed and the same actions give the same ids, keys and tokens.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+
+    /// `virtual`: time moves only when advanced (POST /_sim/clock/advance). `system`: wall-clock time.
+    #[arg(long, default_value = "virtual", value_parser = parse_clock_mode)]
+    clock: ClockMode,
+
+    /// Start of virtual time (RFC 3339).
+    #[arg(long, default_value = "2026-01-01T00:00:00Z", value_parser = parse_rfc3339)]
+    epoch: SystemTime,
+
+    /// Address to listen on.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    bind: IpAddr,
+
+    /// Serve HTTP APIs over https, with a certificate from a CA made for this world.
+    #[arg(long)]
+    tls: bool,
+
+    /// With --tls: write the world's CA certificate (PEM) here, for clients to trust.
+    #[arg(long, requires = "tls", value_name = "PATH")]
+    ca_out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct DnsArgs {
+    #[command(flatten)]
+    world: WorldArgs,
+
+    /// DNS port, UDP and TCP (0 picks a free one).
+    #[arg(long, default_value_t = mock_dns::DEFAULT_DNS_PORT)]
+    dns_port: u16,
+
+    /// Port of the DNS provider HTTP API (0 picks a free one).
+    #[arg(long, default_value_t = mock_dns::DEFAULT_API_PORT)]
+    api_port: u16,
+
+    /// Delay before a record change is visible to DNS queries (e.g. `5m`), in the world's time.
+    #[arg(long, default_value = "0s", value_parser = sim_core::clock::parse_duration)]
+    propagation_delay: Duration,
+
+    /// A zone to create at start (repeatable), e.g. `--zone example.com`.
+    #[arg(long = "zone", value_name = "NAME")]
+    zones: Vec<String>,
+}
+
+fn parse_clock_mode(s: &str) -> Result<ClockMode, String> {
+    s.parse()
+}
+
+fn parse_rfc3339(s: &str) -> Result<SystemTime, String> {
+    humantime::parse_rfc3339(s).map_err(|e| format!("`{s}` is not an RFC 3339 time: {e}"))
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Dns(args) => run_dns(args).await,
+    }
+}
+
+/// What a world's flags turn into: the clock, the seed, and (with --tls) the CA.
+struct World {
+    clock: Clock,
+    seed: Seed,
+    ca: Option<WorldCa>,
+    ready: Map<String, Value>,
+}
+
+impl World {
+    fn new(args: &WorldArgs) -> anyhow::Result<World> {
+        let clock = Clock::new(args.clock, args.epoch);
+        let seed = Seed(args.seed);
+        let mut ready = Map::new();
+        ready.insert("event".into(), "ready".into());
+        ready.insert("clock".into(), args.clock.as_str().into());
+        ready.insert("seed".into(), args.seed.into());
+        let ca = if args.tls {
+            let ca = WorldCa::new(&format!("kiro-sim world CA (seed {seed})"))
+                .context("creating the world's CA")?;
+            if let Some(path) = &args.ca_out {
+                ca.write_ca_pem(path)
+                    .with_context(|| format!("writing the CA certificate to {}", path.display()))?;
+                ready.insert("ca_pem".into(), path.display().to_string().into());
+            }
+            Some(ca)
+        } else {
+            None
+        };
+        Ok(World {
+            clock,
+            seed,
+            ca,
+            ready,
+        })
+    }
+
+    fn server_tls(&self) -> anyhow::Result<Option<std::sync::Arc<rustls::ServerConfig>>> {
+        self.ca
+            .as_ref()
+            .map(|ca| ca.server_config(&["localhost", "127.0.0.1", "::1"]))
+            .transpose()
+            .context("issuing the server certificate")
+    }
+
+    /// Prints the ready line: one JSON object on one line, flushed.
+    fn announce(&mut self, fields: Map<String, Value>) -> anyhow::Result<()> {
+        use std::io::Write;
+        self.ready.extend(fields);
+        let line = serde_json::to_string(&self.ready)?;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{line}")?;
+        stdout.flush()?;
+        Ok(())
+    }
+}
+
+async fn run_dns(args: DnsArgs) -> anyhow::Result<()> {
+    let mut world = World::new(&args.world)?;
+    let config = mock_dns::Config {
+        seed: world.seed,
+        clock: world.clock.clone(),
+        dns_addr: SocketAddr::new(args.world.bind, args.dns_port),
+        api_addr: SocketAddr::new(args.world.bind, args.api_port),
+        propagation_delay: args.propagation_delay,
+        zones: args.zones,
+        tls: world.server_tls()?,
+    };
+    let dns = mock_dns::MockDns::start(config)
+        .await
+        .context("starting mock-dns")?;
+    world.announce(dns.ready_fields())?;
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    dns.shutdown().await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

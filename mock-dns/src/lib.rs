@@ -1,0 +1,254 @@
+//! mock-dns: a DNS provider and a real authoritative DNS server (DOMAIN.md DNS-1..3).
+//!
+//! Admins (and tools written for a real provider) manage zones and records through an HTTP API
+//! shaped like Cloudflare's v4 API; resolvers (`dig`, hickory, mock-kiro's domain verification)
+//! query the same data over real DNS on UDP and TCP. Changes reach DNS after a propagation
+//! delay measured on the world's clock.
+//!
+//! Layers:
+//! - [`core`]: the domain core, pure and synchronous (zones, records, rules, propagation,
+//!   answering queries).
+//! - `api` (wire): the Cloudflare-v4-shaped HTTP API over axum.
+//! - `server` (wire): the hickory-server request handler that turns DNS messages into
+//!   [`core::DnsCore::resolve`] calls and back.
+//! - this module: configuration, start-up, and the shared state both wire layers use.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), mock_dns::StartError> {
+//! let dns = mock_dns::MockDns::start(mock_dns::Config::default()).await?;
+//! println!("dig @{} -p {} ...", dns.dns_addr().ip(), dns.dns_addr().port());
+//! dns.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub mod core;
+
+mod api;
+mod server;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, SystemTime};
+
+use parking_lot::RwLock;
+use sim_core::http::HttpServer;
+use sim_core::{Clock, Seed, ids};
+
+use crate::core::{DnsCore, DnsError};
+
+/// Default port of the DNS server (UDP and TCP).
+pub const DEFAULT_DNS_PORT: u16 = 1053;
+/// Default port of the provider HTTP API.
+pub const DEFAULT_API_PORT: u16 = 17053;
+
+/// How to start mock-dns.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The world's seed: ids and the API token derive from it.
+    pub seed: Seed,
+    /// The world's clock (shared with the other services of the world).
+    pub clock: Clock,
+    /// Where the DNS server listens (UDP and TCP on the same port); port 0 picks a free one.
+    pub dns_addr: SocketAddr,
+    /// Where the HTTP API listens; port 0 picks a free one.
+    pub api_addr: SocketAddr,
+    /// Propagation delay for changes (DNS-3); default 0.
+    pub propagation_delay: Duration,
+    /// Zones to create at start (e.g. the company domain of a scenario).
+    pub zones: Vec<String>,
+    /// Serve the API over https with this config instead of plain http.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            seed: Seed(0),
+            clock: Clock::new_virtual(),
+            dns_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            api_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            propagation_delay: Duration::ZERO,
+            zones: Vec::new(),
+            tls: None,
+        }
+    }
+}
+
+/// Why mock-dns could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A socket could not be bound.
+    #[error("cannot bind {what} on {addr}: {source}")]
+    Bind {
+        /// Which listener.
+        what: &'static str,
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A zone given at start was refused.
+    #[error("cannot create zone `{zone}`: {source}")]
+    Zone {
+        /// The zone name.
+        zone: String,
+        /// Why.
+        source: DnsError,
+    },
+}
+
+/// State shared by the HTTP API and the DNS server.
+pub(crate) struct Shared {
+    pub(crate) core: RwLock<DnsCore>,
+    pub(crate) clock: Clock,
+    pub(crate) api_token: String,
+    /// The token's id, as `/user/tokens/verify` reports it.
+    pub(crate) api_token_id: String,
+    /// Handed to scheduled publication jobs, so they do not keep the state alive.
+    me: Weak<Shared>,
+}
+
+impl Shared {
+    fn new(core: DnsCore, clock: Clock, seed: Seed) -> Arc<Shared> {
+        Arc::new_cyclic(|me| Shared {
+            core: RwLock::new(core),
+            clock,
+            api_token: ids::secret(&mut seed.stream("mock-dns/api-token"), 40),
+            api_token_id: ids::hex_id(&mut seed.stream("mock-dns/api-token-id"), 32),
+            me: me.clone(),
+        })
+    }
+
+    /// Runs a change against the core at the clock's current time, then makes sure it gets
+    /// published: at once with no delay, else by a job on the world's clock.
+    pub(crate) fn change<T>(
+        &self,
+        f: impl FnOnce(&mut DnsCore, SystemTime) -> Result<T, DnsError>,
+    ) -> Result<T, DnsError> {
+        let now = self.clock.now();
+        let (result, next) = {
+            let mut core = self.core.write();
+            let result = f(&mut core, now);
+            (result, core.next_publication())
+        };
+        if let Some(at) = next {
+            let me = self.me.clone();
+            self.clock.schedule_at(at, move |clock: Clock| {
+                if let Some(shared) = me.upgrade() {
+                    let published = shared.core.write().publish_due(clock.now());
+                    tracing::debug!(published, "dns changes propagated");
+                }
+                std::future::ready(())
+            });
+        }
+        result
+    }
+}
+
+/// A running mock-dns. Dropping it stops both servers.
+pub struct MockDns {
+    shared: Arc<Shared>,
+    dns_addr: SocketAddr,
+    api: HttpServer,
+    dns_task: AbortOnDrop,
+}
+
+impl MockDns {
+    /// Binds the DNS server (UDP and TCP on one port) and the HTTP API, and starts serving.
+    /// Returns once both accept requests.
+    pub async fn start(config: Config) -> Result<MockDns, StartError> {
+        let Config {
+            seed,
+            clock,
+            dns_addr,
+            api_addr,
+            propagation_delay,
+            zones,
+            tls,
+        } = config;
+        clock.start_driver();
+
+        let account_id = ids::hex_id(&mut seed.stream("mock-dns/account"), 32);
+        let mut core = DnsCore::new(account_id, seed.stream("mock-dns/ids"));
+        core.set_propagation_delay(Duration::ZERO);
+        let now = clock.now();
+        for zone in zones {
+            core.create_zone(now, &zone)
+                .map_err(|source| StartError::Zone { zone, source })?;
+        }
+        core.set_propagation_delay(propagation_delay);
+        let shared = Shared::new(core, clock, seed);
+
+        let (dns_task, dns_addr) = server::spawn(shared.clone(), dns_addr).await?;
+        let api_listener = tokio::net::TcpListener::bind(api_addr)
+            .await
+            .map_err(|source| StartError::Bind {
+                what: "the DNS provider API",
+                addr: api_addr,
+                source,
+            })?;
+        let api = sim_core::http::serve(api_listener, api::router(shared.clone()), tls)
+            .await
+            .map_err(|source| StartError::Bind {
+                what: "the DNS provider API",
+                addr: api_addr,
+                source,
+            })?;
+        tracing::info!(dns = %dns_addr, api = %api.url(), "mock-dns ready");
+        Ok(MockDns {
+            shared,
+            dns_addr,
+            api,
+            dns_task: AbortOnDrop(dns_task),
+        })
+    }
+
+    /// Where the DNS server answers, over UDP and TCP.
+    pub fn dns_addr(&self) -> SocketAddr {
+        self.dns_addr
+    }
+
+    /// Base URL of the provider API (`…/client/v4/…` lives under it).
+    pub fn api_url(&self) -> String {
+        self.api.url()
+    }
+
+    /// The bearer token the provider API requires.
+    pub fn api_token(&self) -> &str {
+        &self.shared.api_token
+    }
+
+    /// The account every zone belongs to.
+    pub fn account_id(&self) -> String {
+        self.shared.core.read().account_id().to_string()
+    }
+
+    /// The clock this service runs on.
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+
+    /// The fields mock-dns adds to the `kiro-sim` ready line.
+    pub fn ready_fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut fields = serde_json::Map::new();
+        fields.insert("dns".into(), self.dns_addr.to_string().into());
+        fields.insert("dns_api".into(), self.api_url().into());
+        fields.insert("dns_api_token".into(), self.api_token().into());
+        fields
+    }
+
+    /// Stops both servers, letting in-flight HTTP requests finish.
+    pub async fn shutdown(self) {
+        self.dns_task.0.abort();
+        self.api.shutdown().await;
+    }
+}
+
+/// Aborts the DNS server task when dropped, so dropping a [`MockDns`] stops it.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

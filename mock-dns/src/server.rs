@@ -1,0 +1,204 @@
+//! The DNS wire layer: a hickory-server request handler over the domain core.
+//!
+//! hickory parses and writes every DNS message (UDP and TCP framing, EDNS, truncation); this
+//! module only maps a parsed question to [`DnsCore::resolve`](crate::core::DnsCore::resolve)
+//! and the core's [`Answer`] back to resource records. Malformed packets are dropped or
+//! answered FORMERR by hickory and never reach the core.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_server::Server;
+use hickory_server::net::runtime::Time;
+use hickory_server::proto::op::{
+    Edns, Header, HeaderCounts, MessageType, Metadata, OpCode, ResponseCode,
+};
+use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, NS, SOA, TXT};
+use hickory_server::proto::rr::{DNSClass, Name, RData as WireData, Record, RecordType};
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::zone_handler::MessageResponseBuilder;
+
+use crate::core::{Answer, QueryType, RData, Rcode, Rr};
+use crate::{Shared, StartError};
+
+/// How long an idle TCP connection is kept.
+const TCP_TIMEOUT: Duration = Duration::from_secs(10);
+/// Per-connection buffer of outgoing TCP responses.
+const TCP_RESPONSE_BUFFER: usize = 64;
+
+/// Binds UDP and TCP on one port and serves DNS on both. Returns the task and the address.
+pub(crate) async fn spawn(
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+) -> Result<(tokio::task::JoinHandle<()>, SocketAddr), StartError> {
+    let bind_err = |source| StartError::Bind {
+        what: "the DNS server",
+        addr,
+        source,
+    };
+    let udp = tokio::net::UdpSocket::bind(addr).await.map_err(bind_err)?;
+    let local = udp.local_addr().map_err(bind_err)?;
+    // TCP takes the port UDP got, so one address serves both.
+    let tcp = tokio::net::TcpListener::bind(local)
+        .await
+        .map_err(bind_err)?;
+    let mut server = Server::new(DnsHandler { shared });
+    server.register_socket(udp);
+    server.register_listener(tcp, TCP_TIMEOUT, TCP_RESPONSE_BUFFER);
+    let task = tokio::spawn(async move {
+        if let Err(error) = server.block_until_done().await {
+            tracing::error!(%error, "dns server stopped");
+        }
+    });
+    Ok((task, local))
+}
+
+/// Answers DNS requests from the published view of the core.
+struct DnsHandler {
+    shared: Arc<Shared>,
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for DnsHandler {
+    async fn handle_request<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        mut response_handle: R,
+    ) -> ResponseInfo {
+        let response_edns = request.edns.as_ref().map(|req| {
+            let mut edns = Edns::new();
+            edns.set_max_payload(req.max_payload().max(512));
+            edns.set_version(0);
+            edns
+        });
+        let builder = MessageResponseBuilder::new(&request.queries, response_edns.as_ref());
+        let mut metadata = Metadata::response_from_request(&request.metadata);
+
+        let refusal = if request.metadata.message_type != MessageType::Query {
+            Some(ResponseCode::FormErr)
+        } else if request.metadata.op_code != OpCode::Query {
+            Some(ResponseCode::NotImp)
+        } else {
+            None
+        };
+        let info = match (refusal, request.request_info()) {
+            (None, Ok(info)) => info,
+            (refusal, _) => {
+                metadata.response_code = refusal.unwrap_or(ResponseCode::FormErr);
+                let response = builder.build_no_records(metadata);
+                return send(&mut response_handle, response, &request.metadata).await;
+            }
+        };
+        if info.query.query_class() != DNSClass::IN {
+            metadata.response_code = ResponseCode::Refused;
+            let response = builder.build_no_records(metadata);
+            return send(&mut response_handle, response, &request.metadata).await;
+        }
+
+        let qname = info.query.name().to_string();
+        let answer = self
+            .shared
+            .core
+            .read()
+            .resolve(&qname, query_type(info.query.query_type()));
+        tracing::trace!(%qname, qtype = %info.query.query_type(), rcode = ?answer.rcode, "dns query");
+
+        let Answer {
+            rcode,
+            answers,
+            authority,
+        } = answer;
+        metadata.authoritative = rcode != Rcode::Refused;
+        metadata.response_code = match rcode {
+            Rcode::NoError => ResponseCode::NoError,
+            Rcode::NxDomain => ResponseCode::NXDomain,
+            Rcode::Refused => ResponseCode::Refused,
+        };
+        let answers: Vec<Record> = answers.iter().filter_map(wire_record).collect();
+        let soa: Vec<Record> = authority.iter().filter_map(wire_record).collect();
+        let response = builder.build(
+            metadata,
+            answers.iter(),
+            std::iter::empty(),
+            soa.iter(),
+            std::iter::empty(),
+        );
+        send(&mut response_handle, response, &request.metadata).await
+    }
+}
+
+/// Sends a response; a failure to send is logged and reported as SERVFAIL.
+async fn send<'a, R: ResponseHandler>(
+    handle: &mut R,
+    response: hickory_server::zone_handler::MessageResponse<
+        '_,
+        'a,
+        impl Iterator<Item = &'a Record> + Send + 'a,
+        impl Iterator<Item = &'a Record> + Send + 'a,
+        impl Iterator<Item = &'a Record> + Send + 'a,
+        impl Iterator<Item = &'a Record> + Send + 'a,
+    >,
+    request: &Metadata,
+) -> ResponseInfo {
+    match handle.send_response(response).await {
+        Ok(info) => info,
+        Err(error) => {
+            tracing::warn!(%error, "failed to send a dns response");
+            let mut metadata = Metadata::response_from_request(request);
+            metadata.response_code = ResponseCode::ServFail;
+            ResponseInfo::from(Header {
+                metadata,
+                counts: HeaderCounts::default(),
+            })
+        }
+    }
+}
+
+fn query_type(wire: RecordType) -> QueryType {
+    match wire {
+        RecordType::A => QueryType::A,
+        RecordType::AAAA => QueryType::Aaaa,
+        RecordType::CNAME => QueryType::Cname,
+        RecordType::TXT => QueryType::Txt,
+        RecordType::SOA => QueryType::Soa,
+        RecordType::NS => QueryType::Ns,
+        RecordType::ANY => QueryType::Any,
+        other => QueryType::Other(u16::from(other)),
+    }
+}
+
+/// Converts a core resource record to hickory's. Names were validated on the way in, so a
+/// failure here is a bug; it is logged and the record skipped rather than crashing a query.
+fn wire_record(rr: &Rr) -> Option<Record> {
+    let name = wire_name(&rr.name)?;
+    let data = match &rr.data {
+        RData::A(ip) => WireData::A(A(*ip)),
+        RData::Aaaa(ip) => WireData::AAAA(AAAA(*ip)),
+        RData::Cname(target) => WireData::CNAME(CNAME(wire_name(target)?)),
+        RData::Ns(host) => WireData::NS(NS(wire_name(host)?)),
+        RData::Txt(strings) => {
+            WireData::TXT(TXT::from_bytes(strings.iter().map(Vec::as_slice).collect()))
+        }
+        RData::Soa(soa) => WireData::SOA(SOA::new(
+            wire_name(&soa.mname)?,
+            wire_name(&soa.rname)?,
+            soa.serial,
+            soa.refresh,
+            soa.retry,
+            soa.expire,
+            soa.minimum,
+        )),
+    };
+    Some(Record::from_rdata(name, rr.ttl, data))
+}
+
+fn wire_name(name: &str) -> Option<Name> {
+    match Name::from_ascii(format!("{name}.")) {
+        Ok(name) => Some(name),
+        Err(error) => {
+            tracing::error!(%name, %error, "unencodable name in a dns answer");
+            None
+        }
+    }
+}

@@ -1,0 +1,509 @@
+//! The one clock of a world, and its scheduler.
+//!
+//! Every service of a world holds a clone of the same [`Clock`]. It reads the time with
+//! [`Clock::now`] and schedules delayed work (sync delays, retries, DNS propagation) with
+//! [`Clock::schedule_at`] / [`Clock::schedule_in`]; nothing in kiro-sim sleeps on wall time.
+//!
+//! Two modes:
+//! - **Virtual** (the default): time stands still until [`Clock::advance`] moves it. Advancing
+//!   runs every job due up to the new time, one at a time, in due order (ties in the order they
+//!   were scheduled), and while a job runs `now()` equals its due time. A job may schedule
+//!   further jobs; those due within the same advance run in it too. So a 24-hour sync delay
+//!   passes in microseconds, and the same actions always run in the same order.
+//! - **System**: `now()` is the wall clock plus whatever [`Clock::advance`] added (time travel
+//!   for a training sandbox), and a driver task fires jobs when real time reaches them.
+//!
+//! Jobs are async (`FnOnce(Clock) -> Future`) because some of them talk to other services over
+//! the network (a SCIM push retry, say); `advance` awaits each job before the next one, so a
+//! job's outcome (success, or a further retry) is settled before time moves past it.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, SystemTime};
+
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+/// The instant a virtual clock starts at unless told otherwise: 2026-01-01T00:00:00Z.
+pub const DEFAULT_EPOCH_UNIX_SECS: u64 = 1_767_225_600;
+
+/// The default start of virtual time, [`DEFAULT_EPOCH_UNIX_SECS`] as a [`SystemTime`].
+pub fn default_epoch() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(DEFAULT_EPOCH_UNIX_SECS)
+}
+
+/// Whether a clock runs on virtual or on real time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClockMode {
+    /// Time moves only when [`Clock::advance`] is called.
+    Virtual,
+    /// Time is the wall clock (plus any offset added by [`Clock::advance`]).
+    System,
+}
+
+impl ClockMode {
+    /// `"virtual"` or `"system"`, as the CLI flag and the ready line spell it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ClockMode::Virtual => "virtual",
+            ClockMode::System => "system",
+        }
+    }
+}
+
+impl std::str::FromStr for ClockMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "virtual" => Ok(ClockMode::Virtual),
+            "system" => Ok(ClockMode::System),
+            other => Err(format!(
+                "unknown clock mode `{other}` (expected `virtual` or `system`)"
+            )),
+        }
+    }
+}
+
+/// A scheduled job's future.
+pub type JobFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+type Job = Box<dyn FnOnce(Clock) -> JobFuture + Send + 'static>;
+
+/// Identifies a scheduled job, so it can be cancelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct JobId(u64);
+
+/// The clock shared by every service of a world. Cheap to clone; clones are the same clock.
+#[derive(Clone)]
+pub struct Clock {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    mode: ClockMode,
+    state: Mutex<State>,
+    /// Serialises job execution: one `advance` (or driver pass) runs jobs at a time.
+    runner: tokio::sync::Mutex<()>,
+    /// Wakes the system-mode driver when the queue or the offset changes, or the clock drops.
+    wake: Arc<Notify>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.wake.notify_one();
+    }
+}
+
+struct State {
+    /// Virtual mode: the current time.
+    virtual_now: SystemTime,
+    /// System mode: how far `advance` has moved the clock past real time.
+    offset: Duration,
+    /// Pending jobs keyed by (due, sequence number): first entry is the next to run.
+    queue: BTreeMap<(SystemTime, u64), Job>,
+    next_seq: u64,
+    driver_started: bool,
+}
+
+impl Clock {
+    /// A virtual clock starting at 2026-01-01T00:00:00Z.
+    pub fn new_virtual() -> Clock {
+        Clock::virtual_at(default_epoch())
+    }
+
+    /// A virtual clock starting at `start`.
+    pub fn virtual_at(start: SystemTime) -> Clock {
+        Clock::with_mode(ClockMode::Virtual, start)
+    }
+
+    /// A clock on real time. Jobs fire once [`Clock::start_driver`] has been called from
+    /// within a tokio runtime (every service's `start` does that).
+    pub fn system() -> Clock {
+        Clock::with_mode(ClockMode::System, SystemTime::UNIX_EPOCH)
+    }
+
+    /// A clock of the given mode; `virtual_start` is ignored in system mode.
+    pub fn new(mode: ClockMode, virtual_start: SystemTime) -> Clock {
+        Clock::with_mode(mode, virtual_start)
+    }
+
+    fn with_mode(mode: ClockMode, virtual_now: SystemTime) -> Clock {
+        Clock {
+            inner: Arc::new(Inner {
+                mode,
+                state: Mutex::new(State {
+                    virtual_now,
+                    offset: Duration::ZERO,
+                    queue: BTreeMap::new(),
+                    next_seq: 0,
+                    driver_started: false,
+                }),
+                runner: tokio::sync::Mutex::new(()),
+                wake: Arc::new(Notify::new()),
+            }),
+        }
+    }
+
+    /// Virtual or system.
+    pub fn mode(&self) -> ClockMode {
+        self.inner.mode
+    }
+
+    /// The current time of the world.
+    pub fn now(&self) -> SystemTime {
+        let state = self.inner.state.lock();
+        self.now_locked(&state)
+    }
+
+    fn now_locked(&self, state: &State) -> SystemTime {
+        match self.inner.mode {
+            ClockMode::Virtual => state.virtual_now,
+            ClockMode::System => SystemTime::now() + state.offset,
+        }
+    }
+
+    /// Schedules `job` to run at `due` (or at the next advance, if `due` is already past).
+    pub fn schedule_at<F, Fut>(&self, due: SystemTime, job: F) -> JobId
+    where
+        F: FnOnce(Clock) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let boxed: Job = Box::new(move |clock| Box::pin(job(clock)));
+        let id = {
+            let mut state = self.inner.state.lock();
+            let seq = state.next_seq;
+            state.next_seq += 1;
+            state.queue.insert((due, seq), boxed);
+            JobId(seq)
+        };
+        self.inner.wake.notify_one();
+        id
+    }
+
+    /// Schedules `job` to run `delay` after now.
+    pub fn schedule_in<F, Fut>(&self, delay: Duration, job: F) -> JobId
+    where
+        F: FnOnce(Clock) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let due = self.now() + delay;
+        self.schedule_at(due, job)
+    }
+
+    /// Removes a job that has not run yet. Returns whether it was still pending.
+    pub fn cancel(&self, id: JobId) -> bool {
+        let mut state = self.inner.state.lock();
+        let key = state.queue.keys().find(|(_, seq)| *seq == id.0).copied();
+        key.and_then(|key| state.queue.remove(&key)).is_some()
+    }
+
+    /// How many jobs are waiting.
+    pub fn pending_jobs(&self) -> usize {
+        self.inner.state.lock().queue.len()
+    }
+
+    /// When the next job is due, if any.
+    pub fn next_due(&self) -> Option<SystemTime> {
+        self.inner
+            .state
+            .lock()
+            .queue
+            .keys()
+            .next()
+            .map(|(due, _)| *due)
+    }
+
+    /// Moves the clock forward by `by` and runs every job due up to the new time, in due order,
+    /// awaiting each. Returns the new time. Concurrent advances run one after the other.
+    pub async fn advance(&self, by: Duration) -> SystemTime {
+        let _running = self.inner.runner.lock().await;
+        let target = {
+            let mut state = self.inner.state.lock();
+            match self.inner.mode {
+                ClockMode::Virtual => state.virtual_now + by,
+                ClockMode::System => {
+                    state.offset += by;
+                    self.now_locked(&state)
+                }
+            }
+        };
+        self.run_due_until(target).await;
+        if self.inner.mode == ClockMode::Virtual {
+            let mut state = self.inner.state.lock();
+            state.virtual_now = state.virtual_now.max(target);
+        }
+        self.inner.wake.notify_one();
+        self.now()
+    }
+
+    /// Runs the jobs due at or before `target`, one at a time. The caller holds `runner`.
+    async fn run_due_until(&self, target: SystemTime) {
+        loop {
+            let job = {
+                let mut state = self.inner.state.lock();
+                match state.queue.first_key_value() {
+                    Some((&(due, _), _)) if due <= target => {
+                        if self.inner.mode == ClockMode::Virtual {
+                            state.virtual_now = state.virtual_now.max(due);
+                        }
+                        state.queue.pop_first().map(|(_, job)| job)
+                    }
+                    _ => None,
+                }
+            };
+            match job {
+                Some(job) => job(self.clone()).await,
+                None => return,
+            }
+        }
+    }
+
+    /// In system mode, spawns (once) the task that fires jobs when real time reaches them.
+    /// Does nothing in virtual mode. Must be called within a tokio runtime.
+    pub fn start_driver(&self) {
+        if self.inner.mode != ClockMode::System {
+            return;
+        }
+        {
+            let mut state = self.inner.state.lock();
+            if state.driver_started {
+                return;
+            }
+            state.driver_started = true;
+        }
+        let weak = Arc::downgrade(&self.inner);
+        let wake = self.inner.wake.clone();
+        tokio::spawn(drive(weak, wake));
+    }
+}
+
+/// The system-mode driver: sleeps until the next job is due (or something changes), runs due
+/// jobs, and ends when the clock is dropped.
+async fn drive(weak: Weak<Inner>, wake: Arc<Notify>) {
+    loop {
+        let notified = wake.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let wait = {
+            let Some(inner) = weak.upgrade() else { return };
+            let clock = Clock { inner };
+            let now = clock.now();
+            match clock.next_due() {
+                Some(due) if due <= now => {
+                    let _running = clock.inner.runner.lock().await;
+                    clock.run_due_until(clock.now()).await;
+                    continue;
+                }
+                Some(due) => Some(due.duration_since(now).unwrap_or_default()),
+                None => None,
+            }
+        };
+        match wait {
+            Some(wait) => {
+                tokio::select! {
+                    _ = &mut notified => {}
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+            None => notified.await,
+        }
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Clock")
+            .field("mode", &self.mode())
+            .field("now", &humantime::format_rfc3339_millis(self.now()))
+            .field("pending_jobs", &self.pending_jobs())
+            .finish()
+    }
+}
+
+/// Parses a duration as the CLI and the `/_sim/clock/advance` route take it: humantime's
+/// format (`90s`, `1h 30m`, `24h`, `7days`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|e| format!("`{text}` is not a duration like `90s`, `1h 30m` or `24h`: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    type Log = Arc<Mutex<Vec<(String, SystemTime)>>>;
+
+    fn record(log: &Log, name: &str) -> impl FnOnce(Clock) -> std::future::Ready<()> + use<> {
+        let log = log.clone();
+        let name = name.to_string();
+        move |clock: Clock| {
+            log.lock().push((name, clock.now()));
+            std::future::ready(())
+        }
+    }
+
+    fn at(secs: u64) -> SystemTime {
+        default_epoch() + Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn virtual_clock_starts_at_the_documented_epoch_and_stands_still() {
+        let clock = Clock::new_virtual();
+        assert_eq!(
+            humantime::format_rfc3339_seconds(clock.now()).to_string(),
+            "2026-01-01T00:00:00Z"
+        );
+        assert_eq!(clock.now(), clock.now());
+        assert_eq!(clock.mode(), ClockMode::Virtual);
+    }
+
+    #[tokio::test]
+    async fn jobs_run_in_due_order_each_seeing_its_due_time() {
+        let clock = Clock::new_virtual();
+        let log: Log = Arc::default();
+        clock.schedule_in(Duration::from_secs(30), record(&log, "c"));
+        clock.schedule_in(Duration::from_secs(10), record(&log, "a"));
+        clock.schedule_in(Duration::from_secs(20), record(&log, "b"));
+        // Same due time as "a": runs after it, in scheduling order.
+        clock.schedule_in(Duration::from_secs(10), record(&log, "a2"));
+        clock.schedule_in(Duration::from_secs(100), record(&log, "later"));
+
+        let now = clock.advance(Duration::from_secs(50)).await;
+
+        assert_eq!(now, at(50));
+        assert_eq!(
+            *log.lock(),
+            vec![
+                ("a".to_string(), at(10)),
+                ("a2".to_string(), at(10)),
+                ("b".to_string(), at(20)),
+                ("c".to_string(), at(30)),
+            ]
+        );
+        assert_eq!(clock.pending_jobs(), 1);
+        assert_eq!(clock.next_due(), Some(at(100)));
+    }
+
+    #[tokio::test]
+    async fn jobs_scheduled_by_jobs_run_within_the_same_advance() {
+        let clock = Clock::new_virtual();
+        let log: Log = Arc::default();
+        let inner_log = log.clone();
+        clock.schedule_in(Duration::from_secs(10), move |clock: Clock| async move {
+            inner_log.lock().push(("parent".into(), clock.now()));
+            // A retry chain: each job schedules the next 10 s later, 5 times in all.
+            fn chain(clock: &Clock, log: Log, left: u32) {
+                if left == 0 {
+                    return;
+                }
+                clock.schedule_in(Duration::from_secs(10), move |clock: Clock| async move {
+                    log.lock().push((format!("child{left}"), clock.now()));
+                    chain(&clock, log, left - 1);
+                });
+            }
+            chain(&clock, inner_log, 5);
+        });
+
+        clock.advance(Duration::from_secs(45)).await;
+        let names: Vec<_> = log.lock().iter().map(|(n, t)| (n.clone(), *t)).collect();
+        assert_eq!(
+            names,
+            vec![
+                ("parent".to_string(), at(10)),
+                ("child5".to_string(), at(20)),
+                ("child4".to_string(), at(30)),
+                ("child3".to_string(), at(40)),
+            ]
+        );
+        // The chain goes on at the next advance, not before.
+        assert_eq!(clock.next_due(), Some(at(50)));
+        clock.advance(Duration::from_secs(1000)).await;
+        assert_eq!(log.lock().len(), 6);
+        assert_eq!(clock.pending_jobs(), 0);
+    }
+
+    #[tokio::test]
+    async fn advance_across_many_jobs_runs_each_once_in_order() {
+        let clock = Clock::new_virtual();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        // Scheduled in a scrambled order; due times 1..=10_000 seconds.
+        for i in 0..10_000u64 {
+            let due = (i * 7_919) % 10_000 + 1;
+            let seen = seen.clone();
+            clock.schedule_in(Duration::from_secs(due), move |clock: Clock| {
+                seen.lock().push((due, clock.now()));
+                std::future::ready(())
+            });
+        }
+        clock.advance(Duration::from_secs(20_000)).await;
+        let seen = seen.lock();
+        assert_eq!(seen.len(), 10_000);
+        for (i, (due, now)) in seen.iter().enumerate() {
+            assert_eq!(*due, i as u64 + 1);
+            assert_eq!(*now, at(*due));
+        }
+        assert_eq!(clock.now(), at(20_000));
+    }
+
+    #[tokio::test]
+    async fn a_job_scheduled_in_the_past_runs_at_the_next_advance_without_moving_time_back() {
+        let clock = Clock::new_virtual();
+        clock.advance(Duration::from_secs(100)).await;
+        let log: Log = Arc::default();
+        clock.schedule_at(at(5), record(&log, "late"));
+        clock.advance(Duration::ZERO).await;
+        assert_eq!(*log.lock(), vec![("late".to_string(), at(100))]);
+        assert_eq!(clock.now(), at(100));
+    }
+
+    #[tokio::test]
+    async fn cancelled_jobs_do_not_run() {
+        let clock = Clock::new_virtual();
+        let log: Log = Arc::default();
+        let id = clock.schedule_in(Duration::from_secs(1), record(&log, "x"));
+        clock.schedule_in(Duration::from_secs(2), record(&log, "y"));
+        assert!(clock.cancel(id));
+        assert!(!clock.cancel(id));
+        clock.advance(Duration::from_secs(5)).await;
+        assert_eq!(*log.lock(), vec![("y".to_string(), at(2))]);
+    }
+
+    #[tokio::test]
+    async fn clones_share_one_clock() {
+        let a = Clock::new_virtual();
+        let b = a.clone();
+        b.advance(Duration::from_secs(3600)).await;
+        assert_eq!(a.now(), at(3600));
+    }
+
+    #[tokio::test]
+    async fn system_clock_fires_jobs_on_real_time_and_advance_adds_an_offset() {
+        // System mode is the one place real time is the point: a job 20 ms out fires by itself.
+        let clock = Clock::system();
+        clock.start_driver();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        clock.schedule_in(Duration::from_millis(20), move |_| async move {
+            let _ = tx.send(());
+        });
+        tokio::time::timeout(Duration::from_secs(5), rx)
+            .await
+            .expect("job fired")
+            .expect("sender kept");
+
+        let before = clock.now();
+        let after = clock.advance(Duration::from_secs(86_400)).await;
+        assert!(after.duration_since(before).expect("forward") >= Duration::from_secs(86_400));
+    }
+
+    #[test]
+    fn durations_parse_in_humantime_format() {
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5_400)));
+        assert!(parse_duration("soon").is_err());
+        assert_eq!("virtual".parse::<ClockMode>(), Ok(ClockMode::Virtual));
+        assert!("wall".parse::<ClockMode>().is_err());
+    }
+}

@@ -1,0 +1,517 @@
+//! Serving axum routers over plain http or https, and the `/_sim/clock` routes.
+//!
+//! [`serve`] runs an accept loop on the current tokio runtime and serves each connection with
+//! hyper (HTTP/1.1), after a TLS handshake when given a rustls [`ServerConfig`] (see
+//! [`crate::tls::WorldCa::server_config`]). It returns an [`HttpServer`] handle: its
+//! [`url`](HttpServer::url) is what clients are told, and [`shutdown`](HttpServer::shutdown)
+//! stops accepting and lets in-flight requests finish (for at most [`SHUTDOWN_GRACE`]).
+//! Dropping the handle also stops the accept loop.
+//!
+//! [`clock_routes`] is the router every service merges in so the world's clock can be read
+//! (`GET /_sim/clock`) and moved (`POST /_sim/clock/advance` with `{"by":"24h"}`).
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use hyper_util::service::TowerToHyperService;
+use rustls::ServerConfig;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{oneshot, watch};
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
+use tracing::debug;
+
+use crate::clock::Clock;
+
+/// How long [`HttpServer::shutdown`] lets in-flight connections finish before closing them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How long the accept loop backs off after a failed `accept` (say, out of file descriptors),
+/// so a persistent failure does not spin.
+const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(50);
+
+/// The latest instant an RFC 3339 timestamp can spell: 9999-12-31T23:59:59.999Z.
+const LATEST_UNIX_MS: u128 = 253_402_300_800_000 - 1;
+
+/// A running server started by [`serve`].
+///
+/// Dropping it stops the accept loop (in-flight connections are still given
+/// [`SHUTDOWN_GRACE`] to finish, in the background); [`shutdown`](HttpServer::shutdown) does
+/// the same and waits for it.
+#[derive(Debug)]
+pub struct HttpServer {
+    local_addr: SocketAddr,
+    tls: bool,
+    /// Sending (or dropping) this stops the accept loop.
+    stop: oneshot::Sender<()>,
+    /// The accept loop, which ends once it has drained its connections.
+    task: JoinHandle<()>,
+}
+
+impl HttpServer {
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The base URL clients should use, without a trailing slash: `http://127.0.0.1:PORT`, or
+    /// `https://localhost:PORT` with TLS (so the name matches the certificate). A listener on
+    /// another address is named by that address (`http://[::1]:PORT`); an unspecified address
+    /// (`0.0.0.0`, `::`) is named by the loopback address of its family.
+    pub fn url(&self) -> String {
+        let port = self.local_addr.port();
+        let scheme = if self.tls { "https" } else { "http" };
+        match self.local_addr.ip() {
+            IpAddr::V4(ip) if ip == Ipv4Addr::LOCALHOST || ip.is_unspecified() => {
+                let host = if self.tls { "localhost" } else { "127.0.0.1" };
+                format!("{scheme}://{host}:{port}")
+            }
+            IpAddr::V6(ip) if ip.is_unspecified() => {
+                format!(
+                    "{scheme}://{}",
+                    SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port)
+                )
+            }
+            ip => format!("{scheme}://{}", SocketAddr::new(ip, port)),
+        }
+    }
+
+    /// Whether connections are served over TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// Stops accepting connections and waits until in-flight ones have finished (at most
+    /// [`SHUTDOWN_GRACE`]; any still open then are closed).
+    pub async fn shutdown(self) {
+        let HttpServer {
+            local_addr,
+            stop,
+            task,
+            ..
+        } = self;
+        // An error means the loop is already gone; there is nothing to stop.
+        let _ = stop.send(());
+        if let Err(error) = task.await {
+            debug!(%local_addr, %error, "http accept loop ended abnormally");
+        }
+    }
+}
+
+/// Serves `router` on `listener` until the returned [`HttpServer`] is shut down or dropped.
+///
+/// Spawns the accept loop on the current tokio runtime (so it must be called from within
+/// one). With `tls`, each connection is served after a TLS handshake; failed handshakes and
+/// connection errors are logged at debug level and never end the loop.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    tls: Option<Arc<ServerConfig>>,
+) -> std::io::Result<HttpServer> {
+    let local_addr = listener.local_addr()?;
+    let is_tls = tls.is_some();
+    let acceptor = tls.map(TlsAcceptor::from);
+    let (stop, stopped) = oneshot::channel();
+    let task = tokio::spawn(accept_loop(listener, router, acceptor, stopped));
+    debug!(%local_addr, tls = is_tls, "http server listening");
+    Ok(HttpServer {
+        local_addr,
+        tls: is_tls,
+        stop,
+        task,
+    })
+}
+
+/// Accepts connections until `stopped` resolves (a stop was sent, or the handle dropped),
+/// then drains them.
+async fn accept_loop(
+    listener: TcpListener,
+    router: Router,
+    acceptor: Option<TlsAcceptor>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let builder = Arc::new(Builder::new(TokioExecutor::new()).http1_only());
+    let graceful = GracefulShutdown::new();
+    // Tells connections still in their TLS handshake to give up once shutdown begins.
+    let (stopping, _) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let conn = Connection {
+                        peer,
+                        router: router.clone(),
+                        builder: builder.clone(),
+                        watcher: graceful.watcher(),
+                        stopping: stopping.subscribe(),
+                    };
+                    connections.spawn(conn.run(stream, acceptor.clone()));
+                }
+                Err(error) => {
+                    debug!(%error, "accepting a connection failed");
+                    tokio::time::sleep(ACCEPT_ERROR_BACKOFF).await;
+                }
+            },
+        }
+        // Reap finished connection tasks so the set does not grow.
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    stopping.send_replace(true);
+    drain(graceful, connections).await;
+}
+
+/// Lets watched connections finish for up to [`SHUTDOWN_GRACE`], then aborts whatever is left.
+async fn drain(graceful: GracefulShutdown, mut connections: JoinSet<()>) {
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        debug!(
+            open = connections.len(),
+            "connections still open after the shutdown grace period; closing them"
+        );
+    }
+    connections.shutdown().await;
+}
+
+/// One accepted connection and what it needs to be served.
+struct Connection {
+    peer: SocketAddr,
+    router: Router,
+    builder: Arc<Builder<TokioExecutor>>,
+    watcher: Watcher,
+    stopping: watch::Receiver<bool>,
+}
+
+impl Connection {
+    /// Serves the connection, after a TLS handshake when `acceptor` is given.
+    async fn run(mut self, stream: TcpStream, acceptor: Option<TlsAcceptor>) {
+        let Some(acceptor) = acceptor else {
+            return self.serve(stream).await;
+        };
+        let handshake = tokio::select! {
+            result = acceptor.accept(stream) => result,
+            _ = self.stopping.wait_for(|stopping| *stopping) => {
+                debug!(peer = %self.peer, "server shutting down; TLS handshake abandoned");
+                return;
+            }
+        };
+        match handshake {
+            Ok(stream) => self.serve(stream).await,
+            Err(error) => debug!(peer = %self.peer, %error, "TLS handshake failed"),
+        }
+    }
+
+    /// Serves HTTP on `io` until the client is done or a graceful shutdown closes it.
+    async fn serve<I>(self, io: I)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let service = TowerToHyperService::new(self.router);
+        let conn = self.builder.serve_connection(TokioIo::new(io), service);
+        if let Err(error) = self.watcher.watch(conn).await {
+            debug!(peer = %self.peer, %error, "http connection ended with an error");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The clock routes.
+
+/// The router for the world's clock: `GET /_sim/clock` reads it, `POST /_sim/clock/advance`
+/// with a JSON body `{"by":"24h"}` (a humantime duration: `90s`, `1h 30m`, `7days`) moves it
+/// forward, running every job that falls due. Both answer with the clock's state:
+/// `{"mode":"virtual","now":"2026-01-01T00:00:00.000Z","unix_ms":1767225600000,"pending_jobs":0}`.
+///
+/// Bad requests get `400 {"error":"invalid_request","message":"..."}` and leave the clock
+/// alone.
+pub fn clock_routes(clock: Clock) -> Router {
+    Router::new()
+        .route("/_sim/clock", get(get_clock))
+        .route("/_sim/clock/advance", post(advance_clock))
+        .with_state(clock)
+}
+
+/// What both clock routes answer.
+#[derive(Debug, Serialize)]
+struct ClockStatus {
+    mode: &'static str,
+    /// RFC 3339 with milliseconds; `null` only if the clock is outside years 1970..=9999.
+    now: Option<String>,
+    unix_ms: i128,
+    pending_jobs: usize,
+}
+
+impl ClockStatus {
+    fn new(clock: &Clock, now: SystemTime) -> ClockStatus {
+        ClockStatus {
+            mode: clock.mode().as_str(),
+            now: format_rfc3339_millis(now),
+            unix_ms: unix_ms(now),
+            pending_jobs: clock.pending_jobs(),
+        }
+    }
+}
+
+/// The body `POST /_sim/clock/advance` takes.
+#[derive(Debug, Deserialize)]
+struct AdvanceRequest {
+    by: String,
+}
+
+async fn get_clock(State(clock): State<Clock>) -> axum::Json<ClockStatus> {
+    axum::Json(ClockStatus::new(&clock, clock.now()))
+}
+
+async fn advance_clock(
+    State(clock): State<Clock>,
+    AdvanceBy(by): AdvanceBy,
+) -> Result<axum::Json<ClockStatus>, ApiError> {
+    check_advance_in_range(&clock, by)?;
+    let now = clock.advance(by).await;
+    debug!(by = %humantime::format_duration(by), "clock advanced over http");
+    Ok(axum::Json(ClockStatus::new(&clock, now)))
+}
+
+/// Refuses an advance that would take the clock past what a timestamp can spell (year 9999),
+/// or past what `SystemTime` can hold.
+fn check_advance_in_range(clock: &Clock, by: Duration) -> Result<(), ApiError> {
+    let in_range = clock
+        .now()
+        .checked_add(by)
+        .and_then(|target| target.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .is_some_and(|since_epoch| since_epoch.as_millis() <= LATEST_UNIX_MS);
+    if in_range {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!(
+            "advancing by {} would move the clock past the end of the year 9999",
+            humantime::format_duration(by)
+        )))
+    }
+}
+
+/// Extracts the duration of an advance request from a JSON body, rejecting anything else with
+/// an [`ApiError`] (axum's own `Json` extractor would answer in plain text).
+struct AdvanceBy(Duration);
+
+impl<S: Send + Sync> FromRequest<S> for AdvanceBy {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        check_json_content_type(req.headers())?;
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection: BytesRejection| ApiError {
+                status: rejection.status(),
+                message: format!("could not read the request body: {}", rejection.body_text()),
+            })?;
+        parse_advance(&body).map(AdvanceBy)
+    }
+}
+
+fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok());
+    if content_type.is_some_and(is_json_media_type) {
+        return Ok(());
+    }
+    let got = match content_type {
+        Some(value) => format!("got `{value}`"),
+        None => "none was given".to_string(),
+    };
+    Err(ApiError::invalid(format!(
+        "expected `Content-Type: application/json`; {got}"
+    )))
+}
+
+/// `application/json` or `application/<something>+json`, parameters (`; charset=utf-8`)
+/// allowed, case-insensitively.
+fn is_json_media_type(value: &str) -> bool {
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|subtype| subtype.ends_with("+json"))
+}
+
+/// Parses `{"by":"<humantime duration>"}`.
+fn parse_advance(body: &[u8]) -> Result<Duration, ApiError> {
+    const EXAMPLE: &str = r#"{"by":"24h"}"#;
+    let request: AdvanceRequest = serde_json::from_slice(body).map_err(|error| {
+        use serde_json::error::Category;
+        ApiError::invalid(match error.classify() {
+            Category::Eof if body.iter().all(u8::is_ascii_whitespace) => {
+                format!("the request body is empty; expected JSON like {EXAMPLE}")
+            }
+            Category::Syntax | Category::Eof | Category::Io => {
+                format!(
+                    "the request body is not valid JSON ({error}); expected JSON like {EXAMPLE}"
+                )
+            }
+            Category::Data => {
+                format!("expected a JSON object like {EXAMPLE}: {error}")
+            }
+        })
+    })?;
+    humantime::parse_duration(request.by.trim()).map_err(|error| {
+        ApiError::invalid(format!(
+            "`by` is `{}`, which is not a duration like `90s`, `1h 30m`, `24h` or `7days`: {error}",
+            request.by
+        ))
+    })
+}
+
+/// An error answer of the sim routes: `{"error":"invalid_request","message":"..."}`.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    /// A 400 `invalid_request`.
+    fn invalid(message: String) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            message,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ApiErrorBody<'a> {
+    error: &'static str,
+    message: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ApiErrorBody {
+            error: "invalid_request",
+            message: &self.message,
+        };
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// RFC 3339 with milliseconds (`2026-01-01T00:00:00.000Z`), or `None` outside the years
+/// 1970..=9999 that humantime can format (it would panic).
+fn format_rfc3339_millis(time: SystemTime) -> Option<String> {
+    let since_epoch = time.duration_since(SystemTime::UNIX_EPOCH).ok()?;
+    if since_epoch.as_millis() > LATEST_UNIX_MS {
+        return None;
+    }
+    let mut text = String::new();
+    write!(text, "{}", humantime::format_rfc3339_millis(time)).ok()?;
+    Some(text)
+}
+
+/// Milliseconds since the Unix epoch, negative before it.
+fn unix_ms(time: SystemTime) -> i128 {
+    match time.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => i128::try_from(after.as_millis()).unwrap_or(i128::MAX),
+        Err(before) => i128::try_from(before.duration().as_millis())
+            .map(|ms| -ms)
+            .unwrap_or(i128::MIN),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_media_types() {
+        assert!(is_json_media_type("application/json"));
+        assert!(is_json_media_type("Application/JSON; charset=utf-8"));
+        assert!(is_json_media_type("application/merge-patch+json"));
+        assert!(!is_json_media_type("text/plain"));
+        assert!(!is_json_media_type("application/x-www-form-urlencoded"));
+        assert!(!is_json_media_type("json"));
+    }
+
+    #[test]
+    fn advance_bodies() {
+        assert_eq!(
+            parse_advance(br#"{"by":"1h 30m"}"#).expect("ok"),
+            Duration::from_secs(5400)
+        );
+        assert_eq!(
+            parse_advance(br#"{"by":"7days"}"#).expect("ok"),
+            Duration::from_secs(7 * 86_400)
+        );
+        let empty = parse_advance(b"").expect_err("empty");
+        assert!(empty.message.contains("empty"), "{}", empty.message);
+        let syntax = parse_advance(b"{by: 1h}").expect_err("syntax");
+        assert!(
+            syntax.message.contains("not valid JSON"),
+            "{}",
+            syntax.message
+        );
+        let missing = parse_advance(b"{}").expect_err("missing");
+        assert!(missing.message.contains("`by`"), "{}", missing.message);
+        let number = parse_advance(br#"{"by":3600}"#).expect_err("number");
+        assert!(number.message.contains("expected a JSON object like"));
+        let bad = parse_advance(br#"{"by":"soon"}"#).expect_err("duration");
+        assert!(bad.message.contains("`soon`"), "{}", bad.message);
+    }
+
+    #[test]
+    fn timestamps() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_767_225_600_123);
+        assert_eq!(
+            format_rfc3339_millis(t).as_deref(),
+            Some("2026-01-01T00:00:00.123Z")
+        );
+        assert_eq!(unix_ms(t), 1_767_225_600_123);
+        let before = SystemTime::UNIX_EPOCH - Duration::from_millis(5);
+        assert_eq!(format_rfc3339_millis(before), None);
+        assert_eq!(unix_ms(before), -5);
+        let far = SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_800);
+        assert_eq!(format_rfc3339_millis(far), None);
+    }
+
+    fn server(addr: &str, tls: bool) -> HttpServer {
+        let (stop, _) = oneshot::channel();
+        HttpServer {
+            local_addr: addr.parse().expect("addr"),
+            tls,
+            stop,
+            task: tokio::spawn(async {}),
+        }
+    }
+
+    #[tokio::test]
+    async fn urls() {
+        assert_eq!(server("127.0.0.1:80", false).url(), "http://127.0.0.1:80");
+        assert_eq!(server("127.0.0.1:443", true).url(), "https://localhost:443");
+        assert_eq!(server("0.0.0.0:8443", true).url(), "https://localhost:8443");
+        assert_eq!(server("[::1]:8080", false).url(), "http://[::1]:8080");
+        assert_eq!(server("[::]:8080", true).url(), "https://[::1]:8080");
+        assert_eq!(server("10.0.0.5:81", true).url(), "https://10.0.0.5:81");
+    }
+}

@@ -1,0 +1,23 @@
+//! What every kiro-sim service shares.
+//!
+//! - [`clock`]: the one clock of a world (virtual or system time) and its scheduler, through
+//!   which every service schedules delayed work (sync delays, retries, DNS propagation).
+//! - [`seed`]: the world's seed and the deterministic random streams derived from it.
+//! - [`ids`]: id and secret formats of the real systems (Okta ids, UUIDs, hex ids).
+//! - [`keys`]: the fixed RSA-2048 dev signing keys (and, with the `keygen` feature, fresh ones).
+//! - [`tls`]: a per-world certificate authority and rustls server configs.
+//! - [`http`]: serving an axum router over plain http or https, and the `/_sim/clock` routes
+//!   every service exposes.
+//!
+//! The domain cores of the mocks use only [`clock`], [`seed`] and [`ids`] (plain values and
+//! pure functions); [`tls`] and [`http`] are for their wire layers.
+
+pub mod clock;
+pub mod http;
+pub mod ids;
+pub mod keys;
+pub mod seed;
+pub mod tls;
+
+pub use clock::{Clock, ClockMode};
+pub use seed::Seed;

@@ -1,0 +1,277 @@
+//! Project automation for the kiro-sim workspace, run as `cargo xtask <command>`.
+//!
+//! Commands:
+//!
+//! - `cargo xtask ci [--no-fmt] [--no-clippy]`: what CI runs, in order, stopping at the first
+//!   failure: `cargo fmt --all -- --check`, `cargo clippy --workspace --all-targets --locked --
+//!   -D warnings` and `cargo test --workspace --locked` (`--locked` only when `Cargo.lock`
+//!   exists). Prints how long each step took.
+//! - `cargo xtask gen-keys [--count 4] [--out sim-core/keys]`: regenerates the fixed RSA-2048
+//!   dev signing keys `dev-rsa-{i}.pem`, deterministically (key `i` comes from a ChaCha20 RNG
+//!   seeded with `0x6b69_726f_5349_4d00 + i`).
+//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`) or of `all`.
+//!
+//! Everything runs from the workspace root; `cargo` is the one that invoked us (`$CARGO`), or
+//! `cargo` from `PATH`.
+
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Parser, Subcommand};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+/// Seed of dev key 0; key `i` is generated from `KEY_SEED_BASE + i` ("kiroSIM\0" in ASCII).
+const KEY_SEED_BASE: u64 = 0x6b69_726f_5349_4d00;
+
+/// The benchmarks `cargo xtask bench` knows, one line each; `all` runs them in this order.
+const BENCHES: &[Bench] = &[
+    //         name    package     [[bench]] target
+    Bench::new("dns", "mock-dns", "dns"),
+];
+
+/// Project automation: `cargo xtask <command>`.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+/// The xtask commands.
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Run what CI runs: fmt check, clippy, tests; stop at the first failure.
+    Ci(CiArgs),
+    /// Regenerate the fixed RSA-2048 dev signing keys, deterministically.
+    GenKeys(GenKeysArgs),
+    /// Run benchmarks.
+    Bench(BenchArgs),
+}
+
+/// Arguments of `cargo xtask ci`.
+#[derive(Debug, Args)]
+struct CiArgs {
+    /// Skip `cargo fmt --check`.
+    #[arg(long)]
+    no_fmt: bool,
+    /// Skip `cargo clippy`.
+    #[arg(long)]
+    no_clippy: bool,
+}
+
+/// Arguments of `cargo xtask gen-keys`.
+#[derive(Debug, Args)]
+struct GenKeysArgs {
+    /// How many keys to generate (`dev-rsa-0.pem` .. `dev-rsa-{count-1}.pem`).
+    #[arg(long, default_value_t = 4)]
+    count: u64,
+    /// Directory to write the keys into, relative to the workspace root.
+    #[arg(long, default_value = "sim-core/keys")]
+    out: PathBuf,
+}
+
+/// Arguments of `cargo xtask bench`.
+#[derive(Debug, Args)]
+struct BenchArgs {
+    /// Which benchmarks to run (`all` runs every one).
+    #[arg(default_value = "all", value_parser = bench_target_parser())]
+    target: String,
+}
+
+/// One benchmark: `cargo bench -p {package} --bench {bench}`, selected by `name`.
+#[derive(Debug, Clone, Copy)]
+struct Bench {
+    /// The name given to `cargo xtask bench`.
+    name: &'static str,
+    /// The package holding the benchmark.
+    package: &'static str,
+    /// The `[[bench]]` target in that package.
+    bench: &'static str,
+}
+
+impl Bench {
+    /// A benchmark named `name`: bench target `bench` of package `package`.
+    const fn new(name: &'static str, package: &'static str, bench: &'static str) -> Self {
+        Self {
+            name,
+            package,
+            bench,
+        }
+    }
+}
+
+/// One step of `cargo xtask ci`: a cargo invocation and its one-line header.
+#[derive(Debug)]
+struct Step {
+    /// Short name, printed as `==> {name}` and in the timing summary.
+    name: &'static str,
+    /// Arguments to `cargo`.
+    args: Vec<&'static str>,
+    /// Whether the step was turned off by a `--no-*` flag.
+    skip: bool,
+}
+
+/// Runs the command; on failure prints the error chain on one line and exits with status 1.
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the parsed command from the workspace root.
+fn run(cli: Cli) -> Result<()> {
+    let root = workspace_root()?;
+    match cli.command {
+        Cmd::Ci(args) => ci(&root, &args),
+        Cmd::GenKeys(args) => gen_keys(&root, &args),
+        Cmd::Bench(args) => bench(&root, &args),
+    }
+}
+
+/// `cargo xtask ci`: fmt check, clippy and tests, in order, stopping at the first failure.
+fn ci(root: &Path, args: &CiArgs) -> Result<()> {
+    let locked = root.join("Cargo.lock").exists();
+    let mut clippy = vec!["clippy", "--workspace", "--all-targets"];
+    let mut test = vec!["test", "--workspace"];
+    if locked {
+        clippy.push("--locked");
+        test.push("--locked");
+    } else {
+        println!("note: no Cargo.lock, running without --locked");
+    }
+    clippy.extend(["--", "-D", "warnings"]);
+
+    let steps = [
+        Step {
+            name: "cargo fmt --check",
+            args: vec!["fmt", "--all", "--", "--check"],
+            skip: args.no_fmt,
+        },
+        Step {
+            name: "cargo clippy",
+            args: clippy,
+            skip: args.no_clippy,
+        },
+        Step {
+            name: "cargo test",
+            args: test,
+            skip: false,
+        },
+    ];
+
+    // (step name, what happened): "skipped", or the time it took and "ok" / "FAILED".
+    let mut timings: Vec<(&str, String)> = Vec::new();
+    let mut failure = None;
+    for step in &steps {
+        if step.skip {
+            println!("==> {} (skipped)", step.name);
+            timings.push((step.name, "skipped".to_owned()));
+            continue;
+        }
+        println!("==> {}", step.name);
+        let start = Instant::now();
+        let result = run_cargo(root, &step.args);
+        let took = secs(start.elapsed());
+        if let Err(err) = result {
+            timings.push((step.name, format!("{took}  FAILED")));
+            failure = Some(err.context(format!("ci step `{}` failed", step.name)));
+            break;
+        }
+        timings.push((step.name, took));
+    }
+
+    println!("==> timings");
+    for (name, outcome) in &timings {
+        println!("    {name:<20} {outcome}");
+    }
+    match failure {
+        Some(err) => Err(err),
+        None => {
+            println!("==> ci passed");
+            Ok(())
+        }
+    }
+}
+
+/// `cargo xtask gen-keys`: writes `dev-rsa-{i}.pem` for `i` in `0..count` into the out dir.
+fn gen_keys(root: &Path, args: &GenKeysArgs) -> Result<()> {
+    let out = root.join(&args.out);
+    fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    for i in 0..args.count {
+        let seed = KEY_SEED_BASE
+            .checked_add(i)
+            .ok_or_else(|| anyhow!("key index {i} overflows the seed"))?;
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let pem = sim_core::keys::generate_pkcs8_pem(&mut rng)
+            .map_err(|err| anyhow!("generating dev key {i}: {err}"))?;
+        let path = out.join(format!("dev-rsa-{i}.pem"));
+        fs::write(&path, pem).with_context(|| format!("writing {}", path.display()))?;
+        println!("{}", path.display());
+    }
+    Ok(())
+}
+
+/// `cargo xtask bench`: runs the selected benchmarks, stopping at the first failure.
+fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
+    let selected: Vec<&Bench> = BENCHES
+        .iter()
+        .filter(|b| args.target == "all" || b.name == args.target)
+        .collect();
+    if selected.is_empty() {
+        bail!("unknown bench target `{}`", args.target);
+    }
+    for b in selected {
+        println!("==> cargo bench -p {} --bench {}", b.package, b.bench);
+        run_cargo(root, &["bench", "-p", b.package, "--bench", b.bench])
+            .with_context(|| format!("bench `{}` failed", b.name))?;
+    }
+    Ok(())
+}
+
+/// A duration as seconds with one decimal, right-aligned: `   12.3s`.
+fn secs(d: Duration) -> String {
+    format!("{:>7.1}s", d.as_secs_f64())
+}
+
+/// The values `cargo xtask bench` accepts: `all` and every name in [`BENCHES`].
+fn bench_target_parser() -> PossibleValuesParser {
+    PossibleValuesParser::new(std::iter::once("all").chain(BENCHES.iter().map(|b| b.name)))
+}
+
+/// Runs `cargo {args}` in `root` with inherited stdio; an error if it cannot start or fails.
+fn run_cargo(root: &Path, args: &[&str]) -> Result<()> {
+    let shown = format!("cargo {}", args.join(" "));
+    let status = Command::new(cargo())
+        .args(args)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("could not run `{shown}`"))?;
+    if !status.success() {
+        bail!("`{shown}` failed ({status})");
+    }
+    Ok(())
+}
+
+/// The cargo to run: `$CARGO` (set when we run under `cargo run`), else `cargo` from `PATH`.
+fn cargo() -> OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// The workspace root: the parent of this crate's manifest directory.
+fn workspace_root() -> Result<PathBuf> {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .ok_or_else(|| anyhow!("xtask's manifest dir has no parent"))
+}
