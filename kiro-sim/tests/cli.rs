@@ -1,0 +1,155 @@
+//! The `kiro-sim` binary's contract with scripts and containers: one JSON ready line on stdout,
+//! logs on stderr, clean exit on SIGTERM, exit status 2 on bad flags.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+fn kiro_sim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kiro-sim"))
+}
+
+/// Starts `kiro-sim dns` on free ports and returns the child and its parsed ready line.
+fn start_dns(
+    extra: &[&str],
+) -> (
+    Child,
+    serde_json::Value,
+    BufReader<std::process::ChildStdout>,
+) {
+    let mut child = kiro_sim()
+        .args(["dns", "--dns-port", "0", "--api-port", "0", "--seed", "42"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kiro-sim");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("read ready line");
+    let ready: serde_json::Value = serde_json::from_str(&line)
+        .unwrap_or_else(|e| panic!("ready line is not JSON ({e}): {line:?}"));
+    (child, ready, stdout)
+}
+
+/// Sends SIGTERM and returns the exit status and what was left on stdout.
+fn terminate(mut child: Child, mut stdout: BufReader<std::process::ChildStdout>) -> (i32, String) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let mut rest = String::new();
+    stdout
+        .read_to_string(&mut rest)
+        .expect("read rest of stdout");
+    let status = child.wait().expect("wait");
+    (status.code().unwrap_or(-1), rest)
+}
+
+/// A minimal HTTP/1.1 GET over a plain socket.
+fn http_get(base: &str, path: &str) -> String {
+    let addr = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response
+}
+
+#[test]
+fn dns_prints_one_ready_line_serves_and_exits_cleanly_on_sigterm() {
+    let (child, ready, stdout) = start_dns(&["--zone", "example.com"]);
+    assert_eq!(ready["event"], "ready");
+    assert_eq!(ready["clock"], "virtual");
+    assert_eq!(ready["seed"], 42);
+    let dns = ready["dns"].as_str().expect("dns address");
+    assert!(
+        dns.starts_with("127.0.0.1:") && !dns.ends_with(":0"),
+        "{dns}"
+    );
+    let api = ready["dns_api"].as_str().expect("dns_api url");
+    assert!(api.starts_with("http://127.0.0.1:"), "{api}");
+    assert_eq!(
+        ready["dns_api_token"].as_str().map(str::len),
+        Some(40),
+        "{ready}"
+    );
+
+    let clock = http_get(api, "/_sim/clock");
+    assert!(clock.starts_with("HTTP/1.1 200"), "{clock}");
+    assert!(
+        clock.contains(r#""now":"2026-01-01T00:00:00.000Z""#),
+        "{clock}"
+    );
+
+    let (code, rest) = terminate(child, stdout);
+    assert_eq!(code, 0, "clean exit on SIGTERM");
+    assert_eq!(rest, "", "nothing but the ready line goes to stdout");
+}
+
+#[test]
+fn the_same_seed_gives_the_same_token() {
+    let (a, ready_a, out_a) = start_dns(&[]);
+    let (b, ready_b, out_b) = start_dns(&[]);
+    assert_eq!(ready_a["dns_api_token"], ready_b["dns_api_token"]);
+    terminate(a, out_a);
+    terminate(b, out_b);
+}
+
+#[test]
+fn tls_serves_https_and_writes_the_ca_where_asked() {
+    let dir = std::env::temp_dir().join(format!("kiro-sim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let ca = dir.join("ca.pem");
+    let ca_arg = ca.to_str().expect("utf-8 path");
+    let (child, ready, stdout) = start_dns(&["--tls", "--ca-out", ca_arg]);
+    let api = ready["dns_api"].as_str().expect("dns_api url");
+    assert!(api.starts_with("https://localhost:"), "{api}");
+    assert_eq!(ready["ca_pem"], ca_arg);
+    let pem = std::fs::read_to_string(&ca).expect("CA written");
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    terminate(child, stdout);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn bad_flags_exit_2_with_a_clear_message() {
+    for (args, expected) in [
+        (&["dns", "--bogus"][..], "unexpected argument '--bogus'"),
+        (&["dns", "--clock", "wall"][..], "unknown clock mode `wall`"),
+        (
+            &["dns", "--propagation-delay", "soon"][..],
+            "is not a duration",
+        ),
+        (&["dns", "--ca-out", "x.pem"][..], "--tls"),
+        (&["launch"][..], "unrecognized subcommand 'launch'"),
+    ] {
+        let output = kiro_sim().args(args).output().expect("run kiro-sim");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error_not_a_panic() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let output = kiro_sim()
+        .args(["dns", "--dns-port", "0", "--api-port", &port])
+        .output()
+        .expect("run kiro-sim");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot bind the DNS provider API"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "no ready line when start fails");
+}
