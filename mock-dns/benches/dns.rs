@@ -141,7 +141,11 @@ async fn client(target: SocketAddr, query: Vec<u8>) -> (u64, Duration) {
         match tokio::time::timeout(Duration::from_millis(50), socket.recv(&mut buf)).await {
             Ok(Ok(len)) => {
                 let response = Message::from_bytes(&buf[..len]).expect("response parses");
-                assert_eq!(response.answers.len(), 1, "every query is answered with the TXT record");
+                assert_eq!(
+                    response.answers.len(),
+                    1,
+                    "every query is answered with the TXT record"
+                );
                 let now = Instant::now();
                 match start {
                     None if now >= warm_until => start = Some(now),
@@ -152,10 +156,10 @@ async fn client(target: SocketAddr, query: Vec<u8>) -> (u64, Duration) {
             Ok(Err(error)) => panic!("recv: {error}"),
             Err(_) => {} // lost: the send below replaces it
         }
-        if let Some(started) = start {
-            if started.elapsed() >= MEASURE || answered >= MAX_QUERIES {
-                return (answered, started.elapsed());
-            }
+        if let Some(started) = start
+            && (started.elapsed() >= MEASURE || answered >= MAX_QUERIES)
+        {
+            return (answered, started.elapsed());
         }
         send(&socket, &mut query, &mut id).await;
     }

@@ -392,15 +392,14 @@ async fn create_zone(State(shared): State<AppState>, body: Bytes) -> ApiResult {
     let name = input
         .name
         .ok_or_else(|| ApiError::invalid_body("`name` is required"))?;
-    if let Some(account) = input.account.and_then(|a| a.id) {
-        if account != shared.core.read().account_id() {
-            // Sim choice of code: the token cannot act for another account.
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                1068,
-                "Permission denied: the token has no access to that account",
-            ));
-        }
+    let account = input.account.and_then(|a| a.id);
+    if account.is_some_and(|a| a != shared.core.read().account_id()) {
+        // Sim choice of code: the token cannot act for another account.
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            1068,
+            "Permission denied: the token has no access to that account",
+        ));
     }
     let zone = shared
         .change(|core, now| core.create_zone(now, &name))

@@ -345,7 +345,6 @@ struct PublishedZone {
 #[derive(Clone, Debug)]
 struct PublishedRecord {
     id: String,
-    record_type: RecordType,
     ttl: u32,
     data: RData,
 }
@@ -559,6 +558,12 @@ impl DnsCore {
         self.pending.front().map(|p| p.visible_at)
     }
 
+    /// When the last queued change becomes visible, if any is queued. Visibility times never
+    /// go backwards, so right after a change this is when that change becomes visible.
+    pub fn last_publication(&self) -> Option<SystemTime> {
+        self.pending.back().map(|p| p.visible_at)
+    }
+
     /// How many changes are not visible to DNS yet.
     pub fn unpublished_changes(&self) -> usize {
         self.pending.len()
@@ -659,7 +664,6 @@ impl Published {
                     zone.remove(&record.id);
                     let published = PublishedRecord {
                         id: record.id.clone(),
-                        record_type: record.record_type,
                         ttl: if record.ttl == 1 {
                             AUTO_TTL
                         } else {
@@ -710,17 +714,16 @@ impl Published {
                 };
             };
             let at_name = zone.records_at(apex, &name);
-            if qtype != QueryType::Cname && qtype != QueryType::Any {
-                if let Some(RData::Cname(target)) = at_name
-                    .iter()
-                    .find(|r| matches!(r.data, RData::Cname(_)))
-                    .map(|r| &r.data)
-                {
-                    let target = target.clone();
-                    answers.extend(at_name.into_iter().map(|r| r.with_name(&name)));
-                    name = target;
-                    continue;
-                }
+            let follows_cname = qtype != QueryType::Cname && qtype != QueryType::Any;
+            if let Some(RData::Cname(target)) = at_name
+                .iter()
+                .map(|r| &r.data)
+                .find(|d| follows_cname && matches!(d, RData::Cname(_)))
+            {
+                let target = target.clone();
+                answers.extend(at_name.into_iter().map(|r| r.with_name(&name)));
+                name = target;
+                continue;
             }
             let matching: Vec<Rr> = at_name
                 .iter()
@@ -776,12 +779,13 @@ impl Found {
 
 impl PublishedZone {
     fn remove(&mut self, id: &str) {
-        if let Some(owner) = self.owners.remove(id) {
-            if let Some(list) = self.names.get_mut(&owner) {
-                list.retain(|r| r.id != id);
-                if list.is_empty() {
-                    self.names.remove(&owner);
-                }
+        let Some(owner) = self.owners.remove(id) else {
+            return;
+        };
+        if let Some(list) = self.names.get_mut(&owner) {
+            list.retain(|r| r.id != id);
+            if list.is_empty() {
+                self.names.remove(&owner);
             }
         }
     }
@@ -804,10 +808,6 @@ impl PublishedZone {
                 data: r.data.clone(),
             }));
         }
-        debug_assert!(self.names.values().flatten().all(|r| {
-            let _ = r.record_type;
-            true
-        }));
         found
     }
 

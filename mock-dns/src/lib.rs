@@ -120,7 +120,8 @@ impl Shared {
     }
 
     /// Runs a change against the core at the clock's current time, then makes sure it gets
-    /// published: at once with no delay, else by a job on the world's clock.
+    /// published: at once with no delay, else by a job on the world's clock at the time the
+    /// change becomes visible (the last queued one; earlier ones have their own jobs).
     pub(crate) fn change<T>(
         &self,
         f: impl FnOnce(&mut DnsCore, SystemTime) -> Result<T, DnsError>,
@@ -129,7 +130,7 @@ impl Shared {
         let (result, next) = {
             let mut core = self.core.write();
             let result = f(&mut core, now);
-            (result, core.next_publication())
+            (result, core.last_publication())
         };
         if let Some(at) = next {
             let me = self.me.clone();
