@@ -268,17 +268,15 @@ async fn require_token(
         None => ApiError::new(StatusCode::BAD_REQUEST, 6003, "Invalid request headers")
             .chained(6111, "Invalid format for Authorization header")
             .into_response(),
-        Some(token) if constant_time_eq(token.as_bytes(), shared.api_token.as_bytes()) => {
+        Some(token)
+            if sim_core::ids::constant_time_eq(token.as_bytes(), shared.api_token.as_bytes()) =>
+        {
             next.run(request).await
         }
         Some(_) => {
             ApiError::new(StatusCode::FORBIDDEN, 10000, "Authentication error").into_response()
         }
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Parses a JSON body into `T`, answering Cloudflare's error for anything unparsable.

@@ -1,7 +1,178 @@
-//! mock-okta: a mock Okta org (not built yet).
+//! mock-okta: a mock Okta org (DOMAIN.md OKTA-*).
 //!
-//! What will live here (issues 3 and 4): the directory (users, groups), OIDC apps, custom
-//! authorization servers that issue RS256 JWTs, the sign-in flows (`/api/v1/authn`, the login
-//! page, `/oauth2/{id}/v1/authorize` and `/token`), the management API in Okta's shapes, the
-//! System Log, the app catalog and SCIM push provisioning to a downstream app. As in the other
-//! mocks, a pure synchronous domain core sits under a thin axum wire layer.
+//! The directory (users, groups), OIDC apps, custom authorization servers that issue RS256
+//! JWTs, the sign-in flows (`/api/v1/authn`, the login page, `/oauth2/{id}/v1/authorize` and
+//! `/token`), the management API in Okta's shapes and the System Log.
+//!
+//! Layers:
+//! - [`core`]: the domain core, pure and synchronous.
+//! - `wire`: what every HTTP response shares: `X-Okta-Request-Id`, `X-Rate-Limit-*` and 429s,
+//!   Okta's error object, SSWS authentication, paging links.
+//! - `api`: the management API (`/api/v1/users`, `/groups`, `/apps`,
+//!   `/authorizationServers`, `/logs`).
+//! - `oidc`: the OIDC endpoints of each authorization server, the login page and
+//!   `/api/v1/authn`.
+//! - this module: configuration, start-up and the shared state.
+
+pub mod core;
+
+mod api;
+mod oidc;
+mod wire;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use sim_core::http::HttpServer;
+use sim_core::keys::SigningKey;
+use sim_core::seed::SimRng;
+use sim_core::{Clock, Seed, ids};
+
+use crate::core::Org;
+
+/// Default port of mock-okta.
+pub const DEFAULT_PORT: u16 = 17080;
+/// Default rate limit: requests per minute of world time, per endpoint.
+pub const DEFAULT_RATE_LIMIT: u32 = 10_000;
+
+/// How to start mock-okta.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The world's seed: ids, tokens and the choice of dev keys derive from it.
+    pub seed: Seed,
+    /// The world's clock.
+    pub clock: Clock,
+    /// Where to listen; port 0 picks a free one.
+    pub addr: SocketAddr,
+    /// Serve https with this config instead of http.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Signing keys; `None` uses the dev keys in the seed's order.
+    pub keys: Option<Vec<SigningKey>>,
+    /// Requests per minute (world time) per endpoint before 429.
+    pub rate_limit_per_minute: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            seed: Seed(0),
+            clock: Clock::new_virtual(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: None,
+            keys: None,
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT,
+        }
+    }
+}
+
+/// Why mock-okta could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The listener could not be bound.
+    #[error("cannot bind mock-okta on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The dev keys did not load.
+    #[error("cannot load signing keys: {0}")]
+    Keys(#[from] sim_core::keys::KeyError),
+}
+
+/// State shared by every handler.
+pub(crate) struct Shared {
+    pub(crate) org: Mutex<Org>,
+    pub(crate) clock: Clock,
+    /// The admin API token (`Authorization: SSWS …`).
+    pub(crate) api_token: String,
+    pub(crate) request_ids: Mutex<SimRng>,
+    pub(crate) rate_limits: Mutex<wire::RateLimiter>,
+}
+
+/// A running mock-okta. Dropping it stops the server.
+pub struct MockOkta {
+    shared: Arc<Shared>,
+    http: HttpServer,
+}
+
+impl MockOkta {
+    /// Binds and starts serving; returns once requests are accepted.
+    pub async fn start(config: Config) -> Result<MockOkta, StartError> {
+        config.clock.start_driver();
+        let keys = match config.keys {
+            Some(keys) => keys,
+            None => sim_core::keys::dev_keys(config.seed)?,
+        };
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let shared = Arc::new(Shared {
+            // The org URL is known once the server is up; set just below.
+            org: Mutex::new(Org::new("", config.seed, keys)),
+            clock: config.clock,
+            api_token: format!(
+                "00{}",
+                ids::secret(&mut config.seed.stream("mock-okta/api-token"), 40)
+            ),
+            request_ids: Mutex::new(config.seed.stream("mock-okta/request-ids")),
+            rate_limits: Mutex::new(wire::RateLimiter::new(config.rate_limit_per_minute)),
+        });
+        let http = sim_core::http::serve(listener, router(shared.clone()), config.tls)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        shared.org.lock().set_org_url(&http.url());
+        tracing::info!(url = %http.url(), "mock-okta ready");
+        Ok(MockOkta { shared, http })
+    }
+
+    /// The org URL (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> String {
+        self.http.url()
+    }
+
+    /// The admin API token.
+    pub fn api_token(&self) -> &str {
+        &self.shared.api_token
+    }
+
+    /// The clock this org runs on.
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+
+    /// The fields mock-okta adds to the `kiro-sim` ready line.
+    pub fn ready_fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut fields = serde_json::Map::new();
+        fields.insert("okta".into(), self.url().into());
+        fields.insert("okta_api_token".into(), self.api_token().into());
+        fields
+    }
+
+    /// Stops the server, letting in-flight requests finish.
+    pub async fn shutdown(self) {
+        self.http.shutdown().await;
+    }
+}
+
+fn router(shared: Arc<Shared>) -> axum::Router {
+    axum::Router::new()
+        .merge(api::router())
+        .merge(oidc::router())
+        .merge(wire::sim_routes())
+        .fallback(wire::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            wire::common_headers,
+        ))
+        .with_state(shared.clone())
+        .merge(sim_core::http::clock_routes(shared.clock.clone()))
+}

@@ -35,6 +35,8 @@ pub enum OktaKind {
     Factor,
     /// `102`: a session.
     Session,
+    /// `00o`: the org itself.
+    Org,
 }
 
 impl OktaKind {
@@ -51,6 +53,7 @@ impl OktaKind {
             OktaKind::Claim => "ocl",
             OktaKind::Factor => "mfa",
             OktaKind::Session => "102",
+            OktaKind::Org => "00o",
         }
     }
 }
@@ -90,6 +93,11 @@ pub fn secret(rng: &mut SimRng, len: usize) -> String {
     rng.string_from(BASE62, len)
 }
 
+/// Compares two secrets in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +131,13 @@ mod tests {
         );
         assert!(parts[2].starts_with('4'));
         assert!(matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'));
+    }
+
+    #[test]
+    fn constant_time_eq_compares_content_and_length() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
     }
 
     #[test]

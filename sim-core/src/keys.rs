@@ -75,6 +75,7 @@ pub struct Jwk {
 pub struct SigningKey {
     kid: String,
     pair: Arc<KeyPair>,
+    public: Arc<PublicKeyComponents<Vec<u8>>>,
     jwk: Jwk,
     pem: Arc<str>,
 }
@@ -99,6 +100,7 @@ impl SigningKey {
         Ok(SigningKey {
             kid,
             pair: Arc::new(pair),
+            public: Arc::new(components),
             jwk,
             pem: pem.into(),
         })
@@ -117,6 +119,20 @@ impl SigningKey {
     /// The private key as PKCS#8 PEM.
     pub fn pkcs8_pem(&self) -> &str {
         &self.pem
+    }
+
+    /// Whether `signature` is this key's RS256 signature of `message`.
+    pub fn verify_rs256(&self, message: &[u8], signature: &[u8]) -> bool {
+        ring::signature::RsaPublicKeyComponents {
+            n: &self.public.n,
+            e: &self.public.e,
+        }
+        .verify(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            message,
+            signature,
+        )
+        .is_ok()
     }
 
     /// Signs `message` with RSASSA-PKCS1-v1_5 and SHA-256 (JWS `RS256`).
@@ -232,6 +248,8 @@ mod tests {
         let key = &dev_keys(Seed(1)).expect("parse")[0];
         let message = b"header.payload";
         let signature = key.sign_rs256(message).expect("sign");
+        assert!(key.verify_rs256(message, &signature));
+        assert!(!key.verify_rs256(b"other", &signature));
         let n = URL_SAFE_NO_PAD.decode(&key.jwk().n).expect("n");
         let e = URL_SAFE_NO_PAD.decode(&key.jwk().e).expect("e");
         let public = ring::signature::RsaPublicKeyComponents { n: &n, e: &e };

@@ -1,0 +1,978 @@
+//! Custom authorization servers (DOMAIN.md OKTA-AS-1..3, OKTA-AS-7): scopes, claims, access
+//! policies with rules, policy evaluation, and signing keys with rotation.
+//!
+//! Evaluation follows Okta: the first active policy (by priority) that includes the client is
+//! the one evaluated; within it, the first active rule (by priority) that matches the grant
+//! type, the user (directly or through a group, or `EVERYONE`) and *all* requested scopes
+//! decides, and sets the token lifetimes. No such policy or rule: `access_denied`.
+
+use std::time::{Duration, SystemTime};
+
+use sim_core::ids::OktaKind;
+use sim_core::keys::SigningKey;
+
+use super::log::{Actor, Outcome, Target};
+use super::{OAuthError, OktaError, Org};
+
+/// The scopes every authorization server has.
+pub const SYSTEM_SCOPES: [&str; 7] = [
+    "openid",
+    "profile",
+    "email",
+    "address",
+    "phone",
+    "offline_access",
+    "device_sso",
+];
+
+/// Okta's text for a request no policy rule allows.
+pub const POLICY_FAILED: &str =
+    "Policy evaluation failed for this request, please check the policy configurations.";
+/// Okta's text for a scope the server does not define.
+pub const UNKNOWN_SCOPE: &str =
+    "One or more scopes are not configured for the authorization server resource.";
+
+/// A scope of an authorization server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope {
+    /// `scp…` id.
+    pub id: String,
+    /// Name, e.g. `codewhisperer:completions`.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Display name shown on consent.
+    pub display_name: Option<String>,
+    /// `IMPLICIT` (Kiro's scopes, OKTA-AS-2) or `REQUIRED`.
+    pub consent: String,
+    /// `ALL_CLIENTS` or `NO_CLIENTS` (whether discovery lists it).
+    pub metadata_publish: String,
+    /// Granted when a client asks for no scope.
+    pub default: bool,
+    /// Built in (`openid`, …).
+    pub system: bool,
+}
+
+/// A custom claim.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    /// `ocl…` id.
+    pub id: String,
+    /// Claim name in the token.
+    pub name: String,
+    /// `RESOURCE` (access token) or `IDENTITY` (ID token).
+    pub claim_type: String,
+    /// `EXPRESSION` (`user.<attribute>` or a quoted string) or `GROUPS` (a group-name prefix).
+    pub value_type: String,
+    /// The expression.
+    pub value: String,
+    /// Included only when one of these scopes is granted (empty: always).
+    pub scopes: Vec<String>,
+    /// Included even without a matching scope.
+    pub always_include_in_token: bool,
+    /// Active.
+    pub active: bool,
+}
+
+/// A rule of an access policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// `0pr…` id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Active.
+    pub active: bool,
+    /// Priority: 1 is evaluated first.
+    pub priority: u32,
+    /// Grant types the rule allows.
+    pub grant_types: Vec<String>,
+    /// Scopes the rule allows; `*` is any.
+    pub scopes: Vec<String>,
+    /// Users included directly.
+    pub users_include: Vec<String>,
+    /// Groups included; `EVERYONE` is everyone.
+    pub groups_include: Vec<String>,
+    /// Access-token lifetime (5..=1440 minutes, default 60).
+    pub access_token_lifetime_minutes: u32,
+    /// Refresh-token lifetime; 0 is unlimited (the default).
+    pub refresh_token_lifetime_minutes: u32,
+    /// Refresh token expires if unused this long (default 7 days).
+    pub refresh_token_window_minutes: u32,
+    /// When created.
+    pub created: SystemTime,
+    /// When last changed.
+    pub last_updated: SystemTime,
+}
+
+/// What creating or replacing a rule takes; `None` means Okta's default.
+#[derive(Clone, Debug, Default)]
+pub struct NewRule {
+    /// Name (required).
+    pub name: String,
+    /// Priority (default: last).
+    pub priority: Option<u32>,
+    /// Active (default true).
+    pub active: Option<bool>,
+    /// Grant types (required, non-empty).
+    pub grant_types: Vec<String>,
+    /// Scopes (default `*`).
+    pub scopes: Vec<String>,
+    /// Users included.
+    pub users_include: Vec<String>,
+    /// Groups included (default `EVERYONE` when no users are given either).
+    pub groups_include: Vec<String>,
+    /// Minutes.
+    pub access_token_lifetime_minutes: Option<u32>,
+    /// Minutes; 0 unlimited.
+    pub refresh_token_lifetime_minutes: Option<u32>,
+    /// Minutes.
+    pub refresh_token_window_minutes: Option<u32>,
+}
+
+/// An access policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// `00p…` id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Active.
+    pub active: bool,
+    /// Priority: 1 first.
+    pub priority: u32,
+    /// Client ids it applies to, or `ALL_CLIENTS`.
+    pub clients: Vec<String>,
+    /// Its rules.
+    pub rules: Vec<Rule>,
+    /// When created.
+    pub created: SystemTime,
+    /// When last changed.
+    pub last_updated: SystemTime,
+}
+
+/// A signing key's place in rotation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyStatus {
+    /// Signs new tokens.
+    Active,
+    /// Will sign after the next rotation; already published.
+    Next,
+    /// Signed before the last rotation; still published so its tokens verify.
+    Expired,
+}
+
+impl KeyStatus {
+    /// As Okta spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            KeyStatus::Active => "ACTIVE",
+            KeyStatus::Next => "NEXT",
+            KeyStatus::Expired => "EXPIRED",
+        }
+    }
+}
+
+/// A key of an authorization server.
+#[derive(Clone, Debug)]
+pub struct ServerKey {
+    /// The key.
+    pub key: SigningKey,
+    /// Its status.
+    pub status: KeyStatus,
+}
+
+/// A custom authorization server.
+#[derive(Clone, Debug)]
+pub struct AuthServer {
+    /// `aus…` id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Audiences; the first is the access token's `aud`.
+    pub audiences: Vec<String>,
+    /// Active.
+    pub active: bool,
+    /// When created.
+    pub created: SystemTime,
+    /// When last changed.
+    pub last_updated: SystemTime,
+    /// When keys last rotated.
+    pub last_rotated: SystemTime,
+    /// Scopes (system scopes first).
+    pub scopes: Vec<Scope>,
+    /// Custom claims.
+    pub claims: Vec<Claim>,
+    /// Access policies.
+    pub policies: Vec<Policy>,
+    /// Keys: one ACTIVE, one NEXT, the last EXPIRED.
+    pub keys: Vec<ServerKey>,
+}
+
+impl AuthServer {
+    /// The key that signs new tokens.
+    pub fn active_key(&self) -> Option<&SigningKey> {
+        self.keys
+            .iter()
+            .find(|k| k.status == KeyStatus::Active)
+            .map(|k| &k.key)
+    }
+
+    /// A published key by `kid`.
+    pub fn key(&self, kid: &str) -> Option<&SigningKey> {
+        self.keys
+            .iter()
+            .find(|k| k.key.kid() == kid)
+            .map(|k| &k.key)
+    }
+}
+
+/// What evaluation granted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// The matching policy.
+    pub policy_id: String,
+    /// The matching rule.
+    pub rule_id: String,
+    /// Access-token lifetime.
+    pub access_ttl: Duration,
+    /// Refresh-token lifetime (`None`: unlimited).
+    pub refresh_ttl: Option<Duration>,
+    /// Refresh-token idle window.
+    pub refresh_window: Duration,
+    /// Whether the rule allows the refresh_token grant (so a refresh token may be issued).
+    pub allows_refresh: bool,
+}
+
+/// Why evaluation failed, for the System Log and Token Preview.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Denial {
+    /// A requested scope is not defined on the server.
+    UnknownScope(String),
+    /// No active policy includes the client.
+    NoMatchingPolicy,
+    /// The policy has no rule for this grant, user and scopes.
+    NoMatchingRule,
+}
+
+impl Denial {
+    /// The OAuth error a client sees.
+    pub fn oauth_error(&self) -> OAuthError {
+        match self {
+            Denial::UnknownScope(_) => OAuthError::new("invalid_scope", UNKNOWN_SCOPE),
+            Denial::NoMatchingPolicy | Denial::NoMatchingRule => {
+                OAuthError::new("access_denied", POLICY_FAILED)
+            }
+        }
+    }
+
+    /// Token Preview's name for it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Denial::UnknownScope(_) => "invalid_scope",
+            Denial::NoMatchingPolicy => "no_matching_policy",
+            Denial::NoMatchingRule => "no_matching_rule",
+        }
+    }
+}
+
+const MINUTES_5Y: u32 = 5 * 365 * 24 * 60;
+
+impl Org {
+    /// Creates an authorization server with the system scopes and two keys (ACTIVE, NEXT).
+    pub fn create_auth_server(
+        &mut self,
+        now: SystemTime,
+        name: &str,
+        description: Option<String>,
+        audiences: Vec<String>,
+    ) -> Result<AuthServer, OktaError> {
+        let mut causes = Vec::new();
+        if name.trim().is_empty() {
+            causes.push("name: The field cannot be left blank".to_string());
+        }
+        if audiences.is_empty() || audiences.iter().any(|a| a.trim().is_empty()) {
+            causes.push("audiences: The field cannot be left blank".to_string());
+        }
+        if self
+            .auth_servers
+            .iter()
+            .any(|a| a.name.eq_ignore_ascii_case(name.trim()))
+        {
+            causes.push("name: An authorization server with this name already exists".into());
+        }
+        if !causes.is_empty() {
+            return Err(OktaError::Validation {
+                summary: "authorizationServer".into(),
+                causes,
+            });
+        }
+        let id = self.new_id(OktaKind::AuthServer);
+        let scopes = SYSTEM_SCOPES
+            .iter()
+            .map(|s| Scope {
+                id: self.new_id(OktaKind::Scope),
+                name: (*s).to_string(),
+                description: None,
+                display_name: None,
+                consent: "IMPLICIT".into(),
+                metadata_publish: "ALL_CLIENTS".into(),
+                default: false,
+                system: true,
+            })
+            .collect();
+        let keys = vec![
+            ServerKey {
+                key: self.take_key()?,
+                status: KeyStatus::Active,
+            },
+            ServerKey {
+                key: self.take_key()?,
+                status: KeyStatus::Next,
+            },
+        ];
+        let server = AuthServer {
+            id,
+            name: name.trim().to_string(),
+            description,
+            audiences,
+            active: true,
+            created: now,
+            last_updated: now,
+            last_rotated: now,
+            scopes,
+            claims: Vec::new(),
+            policies: Vec::new(),
+            keys,
+        };
+        self.auth_servers.push(server.clone());
+        self.log_as(
+            now,
+            "oauth2.as.created",
+            "Create authorization server",
+            &server,
+        );
+        Ok(server)
+    }
+
+    fn take_key(&mut self) -> Result<SigningKey, OktaError> {
+        if self.key_pool.is_empty() {
+            return Err(OktaError::validation(
+                "credentials",
+                "credentials: no signing keys available",
+            ));
+        }
+        let key = self.key_pool[self.next_key % self.key_pool.len()].clone();
+        self.next_key += 1;
+        Ok(key)
+    }
+
+    /// An authorization server by id.
+    pub fn auth_server(&self, id: &str) -> Result<&AuthServer, OktaError> {
+        self.auth_servers
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| OktaError::not_found("AuthorizationServer", id))
+    }
+
+    pub(crate) fn auth_server_mut(&mut self, id: &str) -> Result<&mut AuthServer, OktaError> {
+        self.auth_servers
+            .iter_mut()
+            .find(|a| a.id == id)
+            .ok_or_else(|| OktaError::not_found("AuthorizationServer", id))
+    }
+
+    /// All authorization servers.
+    pub fn auth_servers(&self) -> &[AuthServer] {
+        &self.auth_servers
+    }
+
+    /// `{org}/oauth2/{id}`: exactly the `iss` of its tokens (no trailing slash).
+    pub fn issuer(&self, as_id: &str) -> String {
+        format!("{}/oauth2/{as_id}", self.org_url)
+    }
+
+    /// Updates name, description and audiences.
+    pub fn update_auth_server(
+        &mut self,
+        now: SystemTime,
+        id: &str,
+        name: &str,
+        description: Option<String>,
+        audiences: Vec<String>,
+    ) -> Result<AuthServer, OktaError> {
+        if name.trim().is_empty() || audiences.is_empty() {
+            return Err(OktaError::validation(
+                "authorizationServer",
+                "name and audiences: The field cannot be left blank",
+            ));
+        }
+        let server = self.auth_server_mut(id)?;
+        server.name = name.trim().to_string();
+        server.description = description;
+        server.audiences = audiences;
+        server.last_updated = now;
+        let server = server.clone();
+        self.log_as(
+            now,
+            "oauth2.as.updated",
+            "Update authorization server",
+            &server,
+        );
+        Ok(server)
+    }
+
+    /// Activates or deactivates a server (an inactive server issues nothing).
+    pub fn set_auth_server_active(
+        &mut self,
+        now: SystemTime,
+        id: &str,
+        active: bool,
+    ) -> Result<AuthServer, OktaError> {
+        let server = self.auth_server_mut(id)?;
+        server.active = active;
+        server.last_updated = now;
+        let server = server.clone();
+        let (e, m) = if active {
+            ("oauth2.as.activated", "Activate authorization server")
+        } else {
+            ("oauth2.as.deactivated", "Deactivate authorization server")
+        };
+        self.log_as(now, e, m, &server);
+        Ok(server)
+    }
+
+    /// Deletes an inactive server.
+    pub fn delete_auth_server(&mut self, now: SystemTime, id: &str) -> Result<(), OktaError> {
+        let server = self.auth_server(id)?.clone();
+        if server.active {
+            return Err(OktaError::validation(
+                "status",
+                "status: Authorization server must be deactivated before deletion",
+            ));
+        }
+        self.auth_servers.retain(|a| a.id != id);
+        self.log_as(
+            now,
+            "oauth2.as.deleted",
+            "Delete authorization server",
+            &server,
+        );
+        Ok(())
+    }
+
+    /// Rotates keys (OKTA-AS-7): NEXT becomes ACTIVE, ACTIVE becomes EXPIRED (still
+    /// published, so tokens it signed verify), older EXPIRED keys go, a new NEXT comes in.
+    pub fn rotate_keys(&mut self, now: SystemTime, id: &str) -> Result<AuthServer, OktaError> {
+        self.auth_server(id)?;
+        let next = self.take_key()?;
+        let server = self.auth_server_mut(id)?;
+        server.keys.retain(|k| k.status != KeyStatus::Expired);
+        for key in &mut server.keys {
+            key.status = match key.status {
+                KeyStatus::Active => KeyStatus::Expired,
+                _ => KeyStatus::Active,
+            };
+        }
+        server.keys.push(ServerKey {
+            key: next,
+            status: KeyStatus::Next,
+        });
+        server.last_rotated = now;
+        let server = server.clone();
+        self.log_as(
+            now,
+            "oauth2.as.key.rollover",
+            "Authorization server key rollover",
+            &server,
+        );
+        Ok(server)
+    }
+
+    // ---- scopes and claims -----------------------------------------------------------------
+
+    /// Adds a scope.
+    pub fn create_scope(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        mut scope: Scope,
+    ) -> Result<Scope, OktaError> {
+        let name = scope.name.trim().to_string();
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            return Err(OktaError::validation(
+                "name",
+                "name: The field is required and cannot contain spaces",
+            ));
+        }
+        if !["IMPLICIT", "REQUIRED"].contains(&scope.consent.as_str()) {
+            return Err(OktaError::validation(
+                "consent",
+                "consent: must be IMPLICIT or REQUIRED",
+            ));
+        }
+        if self
+            .auth_server(as_id)?
+            .scopes
+            .iter()
+            .any(|s| s.name == name)
+        {
+            return Err(OktaError::validation(
+                "name",
+                "name: A scope with this name already exists",
+            ));
+        }
+        scope.id = self.new_id(OktaKind::Scope);
+        scope.name = name;
+        scope.system = false;
+        let server = self.auth_server_mut(as_id)?;
+        server.scopes.push(scope.clone());
+        server.last_updated = now;
+        Ok(scope)
+    }
+
+    /// Deletes a custom scope.
+    pub fn delete_scope(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        scope_id: &str,
+    ) -> Result<(), OktaError> {
+        let server = self.auth_server_mut(as_id)?;
+        let scope = server
+            .scopes
+            .iter()
+            .find(|s| s.id == scope_id)
+            .ok_or_else(|| OktaError::not_found("OAuth2Scope", scope_id))?;
+        if scope.system {
+            return Err(OktaError::validation(
+                "system",
+                "system: System scopes cannot be deleted",
+            ));
+        }
+        server.scopes.retain(|s| s.id != scope_id);
+        server.last_updated = now;
+        Ok(())
+    }
+
+    /// Adds a claim.
+    pub fn create_claim(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        mut claim: Claim,
+    ) -> Result<Claim, OktaError> {
+        if claim.name.trim().is_empty() {
+            return Err(OktaError::validation(
+                "name",
+                "name: The field cannot be left blank",
+            ));
+        }
+        if !["RESOURCE", "IDENTITY"].contains(&claim.claim_type.as_str()) {
+            return Err(OktaError::validation(
+                "claimType",
+                "claimType: must be RESOURCE or IDENTITY",
+            ));
+        }
+        if !["EXPRESSION", "GROUPS"].contains(&claim.value_type.as_str()) {
+            return Err(OktaError::validation(
+                "valueType",
+                "valueType: must be EXPRESSION or GROUPS",
+            ));
+        }
+        claim.id = self.new_id(OktaKind::Claim);
+        let server = self.auth_server_mut(as_id)?;
+        server.claims.push(claim.clone());
+        server.last_updated = now;
+        Ok(claim)
+    }
+
+    /// Deletes a claim.
+    pub fn delete_claim(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        claim_id: &str,
+    ) -> Result<(), OktaError> {
+        let server = self.auth_server_mut(as_id)?;
+        if !server.claims.iter().any(|c| c.id == claim_id) {
+            return Err(OktaError::not_found("OAuth2Claim", claim_id));
+        }
+        server.claims.retain(|c| c.id != claim_id);
+        server.last_updated = now;
+        Ok(())
+    }
+
+    // ---- policies and rules ----------------------------------------------------------------
+
+    /// Creates an access policy for `clients` (app ids or `ALL_CLIENTS`).
+    pub fn create_policy(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        name: &str,
+        description: Option<String>,
+        priority: Option<u32>,
+        clients: Vec<String>,
+    ) -> Result<Policy, OktaError> {
+        if name.trim().is_empty() {
+            return Err(OktaError::validation(
+                "name",
+                "name: The field cannot be left blank",
+            ));
+        }
+        let clients = if clients.is_empty() {
+            vec!["ALL_CLIENTS".to_string()]
+        } else {
+            clients
+        };
+        for c in &clients {
+            if c != "ALL_CLIENTS" && self.app(c).is_err() {
+                return Err(OktaError::validation(
+                    "conditions.clients.include",
+                    format!("conditions.clients.include: Invalid client id: {c}"),
+                ));
+            }
+        }
+        let id = self.new_id(OktaKind::Policy);
+        let server = self.auth_server_mut(as_id)?;
+        let priority = priority.unwrap_or(server.policies.len() as u32 + 1).max(1);
+        let policy = Policy {
+            id,
+            name: name.trim().to_string(),
+            description,
+            active: true,
+            priority,
+            clients,
+            rules: Vec::new(),
+            created: now,
+            last_updated: now,
+        };
+        server.policies.push(policy.clone());
+        server.policies.sort_by_key(|p| p.priority);
+        self.log.record(
+            now,
+            "policy.lifecycle.create",
+            "Create policy",
+            Actor::admin(),
+            vec![Target::new(&policy.id, "PolicyEntity", &policy.name)],
+            Outcome::success(),
+        );
+        Ok(policy)
+    }
+
+    /// A policy.
+    pub fn policy(&self, as_id: &str, policy_id: &str) -> Result<&Policy, OktaError> {
+        self.auth_server(as_id)?
+            .policies
+            .iter()
+            .find(|p| p.id == policy_id)
+            .ok_or_else(|| OktaError::not_found("AuthorizationServerPolicy", policy_id))
+    }
+
+    fn policy_mut(&mut self, as_id: &str, policy_id: &str) -> Result<&mut Policy, OktaError> {
+        self.auth_server_mut(as_id)?
+            .policies
+            .iter_mut()
+            .find(|p| p.id == policy_id)
+            .ok_or_else(|| OktaError::not_found("AuthorizationServerPolicy", policy_id))
+    }
+
+    /// Deletes a policy and its rules.
+    pub fn delete_policy(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        policy_id: &str,
+    ) -> Result<(), OktaError> {
+        let policy = self.policy(as_id, policy_id)?.clone();
+        self.auth_server_mut(as_id)?
+            .policies
+            .retain(|p| p.id != policy_id);
+        self.log.record(
+            now,
+            "policy.lifecycle.delete",
+            "Delete policy",
+            Actor::admin(),
+            vec![Target::new(&policy.id, "PolicyEntity", &policy.name)],
+            Outcome::success(),
+        );
+        Ok(())
+    }
+
+    /// Activates or deactivates a policy.
+    pub fn set_policy_active(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        policy_id: &str,
+        active: bool,
+    ) -> Result<Policy, OktaError> {
+        let policy = self.policy_mut(as_id, policy_id)?;
+        policy.active = active;
+        policy.last_updated = now;
+        Ok(policy.clone())
+    }
+
+    /// Adds a rule to a policy (validated against Okta's ranges, OKTA-AS-3).
+    pub fn create_rule(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        policy_id: &str,
+        new: NewRule,
+    ) -> Result<Rule, OktaError> {
+        let mut rule = self.validate_rule(as_id, new, now)?;
+        rule.id = self.new_id(OktaKind::PolicyRule);
+        let policy = self.policy_mut(as_id, policy_id)?;
+        if rule.priority == 0 {
+            rule.priority = policy.rules.len() as u32 + 1;
+        }
+        policy.rules.push(rule.clone());
+        policy.rules.sort_by_key(|r| r.priority);
+        policy.last_updated = now;
+        self.log.record(
+            now,
+            "policy.rule.add",
+            "Add policy rule",
+            Actor::admin(),
+            vec![Target::new(&rule.id, "PolicyRule", &rule.name)],
+            Outcome::success(),
+        );
+        Ok(rule)
+    }
+
+    /// Replaces a rule.
+    pub fn update_rule(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        policy_id: &str,
+        rule_id: &str,
+        new: NewRule,
+    ) -> Result<Rule, OktaError> {
+        self.rule(as_id, policy_id, rule_id)?;
+        let mut fresh = self.validate_rule(as_id, new, now)?;
+        let policy = self.policy_mut(as_id, policy_id)?;
+        let rule = policy
+            .rules
+            .iter_mut()
+            .find(|r| r.id == rule_id)
+            .ok_or_else(|| OktaError::not_found("PolicyRule", rule_id))?;
+        fresh.id = rule.id.clone();
+        fresh.created = rule.created;
+        if fresh.priority == 0 {
+            fresh.priority = rule.priority;
+        }
+        *rule = fresh.clone();
+        policy.rules.sort_by_key(|r| r.priority);
+        self.log.record(
+            now,
+            "policy.rule.update",
+            "Update policy rule",
+            Actor::admin(),
+            vec![Target::new(&fresh.id, "PolicyRule", &fresh.name)],
+            Outcome::success(),
+        );
+        Ok(fresh)
+    }
+
+    /// A rule.
+    pub fn rule(&self, as_id: &str, policy_id: &str, rule_id: &str) -> Result<&Rule, OktaError> {
+        self.policy(as_id, policy_id)?
+            .rules
+            .iter()
+            .find(|r| r.id == rule_id)
+            .ok_or_else(|| OktaError::not_found("PolicyRule", rule_id))
+    }
+
+    /// Deletes a rule.
+    pub fn delete_rule(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        policy_id: &str,
+        rule_id: &str,
+    ) -> Result<(), OktaError> {
+        let rule = self.rule(as_id, policy_id, rule_id)?.clone();
+        self.policy_mut(as_id, policy_id)?
+            .rules
+            .retain(|r| r.id != rule_id);
+        self.log.record(
+            now,
+            "policy.rule.delete",
+            "Delete policy rule",
+            Actor::admin(),
+            vec![Target::new(&rule.id, "PolicyRule", &rule.name)],
+            Outcome::success(),
+        );
+        Ok(())
+    }
+
+    fn validate_rule(&self, as_id: &str, new: NewRule, now: SystemTime) -> Result<Rule, OktaError> {
+        let server = self.auth_server(as_id)?;
+        let mut causes = Vec::new();
+        if new.name.trim().is_empty() {
+            causes.push("name: The field cannot be left blank".to_string());
+        }
+        if new.grant_types.is_empty() {
+            causes.push("conditions.grantTypes.include: The field cannot be left blank".into());
+        }
+        for g in &new.grant_types {
+            if ![
+                "authorization_code",
+                "refresh_token",
+                "implicit",
+                "password",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:device_code",
+            ]
+            .contains(&g.as_str())
+            {
+                causes.push(format!(
+                    "conditions.grantTypes.include: Invalid grant type: {g}"
+                ));
+            }
+        }
+        let scopes = if new.scopes.is_empty() {
+            vec!["*".to_string()]
+        } else {
+            new.scopes
+        };
+        for s in &scopes {
+            if s != "*" && !server.scopes.iter().any(|d| d.name == *s) {
+                causes.push(format!("conditions.scopes.include: Scope '{s}' is not defined on this authorization server"));
+            }
+        }
+        for u in &new.users_include {
+            if self.find_user(u).is_none() {
+                causes.push(format!(
+                    "conditions.people.users.include: Invalid user id: {u}"
+                ));
+            }
+        }
+        for g in &new.groups_include {
+            if g != "EVERYONE" && self.group(g).is_err() {
+                causes.push(format!(
+                    "conditions.people.groups.include: Invalid group id: {g}"
+                ));
+            }
+        }
+        let access = new.access_token_lifetime_minutes.unwrap_or(60);
+        if !(5..=1440).contains(&access) {
+            causes.push("actions.token.accessTokenLifetimeMinutes: Access token lifetime must be between 5 minutes and 1 day.".into());
+        }
+        let refresh = new.refresh_token_lifetime_minutes.unwrap_or(0);
+        if refresh != 0 && !(access..=MINUTES_5Y).contains(&refresh) {
+            causes.push("actions.token.refreshTokenLifetimeMinutes: Refresh token lifetime must be unlimited, or between the access token lifetime and 5 years.".into());
+        }
+        let window = new.refresh_token_window_minutes.unwrap_or(7 * 24 * 60);
+        if !(5..=MINUTES_5Y).contains(&window) || (refresh != 0 && window > refresh) {
+            causes.push("actions.token.refreshTokenWindowMinutes: Refresh token window must be between 5 minutes and 5 years, and no longer than the refresh token lifetime.".into());
+        }
+        if !causes.is_empty() {
+            return Err(OktaError::Validation {
+                summary: "policyRule".into(),
+                causes,
+            });
+        }
+        let groups_include = if new.groups_include.is_empty() && new.users_include.is_empty() {
+            vec!["EVERYONE".to_string()]
+        } else {
+            new.groups_include
+        };
+        Ok(Rule {
+            id: String::new(),
+            name: new.name.trim().to_string(),
+            active: new.active.unwrap_or(true),
+            priority: new.priority.unwrap_or(0),
+            grant_types: new.grant_types,
+            scopes,
+            users_include: new.users_include,
+            groups_include,
+            access_token_lifetime_minutes: access,
+            refresh_token_lifetime_minutes: refresh,
+            refresh_token_window_minutes: window,
+            created: now,
+            last_updated: now,
+        })
+    }
+
+    // ---- evaluation ------------------------------------------------------------------------
+
+    /// Which rule grants `scopes` to `user_id` through `client_id` with `grant_type` on
+    /// server `as_id`, or why none does (OKTA-AS-3).
+    pub fn evaluate(
+        &self,
+        as_id: &str,
+        client_id: &str,
+        grant_type: &str,
+        user_id: &str,
+        scopes: &[String],
+    ) -> Result<Decision, Denial> {
+        let Ok(server) = self.auth_server(as_id) else {
+            return Err(Denial::NoMatchingPolicy);
+        };
+        if let Some(unknown) = scopes
+            .iter()
+            .find(|s| !server.scopes.iter().any(|d| d.name == **s))
+        {
+            return Err(Denial::UnknownScope(unknown.clone()));
+        }
+        let policy = server
+            .policies
+            .iter()
+            .filter(|p| p.active)
+            .find(|p| {
+                p.clients
+                    .iter()
+                    .any(|c| c == "ALL_CLIENTS" || c == client_id)
+            })
+            .ok_or(Denial::NoMatchingPolicy)?;
+        let groups: Vec<&str> = self
+            .groups_of(user_id)
+            .into_iter()
+            .map(|g| g.id.as_str())
+            .collect();
+        let rule = policy
+            .rules
+            .iter()
+            .filter(|r| r.active)
+            .find(|r| {
+                r.grant_types.iter().any(|g| g == grant_type)
+                    && (r.users_include.iter().any(|u| u == user_id)
+                        || r.groups_include
+                            .iter()
+                            .any(|g| g == "EVERYONE" || groups.contains(&g.as_str())))
+                    && scopes
+                        .iter()
+                        .all(|s| r.scopes.iter().any(|a| a == "*" || a == s))
+            })
+            .ok_or(Denial::NoMatchingRule)?;
+        let minutes = |m: u32| Duration::from_secs(u64::from(m) * 60);
+        Ok(Decision {
+            policy_id: policy.id.clone(),
+            rule_id: rule.id.clone(),
+            access_ttl: minutes(rule.access_token_lifetime_minutes),
+            refresh_ttl: (rule.refresh_token_lifetime_minutes != 0)
+                .then(|| minutes(rule.refresh_token_lifetime_minutes)),
+            refresh_window: minutes(rule.refresh_token_window_minutes),
+            allows_refresh: rule.grant_types.iter().any(|g| g == "refresh_token"),
+        })
+    }
+
+    fn log_as(&mut self, now: SystemTime, event: &str, message: &str, server: &AuthServer) {
+        self.log.record(
+            now,
+            event,
+            message,
+            Actor::admin(),
+            vec![Target::new(&server.id, "AuthorizationServer", &server.name)],
+            Outcome::success(),
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! The domain core of mock-okta: one Okta org's state and rules. Pure and synchronous: every
+//! operation takes `now` from the caller; nothing here does I/O or knows HTTP.
+//!
+//! - [`directory`]: users (lifecycle, passwords, profiles), groups and memberships, factors.
+//! - [`apps`]: OIDC apps and their user/group assignments.
+//! - [`authz`]: custom authorization servers, scopes, claims, access policies and rules, and
+//!   policy evaluation (which rule grants what, with which lifetimes), plus signing keys.
+//! - [`tokens`]: sessions, session tokens, authorization codes, refresh tokens, minting and
+//!   checking JWTs.
+//! - [`log`]: the System Log.
+//! - [`filter`]: Okta's `filter`/`search` expression language for list endpoints.
+//! - [`totp`]: RFC 6238 one-time codes for the TOTP factor.
+
+pub mod apps;
+pub mod authz;
+pub mod directory;
+pub mod filter;
+pub mod log;
+pub mod tokens;
+pub mod totp;
+
+use std::time::SystemTime;
+
+use sim_core::ids::{self, OktaKind};
+use sim_core::keys::SigningKey;
+use sim_core::seed::{Seed, SimRng};
+
+pub use apps::{App, AppStatus, ApplicationType, NewOidcApp, RefreshRotation};
+pub use authz::{AuthServer, Claim, Decision, NewRule, Policy, Rule, Scope};
+pub use directory::{Group, NewUser, User, UserStatus};
+pub use log::{Actor, Event, Outcome, Target};
+pub use tokens::{Session, TokenSet, UnsignedTokens};
+
+/// A refusal of the management API, mapped by the wire layer to Okta's error object.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OktaError {
+    /// E0000001 (400): the request is not valid.
+    #[error("Api validation failed: {summary}")]
+    Validation {
+        /// What failed, e.g. `login`.
+        summary: String,
+        /// One line per cause, e.g. `login: An object with this field already exists…`.
+        causes: Vec<String>,
+    },
+    /// E0000007 (404): no such resource.
+    #[error("Not found: Resource not found: {id} ({kind})")]
+    NotFound {
+        /// Okta's type name, e.g. `User`.
+        kind: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+    /// E0000016 (403): activation of an already active user.
+    #[error("Activation failed because the user is already active")]
+    AlreadyActive,
+    /// E0000038 (403): a lifecycle operation the user's status does not allow.
+    #[error("This operation is not allowed in the user's current status.")]
+    InvalidStatus,
+    /// E0000056 (403): deleting an app that is still active.
+    #[error("Delete application forbidden.")]
+    DeleteActiveApp,
+    /// E0000031 (400): a `filter`/`search` expression that does not parse.
+    #[error("Invalid search criteria.")]
+    InvalidSearch(String),
+}
+
+impl OktaError {
+    pub(crate) fn validation(field: &str, cause: impl Into<String>) -> OktaError {
+        OktaError::Validation {
+            summary: field.to_string(),
+            causes: vec![cause.into()],
+        }
+    }
+
+    pub(crate) fn not_found(kind: &'static str, id: &str) -> OktaError {
+        OktaError::NotFound {
+            kind,
+            id: id.to_string(),
+        }
+    }
+}
+
+/// An OAuth 2.0 / OIDC error (RFC 6749 section 5.2 shape).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{error}: {description}")]
+pub struct OAuthError {
+    /// `invalid_grant`, `access_denied`, …
+    pub error: &'static str,
+    /// Okta's `error_description`.
+    pub description: String,
+}
+
+impl OAuthError {
+    pub(crate) fn new(error: &'static str, description: impl Into<String>) -> OAuthError {
+        OAuthError {
+            error,
+            description: description.into(),
+        }
+    }
+}
+
+/// One Okta org.
+pub struct Org {
+    /// `http://127.0.0.1:PORT`: issuers and links are built from it.
+    pub(crate) org_url: String,
+    /// The org's own id (`00o…`), the `idp` claim of ID tokens.
+    pub(crate) org_id: String,
+    pub(crate) ids: SimRng,
+    pub(crate) secrets: SimRng,
+    pub(crate) users: Vec<User>,
+    pub(crate) groups: Vec<Group>,
+    pub(crate) apps: Vec<App>,
+    pub(crate) auth_servers: Vec<AuthServer>,
+    /// Keys handed to authorization servers, in rotation order.
+    pub(crate) key_pool: Vec<SigningKey>,
+    pub(crate) next_key: usize,
+    pub(crate) tokens: tokens::TokenStore,
+    pub(crate) log: log::SystemLog,
+    /// Org sign-on policy (sim choice): require a verified TOTP factor at sign-in.
+    pub(crate) mfa_required: bool,
+}
+
+impl Org {
+    /// A new, empty org at `org_url`; `keys` are the signing keys authorization servers take
+    /// in turn (the seed's dev keys, or fresh ones).
+    pub fn new(org_url: &str, seed: Seed, keys: Vec<SigningKey>) -> Org {
+        let mut ids = seed.stream("mock-okta/ids");
+        let org_id = ids::okta_id(&mut ids, OktaKind::Org);
+        Org {
+            org_url: org_url.trim_end_matches('/').to_string(),
+            org_id,
+            ids,
+            secrets: seed.stream("mock-okta/secrets"),
+            users: Vec::new(),
+            groups: Vec::new(),
+            apps: Vec::new(),
+            auth_servers: Vec::new(),
+            key_pool: keys,
+            next_key: 0,
+            tokens: tokens::TokenStore::default(),
+            log: log::SystemLog::new(seed.stream("mock-okta/log")),
+            mfa_required: false,
+        }
+    }
+
+    /// Sets the org URL (known once the server is listening).
+    pub fn set_org_url(&mut self, org_url: &str) {
+        self.org_url = org_url.trim_end_matches('/').to_string();
+    }
+
+    /// The org URL.
+    pub fn org_url(&self) -> &str {
+        &self.org_url
+    }
+
+    /// The org's id.
+    pub fn org_id(&self) -> &str {
+        &self.org_id
+    }
+
+    /// Whether the sign-on policy requires a second factor.
+    pub fn mfa_required(&self) -> bool {
+        self.mfa_required
+    }
+
+    /// Sets the sign-on policy's second-factor requirement (DOMAIN.md OKTA-TOK-7).
+    pub fn set_mfa_required(&mut self, now: SystemTime, required: bool) {
+        self.mfa_required = required;
+        self.log.record(
+            now,
+            "policy.lifecycle.update",
+            "Update policy",
+            Actor::admin(),
+            vec![Target::new(
+                "sign-on-policy",
+                "PolicyEntity",
+                "Default Policy",
+            )],
+            Outcome::success(),
+        );
+    }
+
+    pub(crate) fn new_id(&mut self, kind: OktaKind) -> String {
+        ids::okta_id(&mut self.ids, kind)
+    }
+
+    pub(crate) fn new_secret(&mut self, len: usize) -> String {
+        ids::secret(&mut self.secrets, len)
+    }
+
+    /// The System Log.
+    pub fn system_log(&self) -> &log::SystemLog {
+        &self.log
+    }
+}

@@ -1,0 +1,1524 @@
+//! Sign-in and tokens (DOMAIN.md OKTA-TOK-1..7, OKTA-AS-4..6).
+//!
+//! - Primary authentication (`/api/v1/authn` or the login page) checks the password of an
+//!   ACTIVE user; when the sign-on policy requires MFA, a TOTP factor must be verified too. It
+//!   ends in a single-use **session token** (5 minutes) or a **session** (the login cookie).
+//! - `/authorize` (code flow only) checks the client, the exact redirect URI, PKCE, the user's
+//!   assignment and the access policy, then issues a single-use **authorization code**
+//!   (5 minutes).
+//! - `/token` exchanges a code (verifier checked) or a refresh token. The refresh grant
+//!   re-checks that the user is still ACTIVE and still assigned, and that a rule still allows
+//!   it; otherwise the refresh token dies (OKTA-TOK-4). Access tokens already issued stay valid
+//!   until they expire (OKTA-TOK-5).
+//! - Tokens are RS256 JWTs signed with the server's ACTIVE key; refresh tokens are opaque.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value, json};
+use sim_core::ids::OktaKind;
+use sim_core::keys::SigningKey;
+
+use super::apps::{AppStatus, RefreshRotation};
+use super::authz::{AuthServer, Denial};
+use super::directory::{User, UserStatus};
+use super::log::{Actor, Outcome, Target};
+use super::{OAuthError, Org, totp};
+
+/// How long authorization codes, session tokens and authn transactions live.
+pub const SHORT_LIVED: Duration = Duration::from_secs(5 * 60);
+/// How long a sign-in session lives (Okta's default: 2 hours).
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
+/// ID tokens live one hour.
+pub const ID_TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
+
+const INVALID_CODE: &str = "The authorization code is invalid or has expired.";
+const INVALID_REFRESH: &str = "The refresh token is invalid or expired.";
+/// Okta's text when the user is not assigned (OKTA-APP-3).
+pub const NOT_ASSIGNED: &str = "User is not assigned to the client application.";
+
+/// A sign-in session (the browser's cookie).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// `102…` id, the cookie value.
+    pub id: String,
+    /// Whose.
+    pub user_id: String,
+    /// When the user authenticated.
+    pub auth_time: SystemTime,
+    /// When it ends.
+    pub expires: SystemTime,
+    /// Authentication methods (`pwd`, `mfa`, `otp`).
+    pub amr: Vec<String>,
+}
+
+/// What primary authentication led to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthnOutcome {
+    /// Authenticated: a single-use session token.
+    Success {
+        /// The session token.
+        session_token: String,
+        /// When it expires.
+        expires: SystemTime,
+        /// Who.
+        user_id: String,
+    },
+    /// A factor must be verified with this state token.
+    MfaRequired {
+        /// The transaction's state token.
+        state_token: String,
+        /// When it expires.
+        expires: SystemTime,
+        /// Who.
+        user_id: String,
+        /// Active factor ids.
+        factor_ids: Vec<String>,
+    },
+    /// MFA is required but the user has no factor; an admin must enroll one.
+    MfaEnroll {
+        /// The transaction's state token.
+        state_token: String,
+        /// When it expires.
+        expires: SystemTime,
+        /// Who.
+        user_id: String,
+    },
+}
+
+/// Why authentication failed: Okta answers every case with E0000004 "Authentication failed",
+/// the reason only reaches the System Log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthnFailed {
+    /// For the System Log.
+    pub reason: String,
+}
+
+/// An `/authorize` request, already split out of the query string.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuthorizeRequest {
+    /// Authorization server id.
+    pub as_id: String,
+    /// `client_id`.
+    pub client_id: String,
+    /// `redirect_uri`.
+    pub redirect_uri: String,
+    /// `response_type`.
+    pub response_type: String,
+    /// `scope`, split.
+    pub scopes: Vec<String>,
+    /// `state`.
+    pub state: Option<String>,
+    /// `nonce`.
+    pub nonce: Option<String>,
+    /// `code_challenge`.
+    pub code_challenge: Option<String>,
+    /// `code_challenge_method`.
+    pub code_challenge_method: Option<String>,
+    /// `prompt`.
+    pub prompt: Option<String>,
+}
+
+/// Outcome of `/authorize`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthorizeOutcome {
+    /// Redirect to the client with this code.
+    Code(String),
+    /// No session: show the login page (then try again).
+    LoginRequired,
+}
+
+/// Refusal of `/authorize`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthorizeError {
+    /// Never redirect (unknown client, unregistered redirect URI): show an error page.
+    Page(OAuthError),
+    /// Redirect to the (validated) redirect URI with `error`, `error_description`, `state`.
+    Redirect(OAuthError),
+}
+
+/// How a client authenticated at `/token`, `/introspect`, `/revoke`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientAuth {
+    /// `client_id`.
+    pub client_id: String,
+    /// `client_secret`, for confidential clients.
+    pub client_secret: Option<String>,
+}
+
+/// A token response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenSet {
+    /// The access token (JWT).
+    pub access_token: String,
+    /// Seconds until it expires.
+    pub expires_in: u64,
+    /// Granted scopes.
+    pub scope: Vec<String>,
+    /// Refresh token, when `offline_access` was requested and allowed.
+    pub refresh_token: Option<String>,
+    /// ID token, when `openid` was requested.
+    pub id_token: Option<String>,
+}
+
+/// A token response whose JWTs are not signed yet. Signing is pure CPU work; callers holding
+/// a lock on the [`Org`] release it first, so signatures run in parallel.
+#[derive(Clone, Debug)]
+pub struct UnsignedTokens {
+    access: (SigningKey, Map<String, Value>),
+    id: Option<(SigningKey, Map<String, Value>)>,
+    expires_in: u64,
+    scope: Vec<String>,
+    refresh_token: Option<String>,
+}
+
+impl UnsignedTokens {
+    /// Signs the JWTs.
+    pub fn sign(self) -> Result<TokenSet, OAuthError> {
+        let fail = || OAuthError::new("server_error", "Signing the token failed.");
+        let access_token = sign_jwt(&self.access.0, &self.access.1).ok_or_else(fail)?;
+        let id_token = match self.id {
+            Some((key, mut claims)) => {
+                claims.insert("at_hash".into(), json!(left_half_hash(&access_token)));
+                Some(sign_jwt(&key, &claims).ok_or_else(fail)?)
+            }
+            None => None,
+        };
+        Ok(TokenSet {
+            access_token,
+            expires_in: self.expires_in,
+            scope: self.scope,
+            refresh_token: self.refresh_token,
+            id_token,
+        })
+    }
+
+    /// The access token's `jti`.
+    pub fn jti(&self) -> &str {
+        self.access
+            .1
+            .get("jti")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+}
+
+/// What Token Preview shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Preview {
+    /// Access-token claims.
+    pub access_token: Map<String, Value>,
+    /// ID-token claims, when `openid` is among the scopes.
+    pub id_token: Option<Map<String, Value>>,
+    /// Whether a refresh token would be issued.
+    pub refresh_token: bool,
+}
+
+#[derive(Clone, Debug)]
+struct CodeRecord {
+    as_id: String,
+    client_id: String,
+    redirect_uri: String,
+    user_id: String,
+    scopes: Vec<String>,
+    nonce: Option<String>,
+    challenge: Option<String>,
+    auth_time: SystemTime,
+    amr: Vec<String>,
+    expires: SystemTime,
+    used: bool,
+    /// What the first exchange issued, revoked if the code is used again.
+    issued_jtis: Vec<String>,
+    issued_refresh: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+struct RefreshRecord {
+    as_id: String,
+    client_id: String,
+    user_id: String,
+    scopes: Vec<String>,
+    auth_time: SystemTime,
+    amr: Vec<String>,
+    /// Absolute end (lifetime), if any.
+    expires: Option<SystemTime>,
+    /// End of the idle window; moves on each use.
+    idle_until: SystemTime,
+    window: Duration,
+    revoked: bool,
+}
+
+#[derive(Clone, Debug)]
+struct AccessRecord {
+    as_id: String,
+    client_id: String,
+    user_id: String,
+    scopes: Vec<String>,
+    issued: SystemTime,
+    expires: SystemTime,
+    revoked: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Transaction {
+    user_id: String,
+    expires: SystemTime,
+}
+
+/// Every outstanding session, code and token of the org.
+#[derive(Debug, Default)]
+pub struct TokenStore {
+    sessions: HashMap<String, Session>,
+    session_tokens: HashMap<String, (String, SystemTime, Vec<String>)>,
+    transactions: HashMap<String, Transaction>,
+    codes: HashMap<String, CodeRecord>,
+    refresh: HashMap<String, RefreshRecord>,
+    access: HashMap<String, AccessRecord>,
+}
+
+impl TokenStore {
+    pub(crate) fn end_sessions_of(&mut self, user_id: &str) {
+        self.sessions.retain(|_, s| s.user_id != user_id);
+    }
+}
+
+/// What introspection reports about a live token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Introspection {
+    /// `access_token` or `refresh_token`.
+    pub token_type: &'static str,
+    /// Scopes.
+    pub scope: Vec<String>,
+    /// Client id.
+    pub client_id: String,
+    /// User login.
+    pub username: String,
+    /// User id.
+    pub uid: String,
+    /// Issued at.
+    pub iat: SystemTime,
+    /// Expires (`None`: never, for unlimited refresh tokens).
+    pub exp: Option<SystemTime>,
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// JWT id for access tokens.
+    pub jti: Option<String>,
+}
+
+impl Org {
+    // ---- primary authentication ------------------------------------------------------------
+
+    /// Checks username and password (OKTA-TOK-2, OKTA-DIR-1: only ACTIVE users), and the
+    /// sign-on policy's factor requirement (OKTA-TOK-7).
+    pub fn authn(
+        &mut self,
+        now: SystemTime,
+        username: &str,
+        password: &str,
+    ) -> Result<AuthnOutcome, AuthnFailed> {
+        let user = match self.find_user(username) {
+            Some(u) => u.clone(),
+            None => return Err(self.authn_failure(now, None, "unknown user")),
+        };
+        if !self.password_matches(&user, password) {
+            return Err(self.authn_failure(now, Some(&user), "INVALID_CREDENTIALS"));
+        }
+        if user.status != UserStatus::Active {
+            let reason = format!("user is {}", user.status.as_str());
+            return Err(self.authn_failure(now, Some(&user), &reason));
+        }
+        if self.mfa_required {
+            let state_token = format!("00{}", self.new_secret(40));
+            let expires = now + SHORT_LIVED;
+            self.tokens.transactions.insert(
+                state_token.clone(),
+                Transaction {
+                    user_id: user.id.clone(),
+                    expires,
+                },
+            );
+            let factor_ids: Vec<String> = user
+                .factors
+                .iter()
+                .filter(|f| f.active)
+                .map(|f| f.id.clone())
+                .collect();
+            self.log_user_event(
+                now,
+                &user,
+                "user.authentication.auth_via_mfa",
+                "Authentication of user via MFA",
+                Outcome {
+                    result: "CHALLENGE",
+                    reason: None,
+                },
+            );
+            return Ok(if factor_ids.is_empty() {
+                AuthnOutcome::MfaEnroll {
+                    state_token,
+                    expires,
+                    user_id: user.id,
+                }
+            } else {
+                AuthnOutcome::MfaRequired {
+                    state_token,
+                    expires,
+                    user_id: user.id,
+                    factor_ids,
+                }
+            });
+        }
+        Ok(self.authn_success(now, &user, vec!["pwd".into()]))
+    }
+
+    /// Verifies a TOTP code for an MFA transaction.
+    pub fn authn_verify_factor(
+        &mut self,
+        now: SystemTime,
+        state_token: &str,
+        factor_id: &str,
+        pass_code: &str,
+    ) -> Result<AuthnOutcome, AuthnFailed> {
+        let Some(tx) = self.tokens.transactions.get(state_token).cloned() else {
+            return Err(AuthnFailed {
+                reason: "unknown state token".into(),
+            });
+        };
+        if tx.expires <= now {
+            self.tokens.transactions.remove(state_token);
+            return Err(AuthnFailed {
+                reason: "state token expired".into(),
+            });
+        }
+        let Some(user) = self.find_user(&tx.user_id).cloned() else {
+            return Err(AuthnFailed {
+                reason: "user gone".into(),
+            });
+        };
+        let ok = user
+            .factors
+            .iter()
+            .find(|f| f.id == factor_id && f.active)
+            .is_some_and(|f| totp::verify(&f.secret, now, pass_code));
+        if !ok {
+            return Err(self.authn_failure(now, Some(&user), "INVALID_PASSCODE"));
+        }
+        self.tokens.transactions.remove(state_token);
+        Ok(self.authn_success(now, &user, vec!["pwd".into(), "mfa".into(), "otp".into()]))
+    }
+
+    /// The whole login-page sign-in in one step: password, then (if required) a TOTP code.
+    /// Returns a session.
+    pub fn login(
+        &mut self,
+        now: SystemTime,
+        username: &str,
+        password: &str,
+        pass_code: Option<&str>,
+    ) -> Result<Session, AuthnFailed> {
+        let token = match self.authn(now, username, password)? {
+            AuthnOutcome::Success { session_token, .. } => session_token,
+            AuthnOutcome::MfaRequired {
+                state_token,
+                factor_ids,
+                ..
+            } => {
+                let code = pass_code.ok_or_else(|| AuthnFailed {
+                    reason: "MFA_REQUIRED".into(),
+                })?;
+                match self.authn_verify_factor(now, &state_token, &factor_ids[0], code)? {
+                    AuthnOutcome::Success { session_token, .. } => session_token,
+                    _ => {
+                        return Err(AuthnFailed {
+                            reason: "MFA_REQUIRED".into(),
+                        });
+                    }
+                }
+            }
+            AuthnOutcome::MfaEnroll { .. } => {
+                return Err(AuthnFailed {
+                    reason: "MFA_ENROLL".into(),
+                });
+            }
+        };
+        self.exchange_session_token(now, &token)
+    }
+
+    /// Turns a session token into a session (single use, 5 minutes).
+    pub fn exchange_session_token(
+        &mut self,
+        now: SystemTime,
+        token: &str,
+    ) -> Result<Session, AuthnFailed> {
+        let Some((user_id, expires, amr)) = self.tokens.session_tokens.remove(token) else {
+            return Err(AuthnFailed {
+                reason: "session token unknown or already used".into(),
+            });
+        };
+        if expires <= now {
+            return Err(AuthnFailed {
+                reason: "session token expired".into(),
+            });
+        }
+        let session = Session {
+            id: self.new_id(OktaKind::Session),
+            user_id: user_id.clone(),
+            auth_time: now,
+            expires: now + SESSION_LIFETIME,
+            amr,
+        };
+        self.tokens
+            .sessions
+            .insert(session.id.clone(), session.clone());
+        if let Some(user) = self.find_user(&user_id).cloned() {
+            self.log_user_event(
+                now,
+                &user,
+                "user.session.start",
+                "User login to Okta",
+                Outcome::success(),
+            );
+        }
+        Ok(session)
+    }
+
+    /// A live session by id, if its user is still ACTIVE.
+    pub fn session(&self, now: SystemTime, id: &str) -> Option<&Session> {
+        self.tokens.sessions.get(id).filter(|s| {
+            s.expires > now
+                && self
+                    .find_user(&s.user_id)
+                    .is_some_and(|u| u.status == UserStatus::Active)
+        })
+    }
+
+    /// Ends a session.
+    pub fn end_session(&mut self, now: SystemTime, id: &str) {
+        if let Some(session) = self.tokens.sessions.remove(id) {
+            if let Some(user) = self.find_user(&session.user_id).cloned() {
+                self.log_user_event(
+                    now,
+                    &user,
+                    "user.session.end",
+                    "User logout from Okta",
+                    Outcome::success(),
+                );
+            }
+        }
+    }
+
+    fn authn_success(&mut self, now: SystemTime, user: &User, amr: Vec<String>) -> AuthnOutcome {
+        let token = format!("20111{}", self.new_secret(40));
+        let expires = now + SHORT_LIVED;
+        self.tokens
+            .session_tokens
+            .insert(token.clone(), (user.id.clone(), expires, amr));
+        self.record_login(now, &user.id);
+        self.log_user_event(
+            now,
+            user,
+            "user.authentication.sso",
+            "User single sign on to app",
+            Outcome::success(),
+        );
+        AuthnOutcome::Success {
+            session_token: token,
+            expires,
+            user_id: user.id.clone(),
+        }
+    }
+
+    fn authn_failure(&mut self, now: SystemTime, user: Option<&User>, reason: &str) -> AuthnFailed {
+        let actor = user.map_or_else(
+            || Actor::user("unknown", "unknown", "unknown"),
+            |u| Actor::user(&u.id, u.login(), &u.display_name()),
+        );
+        self.log.record(
+            now,
+            "user.session.start",
+            "User login to Okta",
+            actor,
+            Vec::new(),
+            Outcome::failure(reason),
+        );
+        AuthnFailed {
+            reason: reason.into(),
+        }
+    }
+
+    fn log_user_event(
+        &mut self,
+        now: SystemTime,
+        user: &User,
+        event: &str,
+        message: &str,
+        outcome: Outcome,
+    ) {
+        self.log.record(
+            now,
+            event,
+            message,
+            Actor::user(&user.id, user.login(), &user.display_name()),
+            vec![Target::new(&user.id, "User", &user.display_name())],
+            outcome,
+        );
+    }
+
+    // ---- /authorize ------------------------------------------------------------------------
+
+    /// Validates an authorization request and, with a live session, issues a code
+    /// (OKTA-TOK-1, OKTA-APP-2, OKTA-APP-3, OKTA-AS-3).
+    pub fn authorize(
+        &mut self,
+        now: SystemTime,
+        req: &AuthorizeRequest,
+        session_id: Option<&str>,
+    ) -> Result<AuthorizeOutcome, AuthorizeError> {
+        let page = |error, d: &str| AuthorizeError::Page(OAuthError::new(error, d));
+        let redirect = |error, d: &str| AuthorizeError::Redirect(OAuthError::new(error, d));
+        let server = match self.auth_server(&req.as_id) {
+            Ok(s) if s.active => s,
+            _ => {
+                return Err(page(
+                    "invalid_request",
+                    "The authorization server id is invalid.",
+                ));
+            }
+        };
+        let _ = server;
+        let app = match self.app(&req.client_id) {
+            Ok(app) if app.status == AppStatus::Active => app.clone(),
+            _ => {
+                return Err(page(
+                    "invalid_client",
+                    "Invalid value for 'client_id' parameter.",
+                ));
+            }
+        };
+        if !app.redirect_uris.iter().any(|u| *u == req.redirect_uri) {
+            return Err(page(
+                "invalid_request",
+                "The 'redirect_uri' parameter must be a Login redirect URI in the client app settings: https://developer.okta.com/docs/guides/sign-into-web-app-redirect/-/main/#register-your-app",
+            ));
+        }
+        if req.response_type != "code" {
+            return Err(redirect(
+                "unsupported_response_type",
+                "The response type is not supported by the authorization server. Configured response types: [code].",
+            ));
+        }
+        if req.state.as_deref().is_none_or(str::is_empty) {
+            return Err(redirect(
+                "invalid_request",
+                "The authorization request is missing the 'state' parameter.",
+            ));
+        }
+        if req.scopes.is_empty() {
+            return Err(redirect(
+                "invalid_scope",
+                "The authorization request must contain a 'scope' parameter.",
+            ));
+        }
+        if app.token_endpoint_auth_method == "none" {
+            match (&req.code_challenge, req.code_challenge_method.as_deref()) {
+                (None, _) => {
+                    return Err(redirect(
+                        "invalid_request",
+                        "PKCE code challenge is required when the token endpoint authentication method is 'NONE'.",
+                    ));
+                }
+                (Some(_), Some("S256")) => {}
+                (Some(_), _) => {
+                    return Err(redirect(
+                        "invalid_request",
+                        "'code_challenge_method' must be 'S256'.",
+                    ));
+                }
+            }
+        }
+        if let Some(challenge) = &req.code_challenge {
+            if !is_pkce_string(challenge) || challenge.len() != 43 {
+                return Err(redirect(
+                    "invalid_request",
+                    "The 'code_challenge' parameter is invalid: it must be the base64url SHA-256 of the code verifier (43 characters).",
+                ));
+            }
+        }
+        let session = session_id.and_then(|id| self.session(now, id)).cloned();
+        let Some(session) = session else {
+            return if req.prompt.as_deref() == Some("none") {
+                Err(redirect(
+                    "login_required",
+                    "The client specified not to prompt, but the user is not logged in.",
+                ))
+            } else {
+                Ok(AuthorizeOutcome::LoginRequired)
+            };
+        };
+        if req.prompt.as_deref() == Some("login") && session.auth_time < now {
+            return Ok(AuthorizeOutcome::LoginRequired);
+        }
+        let user = self
+            .find_user(&session.user_id)
+            .cloned()
+            .ok_or_else(|| redirect("access_denied", NOT_ASSIGNED))?;
+        if !self.is_assigned(&app.id, &user.id) {
+            self.log_grant_failure(now, &req.as_id, &app.id, &user, NOT_ASSIGNED);
+            return Err(redirect("access_denied", NOT_ASSIGNED));
+        }
+        if let Err(denial) = self.evaluate(
+            &req.as_id,
+            &app.id,
+            "authorization_code",
+            &user.id,
+            &req.scopes,
+        ) {
+            let error = denial.oauth_error();
+            self.log_grant_failure(
+                now,
+                &req.as_id,
+                &app.id,
+                &user,
+                &format!("{} ({})", error.description, denial.code()),
+            );
+            return Err(AuthorizeError::Redirect(error));
+        }
+        let code = self.new_secret(43);
+        self.tokens.codes.insert(
+            code.clone(),
+            CodeRecord {
+                as_id: req.as_id.clone(),
+                client_id: app.id.clone(),
+                redirect_uri: req.redirect_uri.clone(),
+                user_id: user.id.clone(),
+                scopes: req.scopes.clone(),
+                nonce: req.nonce.clone(),
+                challenge: req.code_challenge.clone(),
+                auth_time: session.auth_time,
+                amr: session.amr.clone(),
+                expires: now + SHORT_LIVED,
+                used: false,
+                issued_jtis: Vec::new(),
+                issued_refresh: None,
+            },
+        );
+        self.log.record(
+            now,
+            "app.oauth2.as.authorize.code",
+            "OAuth2 authorization code request",
+            Actor::user(&user.id, user.login(), &user.display_name()),
+            vec![Target::new(&app.id, "AppInstance", &app.label)],
+            Outcome::success(),
+        );
+        Ok(AuthorizeOutcome::Code(code))
+    }
+
+    // ---- /token ----------------------------------------------------------------------------
+
+    fn authenticate_client(&self, auth: &ClientAuth) -> Result<super::App, OAuthError> {
+        let invalid = || {
+            OAuthError::new(
+                "invalid_client",
+                "Client authentication failed. Either the client or the client credentials are invalid.",
+            )
+        };
+        let app = self.app(&auth.client_id).map_err(|_| invalid())?;
+        if app.status != AppStatus::Active {
+            return Err(invalid());
+        }
+        match (&app.client_secret, &auth.client_secret) {
+            (None, None) => Ok(app.clone()),
+            (Some(expected), Some(given))
+                if sim_core::ids::constant_time_eq(expected.as_bytes(), given.as_bytes()) =>
+            {
+                Ok(app.clone())
+            }
+            _ => Err(invalid()),
+        }
+    }
+
+    /// The authorization-code grant (OKTA-TOK-1, OKTA-TOK-3). A second use of a code is
+    /// refused and revokes what the first use issued (RFC 6749 section 4.1.2).
+    pub fn token_from_code(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        auth: &ClientAuth,
+        code: &str,
+        redirect_uri: &str,
+        code_verifier: Option<&str>,
+    ) -> Result<UnsignedTokens, OAuthError> {
+        let app = self.authenticate_client(auth)?;
+        let invalid = || OAuthError::new("invalid_grant", INVALID_CODE);
+        let Some(record) = self.tokens.codes.get(code).cloned() else {
+            return Err(invalid());
+        };
+        if record.as_id != as_id || record.client_id != app.id {
+            return Err(invalid());
+        }
+        if record.used {
+            for jti in &record.issued_jtis {
+                if let Some(a) = self.tokens.access.get_mut(jti) {
+                    a.revoked = true;
+                }
+            }
+            if let Some(rt) = &record.issued_refresh {
+                if let Some(r) = self.tokens.refresh.get_mut(rt) {
+                    r.revoked = true;
+                }
+            }
+            self.log_code_refusal(
+                now,
+                &record,
+                "authorization code reused: tokens from its first use revoked",
+            );
+            return Err(invalid());
+        }
+        if record.expires <= now {
+            self.tokens.codes.remove(code);
+            self.log_code_refusal(now, &record, "authorization code expired");
+            return Err(invalid());
+        }
+        if record.redirect_uri != redirect_uri {
+            return Err(OAuthError::new(
+                "invalid_grant",
+                "The 'redirect_uri' does not match the redirection URI used in the authorization request.",
+            ));
+        }
+        if let Some(challenge) = &record.challenge {
+            let ok = code_verifier.is_some_and(|v| {
+                is_pkce_string(v) && (43..=128).contains(&v.len()) && s256(v) == *challenge
+            });
+            if !ok {
+                self.log_code_refusal(now, &record, "PKCE verification failed");
+                return Err(OAuthError::new(
+                    "invalid_grant",
+                    "PKCE verification failed.",
+                ));
+            }
+        }
+        if let Some(r) = self.tokens.codes.get_mut(code) {
+            r.used = true;
+        }
+        let decision = self
+            .evaluate(
+                as_id,
+                &app.id,
+                "authorization_code",
+                &record.user_id,
+                &record.scopes,
+            )
+            .map_err(|d| d.oauth_error())?;
+        let set = self.mint(
+            now,
+            as_id,
+            &app,
+            &record.user_id,
+            &record.scopes,
+            record.nonce.as_deref(),
+            record.auth_time,
+            &record.amr,
+            &decision,
+            None,
+        )?;
+        if let Some(r) = self.tokens.codes.get_mut(code) {
+            r.issued_jtis.push(set.jti().to_string());
+            r.issued_refresh = set.refresh_token.clone();
+        }
+        Ok(set)
+    }
+
+    /// The refresh-token grant (OKTA-TOK-4): the user must still be ACTIVE and assigned, and a
+    /// rule must still allow it; otherwise the refresh token dies.
+    pub fn token_from_refresh(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        auth: &ClientAuth,
+        refresh_token: &str,
+        scopes: Option<Vec<String>>,
+    ) -> Result<UnsignedTokens, OAuthError> {
+        let app = self.authenticate_client(auth)?;
+        let invalid = || OAuthError::new("invalid_grant", INVALID_REFRESH);
+        let Some(record) = self.tokens.refresh.get(refresh_token).cloned() else {
+            return Err(invalid());
+        };
+        if record.revoked
+            || record.as_id != as_id
+            || record.client_id != app.id
+            || record.idle_until <= now
+            || record.expires.is_some_and(|e| e <= now)
+        {
+            return Err(invalid());
+        }
+        let scopes = match scopes {
+            Some(asked) if !asked.iter().all(|s| record.scopes.contains(s)) => {
+                return Err(OAuthError::new(
+                    "invalid_scope",
+                    "The requested scope is invalid, unknown, or malformed.",
+                ));
+            }
+            Some(asked) => asked,
+            None => record.scopes.clone(),
+        };
+        let user = self.find_user(&record.user_id).cloned();
+        let refusal = match &user {
+            None => Some("user deleted".to_string()),
+            Some(u) if u.status != UserStatus::Active => {
+                Some(format!("user is {}", u.status.as_str()))
+            }
+            Some(u) if !self.is_assigned(&app.id, &u.id) => Some(NOT_ASSIGNED.to_string()),
+            Some(u) => self
+                .evaluate(as_id, &app.id, "refresh_token", &u.id, &scopes)
+                .err()
+                .map(|d| format!("{} ({})", d.oauth_error().description, d.code())),
+        };
+        if let Some(reason) = refusal {
+            if let Some(r) = self.tokens.refresh.get_mut(refresh_token) {
+                r.revoked = true;
+            }
+            self.log.record(
+                now,
+                "app.oauth2.as.token.grant.refresh_token",
+                "OAuth2 refresh token request",
+                Actor::client(&app.id, &app.label),
+                vec![Target::new(&record.user_id, "User", &record.user_id)],
+                Outcome::failure(format!("refresh token revoked: {reason}")),
+            );
+            return Err(invalid());
+        }
+        let user_id = record.user_id.clone();
+        let decision = self
+            .evaluate(as_id, &app.id, "refresh_token", &user_id, &scopes)
+            .map_err(|_| invalid())?;
+        let set = self.mint(
+            now,
+            as_id,
+            &app,
+            &user_id,
+            &scopes,
+            None,
+            record.auth_time,
+            &record.amr,
+            &decision,
+            Some((refresh_token, &record)),
+        )?;
+        Ok(set)
+    }
+
+    /// Mints the token set for a grant.
+    #[allow(clippy::too_many_arguments)]
+    fn mint(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        app: &super::App,
+        user_id: &str,
+        scopes: &[String],
+        nonce: Option<&str>,
+        auth_time: SystemTime,
+        amr: &[String],
+        decision: &super::Decision,
+        refreshing: Option<(&str, &RefreshRecord)>,
+    ) -> Result<UnsignedTokens, OAuthError> {
+        let server_error = || {
+            OAuthError::new(
+                "server_error",
+                "The authorization server has no active signing key.",
+            )
+        };
+        let server = self.auth_server(as_id).map_err(|_| server_error())?;
+        let key = server.active_key().cloned().ok_or_else(server_error)?;
+        let server = server.clone();
+        let user = self
+            .find_user(user_id)
+            .cloned()
+            .ok_or_else(|| OAuthError::new("invalid_grant", INVALID_REFRESH))?;
+        let jti = format!("AT.{}", self.new_secret(43));
+        let access_claims = self.access_claims(
+            &server,
+            app,
+            &user,
+            scopes,
+            now,
+            auth_time,
+            decision.access_ttl,
+            &jti,
+        );
+        self.tokens.access.insert(
+            jti.clone(),
+            AccessRecord {
+                as_id: as_id.to_string(),
+                client_id: app.id.clone(),
+                user_id: user.id.clone(),
+                scopes: scopes.to_vec(),
+                issued: now,
+                expires: now + decision.access_ttl,
+                revoked: false,
+            },
+        );
+        let id_token = if scopes.iter().any(|s| s == "openid") {
+            let id_jti = format!("ID.{}", self.new_secret(43));
+            // `at_hash` is added when the access token is signed.
+            let claims = self.id_claims(
+                &server, app, &user, scopes, now, auth_time, amr, nonce, &id_jti,
+            );
+            Some((key.clone(), claims))
+        } else {
+            None
+        };
+        let wants_refresh = scopes.iter().any(|s| s == "offline_access")
+            && app.grant_types.iter().any(|g| g == "refresh_token")
+            && decision.allows_refresh;
+        let refresh_token = match (wants_refresh, refreshing) {
+            (false, _) => None,
+            (true, Some((old, record))) if app.refresh_rotation == RefreshRotation::Static => {
+                if let Some(r) = self.tokens.refresh.get_mut(old) {
+                    r.idle_until = now + r.window;
+                }
+                let _ = record;
+                Some(old.to_string())
+            }
+            (true, previous) => {
+                let token = self.new_secret(43);
+                let (expires, first_auth) = match previous {
+                    Some((old, record)) => {
+                        // The rotated-out token stays usable for the leeway only.
+                        if let Some(r) = self.tokens.refresh.get_mut(old) {
+                            let leeway = now + Duration::from_secs(app.refresh_leeway_secs);
+                            r.expires = Some(r.expires.map_or(leeway, |e| e.min(leeway)));
+                        }
+                        (record.expires, record.auth_time)
+                    }
+                    None => (decision.refresh_ttl.map(|ttl| now + ttl), auth_time),
+                };
+                self.tokens.refresh.insert(
+                    token.clone(),
+                    RefreshRecord {
+                        as_id: as_id.to_string(),
+                        client_id: app.id.clone(),
+                        user_id: user.id.clone(),
+                        scopes: scopes.to_vec(),
+                        auth_time: first_auth,
+                        amr: amr.to_vec(),
+                        expires,
+                        idle_until: now + decision.refresh_window,
+                        window: decision.refresh_window,
+                        revoked: false,
+                    },
+                );
+                Some(token)
+            }
+        };
+        let (event, message) = if refreshing.is_some() {
+            (
+                "app.oauth2.as.token.grant.refresh_token",
+                "OAuth2 refresh token request",
+            )
+        } else {
+            (
+                "app.oauth2.as.token.grant.access_token",
+                "OAuth2 access token is granted",
+            )
+        };
+        self.log.record(
+            now,
+            event,
+            message,
+            Actor::client(&app.id, &app.label),
+            vec![
+                Target::new(&jti, "access_token", "Access Token"),
+                Target::new(&user.id, "User", &user.display_name()),
+            ],
+            Outcome::success(),
+        );
+        Ok(UnsignedTokens {
+            access: (key, access_claims),
+            id: id_token,
+            expires_in: decision.access_ttl.as_secs(),
+            scope: scopes.to_vec(),
+            refresh_token,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn access_claims(
+        &self,
+        server: &AuthServer,
+        app: &super::App,
+        user: &User,
+        scopes: &[String],
+        now: SystemTime,
+        auth_time: SystemTime,
+        ttl: Duration,
+        jti: &str,
+    ) -> Map<String, Value> {
+        let mut c = Map::new();
+        c.insert("ver".into(), json!(1));
+        c.insert("jti".into(), json!(jti));
+        c.insert("iss".into(), json!(self.issuer(&server.id)));
+        c.insert(
+            "aud".into(),
+            json!(server.audiences.first().cloned().unwrap_or_default()),
+        );
+        c.insert("iat".into(), json!(unix(now)));
+        c.insert("exp".into(), json!(unix(now + ttl)));
+        c.insert("cid".into(), json!(app.id));
+        c.insert("uid".into(), json!(user.id));
+        c.insert("scp".into(), json!(scopes));
+        c.insert("auth_time".into(), json!(unix(auth_time)));
+        c.insert("sub".into(), json!(user.login()));
+        self.custom_claims(server, user, scopes, "RESOURCE", &mut c);
+        c
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn id_claims(
+        &self,
+        server: &AuthServer,
+        app: &super::App,
+        user: &User,
+        scopes: &[String],
+        now: SystemTime,
+        auth_time: SystemTime,
+        amr: &[String],
+        nonce: Option<&str>,
+        jti: &str,
+    ) -> Map<String, Value> {
+        let mut c = Map::new();
+        c.insert("sub".into(), json!(user.id));
+        if scopes.iter().any(|s| s == "profile") {
+            c.insert("name".into(), json!(user.display_name()));
+        }
+        if scopes.iter().any(|s| s == "email") {
+            c.insert("email".into(), json!(user.profile_str("email")));
+        }
+        c.insert("ver".into(), json!(1));
+        c.insert("iss".into(), json!(self.issuer(&server.id)));
+        c.insert("aud".into(), json!(app.id));
+        c.insert("iat".into(), json!(unix(now)));
+        c.insert("exp".into(), json!(unix(now + ID_TOKEN_LIFETIME)));
+        c.insert("jti".into(), json!(jti));
+        c.insert("amr".into(), json!(amr));
+        c.insert("idp".into(), json!(self.org_id));
+        if let Some(nonce) = nonce {
+            c.insert("nonce".into(), json!(nonce));
+        }
+        if scopes.iter().any(|s| s == "profile") {
+            c.insert("preferred_username".into(), json!(user.login()));
+        }
+        c.insert("auth_time".into(), json!(unix(auth_time)));
+        self.custom_claims(server, user, scopes, "IDENTITY", &mut c);
+        c
+    }
+
+    fn custom_claims(
+        &self,
+        server: &AuthServer,
+        user: &User,
+        scopes: &[String],
+        kind: &str,
+        out: &mut Map<String, Value>,
+    ) {
+        for claim in server
+            .claims
+            .iter()
+            .filter(|c| c.active && c.claim_type == kind)
+        {
+            let in_scope = claim.always_include_in_token
+                || claim.scopes.is_empty()
+                || claim.scopes.iter().any(|s| scopes.contains(s));
+            if !in_scope || out.contains_key(&claim.name) {
+                continue;
+            }
+            let value = match claim.value_type.as_str() {
+                "GROUPS" => json!(
+                    self.groups_of(&user.id)
+                        .iter()
+                        .filter(|g| g.name.starts_with(&claim.value))
+                        .map(|g| g.name.clone())
+                        .collect::<Vec<_>>()
+                ),
+                _ => evaluate_expression(&claim.value, user),
+            };
+            if !value.is_null() {
+                out.insert(claim.name.clone(), value);
+            }
+        }
+    }
+
+    // ---- introspection, revocation, userinfo -----------------------------------------------
+
+    /// Checks a JWT this org issued: signature by a published key of `as_id`, issuer, expiry,
+    /// not revoked. Returns its claims.
+    pub fn verify_access_token(
+        &self,
+        now: SystemTime,
+        as_id: &str,
+        token: &str,
+    ) -> Option<Map<String, Value>> {
+        let server = self.auth_server(as_id).ok()?;
+        let claims = verify_jwt(server, token)?;
+        let jti = claims.get("jti")?.as_str()?;
+        let record = self.tokens.access.get(jti)?;
+        (record.as_id == as_id
+            && !record.revoked
+            && record.expires > now
+            && claims.get("iss").and_then(Value::as_str) == Some(&self.issuer(as_id)))
+        .then_some(claims)
+    }
+
+    /// RFC 7662 introspection: `None` is `{"active": false}` (OKTA-TOK-6).
+    pub fn introspect(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        auth: &ClientAuth,
+        token: &str,
+    ) -> Result<Option<Introspection>, OAuthError> {
+        let app = self.authenticate_client(auth)?;
+        if let Some(claims) = self.verify_access_token(now, as_id, token) {
+            let jti = claims
+                .get("jti")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let Some(record) = self.tokens.access.get(&jti) else {
+                return Ok(None);
+            };
+            if record.client_id != app.id {
+                return Ok(None);
+            }
+            let user = self.find_user(&record.user_id);
+            return Ok(Some(Introspection {
+                token_type: "Bearer",
+                scope: record.scopes.clone(),
+                client_id: record.client_id.clone(),
+                username: user.map(|u| u.login().to_string()).unwrap_or_default(),
+                uid: record.user_id.clone(),
+                iat: record.issued,
+                exp: Some(record.expires),
+                iss: self.issuer(as_id),
+                aud: claims
+                    .get("aud")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                jti: Some(jti),
+            }));
+        }
+        let Some(record) = self.tokens.refresh.get(token) else {
+            return Ok(None);
+        };
+        let live = !record.revoked
+            && record.as_id == as_id
+            && record.client_id == app.id
+            && record.idle_until > now
+            && record.expires.is_none_or(|e| e > now)
+            && self
+                .find_user(&record.user_id)
+                .is_some_and(|u| u.status == UserStatus::Active);
+        if !live {
+            return Ok(None);
+        }
+        let server = self
+            .auth_server(as_id)
+            .map_err(|_| OAuthError::new("invalid_request", "Unknown authorization server."))?;
+        Ok(Some(Introspection {
+            token_type: "refresh_token",
+            scope: record.scopes.clone(),
+            client_id: record.client_id.clone(),
+            username: self
+                .find_user(&record.user_id)
+                .map(|u| u.login().to_string())
+                .unwrap_or_default(),
+            uid: record.user_id.clone(),
+            iat: record.auth_time,
+            exp: record.expires,
+            iss: self.issuer(as_id),
+            aud: server.audiences.first().cloned().unwrap_or_default(),
+            jti: None,
+        }))
+    }
+
+    /// RFC 7009 revocation: always succeeds for a valid client, known token or not
+    /// (OKTA-TOK-6).
+    pub fn revoke(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        auth: &ClientAuth,
+        token: &str,
+    ) -> Result<(), OAuthError> {
+        let app = self.authenticate_client(auth)?;
+        let mut revoked = false;
+        if let Some(r) = self.tokens.refresh.get_mut(token) {
+            if r.client_id == app.id && r.as_id == as_id {
+                r.revoked = true;
+                revoked = true;
+            }
+        } else if let Some(claims) = self
+            .auth_server(as_id)
+            .ok()
+            .and_then(|s| verify_jwt(s, token))
+        {
+            if let Some(jti) = claims.get("jti").and_then(Value::as_str) {
+                if let Some(a) = self.tokens.access.get_mut(jti) {
+                    if a.client_id == app.id {
+                        a.revoked = true;
+                        revoked = true;
+                    }
+                }
+            }
+        }
+        if revoked {
+            self.log.record(
+                now,
+                "app.oauth2.as.token.revoke",
+                "OAuth2 token revocation request",
+                Actor::client(&app.id, &app.label),
+                Vec::new(),
+                Outcome::success(),
+            );
+        }
+        Ok(())
+    }
+
+    /// OIDC userinfo for a live access token carrying `openid`.
+    pub fn userinfo(
+        &self,
+        now: SystemTime,
+        as_id: &str,
+        access_token: &str,
+    ) -> Option<Map<String, Value>> {
+        let claims = self.verify_access_token(now, as_id, access_token)?;
+        let scopes: Vec<String> = serde_json::from_value(claims.get("scp")?.clone()).ok()?;
+        if !scopes.iter().any(|s| s == "openid") {
+            return None;
+        }
+        let user = self.find_user(claims.get("uid")?.as_str()?)?;
+        let mut info = Map::new();
+        info.insert("sub".into(), json!(user.id));
+        if scopes.iter().any(|s| s == "profile") {
+            info.insert("name".into(), json!(user.display_name()));
+            info.insert(
+                "locale".into(),
+                json!(
+                    user.profile
+                        .get("locale")
+                        .cloned()
+                        .unwrap_or(json!("en_US"))
+                ),
+            );
+            info.insert("preferred_username".into(), json!(user.login()));
+            info.insert("given_name".into(), json!(user.profile_str("firstName")));
+            info.insert("family_name".into(), json!(user.profile_str("lastName")));
+            info.insert(
+                "zoneinfo".into(),
+                json!(
+                    user.profile
+                        .get("timezone")
+                        .cloned()
+                        .unwrap_or(json!("America/Los_Angeles"))
+                ),
+            );
+            info.insert("updated_at".into(), json!(unix(user.last_updated)));
+        }
+        if scopes.iter().any(|s| s == "email") {
+            info.insert("email".into(), json!(user.profile_str("email")));
+            info.insert("email_verified".into(), json!(true));
+        }
+        Some(info)
+    }
+
+    /// The client an ID token was issued to, if this org signed it (for `/logout`).
+    pub fn id_token_client(&self, as_id: &str, id_token: &str) -> Option<String> {
+        let server = self.auth_server(as_id).ok()?;
+        let claims = verify_jwt(server, id_token)?;
+        claims.get("aud")?.as_str().map(str::to_string)
+    }
+
+    // ---- token preview ---------------------------------------------------------------------
+
+    /// Token Preview (OKTA-AS-6): the payload the server would issue, or the error it would
+    /// give, without issuing anything.
+    pub fn preview(
+        &self,
+        now: SystemTime,
+        as_id: &str,
+        client_id: &str,
+        grant_type: &str,
+        user_id: &str,
+        scopes: &[String],
+    ) -> Result<Preview, (OAuthError, &'static str)> {
+        let denial = |d: Denial| (d.oauth_error(), d.code());
+        let server = self
+            .auth_server(as_id)
+            .map_err(|_| denial(Denial::NoMatchingPolicy))?;
+        let app = self.app(client_id).map_err(|_| {
+            (
+                OAuthError::new("invalid_client", "Invalid value for 'client_id' parameter."),
+                "invalid_client",
+            )
+        })?;
+        let user = self.find_user(user_id).ok_or((
+            OAuthError::new("access_denied", NOT_ASSIGNED),
+            "invalid_user",
+        ))?;
+        if user.status != UserStatus::Active {
+            return Err((
+                OAuthError::new("invalid_grant", "The user is not active."),
+                "inactive_user",
+            ));
+        }
+        if !self.is_assigned(&app.id, &user.id) {
+            return Err((
+                OAuthError::new("access_denied", NOT_ASSIGNED),
+                "user_not_assigned",
+            ));
+        }
+        let decision = self
+            .evaluate(as_id, &app.id, grant_type, &user.id, scopes)
+            .map_err(denial)?;
+        let jti = "AT.preview".to_string();
+        let access = self.access_claims(
+            server,
+            app,
+            user,
+            scopes,
+            now,
+            now,
+            decision.access_ttl,
+            &jti,
+        );
+        let id_token = scopes.iter().any(|s| s == "openid").then(|| {
+            self.id_claims(
+                server,
+                app,
+                user,
+                scopes,
+                now,
+                now,
+                &["pwd".to_string()],
+                None,
+                "ID.preview",
+            )
+        });
+        Ok(Preview {
+            access_token: access,
+            id_token,
+            refresh_token: scopes.iter().any(|s| s == "offline_access")
+                && app.grant_types.iter().any(|g| g == "refresh_token")
+                && decision.allows_refresh,
+        })
+    }
+
+    fn log_grant_failure(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        client_id: &str,
+        user: &User,
+        reason: &str,
+    ) {
+        self.log.record(
+            now,
+            "app.oauth2.as.authorize",
+            "OAuth2 authorization request",
+            Actor::user(&user.id, user.login(), &user.display_name()),
+            vec![
+                Target::new(client_id, "AppInstance", client_id),
+                Target::new(as_id, "AuthorizationServer", as_id),
+            ],
+            Outcome::failure(reason),
+        );
+    }
+
+    fn log_code_refusal(&mut self, now: SystemTime, record: &CodeRecord, reason: &str) {
+        self.log.record(
+            now,
+            "app.oauth2.as.token.grant",
+            "OAuth2 token request",
+            Actor::client(&record.client_id, &record.client_id),
+            vec![Target::new(&record.user_id, "User", &record.user_id)],
+            Outcome::failure(reason),
+        );
+    }
+}
+
+/// `user.<attribute>` (profile attribute, or `user.id`/`user.status`) or a quoted literal.
+fn evaluate_expression(expr: &str, user: &User) -> Value {
+    let expr = expr.trim();
+    if let Some(lit) = expr.strip_prefix('"').and_then(|e| e.strip_suffix('"')) {
+        return json!(lit);
+    }
+    match expr.strip_prefix("user.") {
+        Some("id") => json!(user.id),
+        Some("status") => json!(user.status.as_str()),
+        Some(attr) => user.profile.get(attr).cloned().unwrap_or(Value::Null),
+        None => Value::Null,
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// base64url(SHA-256(verifier)): the S256 code challenge (RFC 7636).
+pub fn s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        verifier.as_bytes(),
+    ))
+}
+
+/// RFC 7636 `unreserved` characters only.
+fn is_pkce_string(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// The left half of SHA-256, base64url (`at_hash`).
+fn left_half_hash(token: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+    URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16])
+}
+
+/// Signs claims as a compact JWS (RS256) with `key`.
+fn sign_jwt(key: &SigningKey, claims: &Map<String, Value>) -> Option<String> {
+    let header = json!({ "kid": key.kid(), "alg": "RS256" });
+    let mut input = URL_SAFE_NO_PAD.encode(header.to_string());
+    input.push('.');
+    input.push_str(&URL_SAFE_NO_PAD.encode(Value::Object(claims.clone()).to_string()));
+    let signature = key.sign_rs256(input.as_bytes()).ok()?;
+    input.push('.');
+    input.push_str(&URL_SAFE_NO_PAD.encode(signature));
+    Some(input)
+}
+
+/// Verifies a compact JWS against the server's published keys; RS256 only.
+fn verify_jwt(server: &AuthServer, token: &str) -> Option<Map<String, Value>> {
+    let mut parts = token.split('.');
+    let (h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let header: Map<String, Value> =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
+    if header.get("alg")?.as_str()? != "RS256" {
+        return None;
+    }
+    let key = server.key(header.get("kid")?.as_str()?)?;
+    let signature = URL_SAFE_NO_PAD.decode(s).ok()?;
+    if !key.verify_rs256(format!("{h}.{p}").as_bytes(), &signature) {
+        return None;
+    }
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()
+}

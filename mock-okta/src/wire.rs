@@ -1,0 +1,393 @@
+//! What every mock-okta HTTP response shares (DOMAIN.md OKTA-API-1, OKTA-API-3):
+//!
+//! - [`common_headers`]: middleware that gives each request an `X-Okta-Request-Id`, counts it
+//!   against its endpoint's rate limit (per minute of *world* time), answers 429 with
+//!   E0000047 when the limit is hit, and sets `X-Rate-Limit-Limit/-Remaining/-Reset` and a
+//!   `Date` in world time on every response.
+//! - [`ApiError`]: Okta's error object `{errorCode, errorSummary, errorLink, errorId,
+//!   errorCauses}`; `errorId` is derived from the request id.
+//! - [`Admin`]: the `Authorization: SSWS {token}` extractor for the management API.
+//! - [`parse_json`]: body parsing with Okta's E0000003 for malformed JSON.
+//! - [`sim_routes`]: simulator controls (`/_sim/okta/…`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use sim_core::ids;
+
+use crate::Shared;
+use crate::core::OktaError;
+
+/// The state every handler gets.
+pub(crate) type AppState = Arc<Shared>;
+
+tokio::task_local! {
+    /// The current request's id, for error bodies.
+    static REQUEST_ID: String;
+}
+
+/// Per-endpoint request counts in the current minute of world time.
+#[derive(Debug)]
+pub(crate) struct RateLimiter {
+    per_minute: u32,
+    minute: u64,
+    counts: HashMap<String, u32>,
+}
+
+/// Where a request stands against its limit.
+struct RateStatus {
+    limit: u32,
+    remaining: u32,
+    reset: u64,
+    exceeded: bool,
+}
+
+impl RateLimiter {
+    pub(crate) fn new(per_minute: u32) -> RateLimiter {
+        RateLimiter {
+            per_minute,
+            minute: 0,
+            counts: HashMap::new(),
+        }
+    }
+
+    fn hit(&mut self, bucket: String, now: SystemTime) -> RateStatus {
+        let minute = crate::core::tokens::unix(now) / 60;
+        if minute != self.minute {
+            self.minute = minute;
+            self.counts.clear();
+        }
+        let count = self.counts.entry(bucket).or_insert(0);
+        let exceeded = *count >= self.per_minute;
+        if !exceeded {
+            *count += 1;
+        }
+        RateStatus {
+            limit: self.per_minute,
+            remaining: self.per_minute.saturating_sub(*count),
+            reset: (minute + 1) * 60,
+            exceeded,
+        }
+    }
+}
+
+/// The rate-limit bucket of a request: method and path, with Okta ids replaced by `{id}`, so
+/// `/api/v1/users/00u…` and `/api/v1/users/00u…` share one limit as in Okta.
+fn bucket(method: &str, path: &str) -> String {
+    let normalised: Vec<&str> = path
+        .split('/')
+        .map(|segment| {
+            let okta_id = segment.len() == 20
+                && segment.bytes().all(|b| b.is_ascii_alphanumeric())
+                && segment.bytes().any(|b| b.is_ascii_digit());
+            if okta_id { "{id}" } else { segment }
+        })
+        .collect();
+    format!("{method} {}", normalised.join("/"))
+}
+
+/// Middleware: request id, rate limit, world-time `Date` (see the module doc).
+pub(crate) async fn common_headers(
+    State(shared): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let request_id = ids::secret(&mut shared.request_ids.lock(), 27);
+    let now = shared.clock.now();
+    let bucket = bucket(request.method().as_str(), request.uri().path());
+    let status = shared.rate_limits.lock().hit(bucket, now);
+    let mut response = if status.exceeded {
+        REQUEST_ID
+            .scope(request_id.clone(), async {
+                ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "E0000047",
+                    "API call exceeded rate limit due to too many requests.",
+                )
+                .into_response()
+            })
+            .await
+    } else {
+        REQUEST_ID
+            .scope(request_id.clone(), next.run(request))
+            .await
+    };
+    let headers = response.headers_mut();
+    let mut set = |name: &'static str, value: String| {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
+    };
+    set("x-okta-request-id", request_id);
+    set("x-rate-limit-limit", status.limit.to_string());
+    set("x-rate-limit-remaining", status.remaining.to_string());
+    set("x-rate-limit-reset", status.reset.to_string());
+    set("date", httpdate(now));
+    response
+}
+
+/// An IMF-fixdate (`Thu, 01 Jan 2026 00:00:00 GMT`).
+pub(crate) fn httpdate(t: SystemTime) -> String {
+    let secs = crate::core::tokens::unix(t);
+    let days = secs / 86_400;
+    let (h, m, s) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let month_name = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][(month - 1) as usize];
+    format!("{weekday}, {day:02} {month_name} {year} {h:02}:{m:02}:{s:02} GMT")
+}
+
+/// Okta's error object.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    summary: String,
+    causes: Vec<String>,
+}
+
+impl ApiError {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        summary: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            code,
+            summary: summary.into(),
+            causes: Vec::new(),
+        }
+    }
+
+    /// 401 E0000011, for a missing or wrong API token.
+    pub(crate) fn invalid_token() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "E0000011",
+            "Invalid token provided",
+        )
+    }
+
+    /// 400 E0000003, for a body that is not JSON of the expected shape.
+    pub(crate) fn malformed(detail: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "E0000003",
+            "The request body was not well-formed.",
+        );
+        e.causes.push(detail.into());
+        e
+    }
+
+    /// 400 E0000001 with one cause.
+    pub(crate) fn validation(field: &str, cause: impl Into<String>) -> ApiError {
+        OktaError::validation(field, cause).into()
+    }
+}
+
+impl From<OktaError> for ApiError {
+    fn from(error: OktaError) -> ApiError {
+        let summary = error.to_string();
+        let (status, code, causes) = match error {
+            OktaError::Validation { causes, .. } => (StatusCode::BAD_REQUEST, "E0000001", causes),
+            OktaError::NotFound { .. } => (StatusCode::NOT_FOUND, "E0000007", Vec::new()),
+            OktaError::AlreadyActive => (StatusCode::FORBIDDEN, "E0000016", Vec::new()),
+            OktaError::InvalidStatus => (StatusCode::FORBIDDEN, "E0000038", Vec::new()),
+            OktaError::DeleteActiveApp => (StatusCode::FORBIDDEN, "E0000056", Vec::new()),
+            OktaError::InvalidSearch(detail) => (StatusCode::BAD_REQUEST, "E0000031", vec![detail]),
+        };
+        ApiError {
+            status,
+            code,
+            summary,
+            causes,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
+        let body = json!({
+            "errorCode": self.code,
+            "errorSummary": self.summary,
+            "errorLink": self.code,
+            "errorId": format!("oae{request_id}"),
+            "errorCauses": self.causes.iter().map(|c| json!({ "errorSummary": c })).collect::<Vec<_>>(),
+        });
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// Parses a JSON body; malformed JSON is E0000003 and changes nothing.
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::malformed(e.to_string()))
+}
+
+/// Proof that the request carried the admin API token (`Authorization: SSWS {token}`).
+pub(crate) struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &AppState) -> Result<Admin, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("SSWS"))
+            .map(|(_, token)| token.trim());
+        match token {
+            Some(t) if ids::constant_time_eq(t.as_bytes(), shared.api_token.as_bytes()) => {
+                Ok(Admin)
+            }
+            _ => Err(ApiError::invalid_token()),
+        }
+    }
+}
+
+/// 404 for any path mock-okta does not serve, in Okta's error shape.
+pub(crate) async fn not_found(request: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "E0000007",
+        format!(
+            "Not found: Resource not found: {} (GenericUnAuthorizedException)",
+            request.uri().path()
+        ),
+    )
+}
+
+/// Simulator controls: the org sign-on policy's MFA requirement and the rate limit.
+pub(crate) fn sim_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/_sim/okta/sign-on-policy",
+            get(get_sign_on).put(put_sign_on),
+        )
+        .route(
+            "/_sim/okta/rate-limit",
+            get(get_rate_limit).put(put_rate_limit),
+        )
+}
+
+fn sim_error(message: String) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        axum::Json(json!({ "error": "invalid_request", "message": message })),
+    )
+        .into_response()
+}
+
+async fn get_sign_on(State(shared): State<AppState>) -> Response {
+    let mfa = if shared.org.lock().mfa_required() {
+        "required"
+    } else {
+        "off"
+    };
+    axum::Json(json!({ "mfa": mfa })).into_response()
+}
+
+async fn put_sign_on(State(shared): State<AppState>, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        mfa: String,
+    }
+    match serde_json::from_slice::<Body>(&body).map(|b| b.mfa) {
+        Ok(mfa) if mfa == "required" || mfa == "off" => {
+            let now = shared.clock.now();
+            shared.org.lock().set_mfa_required(now, mfa == "required");
+            axum::Json(json!({ "mfa": mfa })).into_response()
+        }
+        _ => sim_error(r#"expected {"mfa": "required"} or {"mfa": "off"}"#.into()),
+    }
+}
+
+async fn get_rate_limit(State(shared): State<AppState>) -> Response {
+    let per_minute = shared.rate_limits.lock().per_minute;
+    axum::Json(json!({ "per_minute": per_minute })).into_response()
+}
+
+async fn put_rate_limit(State(shared): State<AppState>, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        per_minute: u32,
+    }
+    match serde_json::from_slice::<Body>(&body) {
+        Ok(Body { per_minute }) if per_minute > 0 => {
+            let mut limits = shared.rate_limits.lock();
+            limits.per_minute = per_minute;
+            axum::Json(json!({ "per_minute": per_minute })).into_response()
+        }
+        _ => sim_error(r#"expected {"per_minute": N} with N > 0"#.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn http_dates_are_imf_fixdates() {
+        let t = sim_core::clock::default_epoch();
+        assert_eq!(httpdate(t), "Thu, 01 Jan 2026 00:00:00 GMT");
+        assert_eq!(
+            httpdate(t + Duration::from_secs(86_400 * 59 + 3_723)),
+            "Sun, 01 Mar 2026 01:02:03 GMT"
+        );
+    }
+
+    #[test]
+    fn buckets_fold_okta_ids() {
+        assert_eq!(
+            bucket("GET", "/api/v1/users/00u1AbCdEfGhIjKlMnOp"),
+            bucket("GET", "/api/v1/users/00u9ZyXwVuTsRqPoNmLk")
+        );
+        assert_ne!(
+            bucket("GET", "/api/v1/users"),
+            bucket("POST", "/api/v1/users")
+        );
+    }
+
+    #[test]
+    fn the_limit_resets_each_minute_of_world_time() {
+        let mut limiter = RateLimiter::new(2);
+        let t = sim_core::clock::default_epoch();
+        assert!(!limiter.hit("b".into(), t).exceeded);
+        assert!(!limiter.hit("b".into(), t).exceeded);
+        let third = limiter.hit("b".into(), t);
+        assert!(third.exceeded);
+        assert_eq!(third.remaining, 0);
+        assert_eq!(third.reset, crate::core::tokens::unix(t) + 60);
+        assert!(
+            !limiter
+                .hit("b".into(), t + Duration::from_secs(60))
+                .exceeded
+        );
+    }
+}
