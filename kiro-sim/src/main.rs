@@ -1,6 +1,6 @@
 //! `kiro-sim`: runs the simulated services.
 //!
-//! Today: `kiro-sim dns` runs mock-dns alone. mock-okta (`kiro-sim okta`), mock-kiro
+//! Today: `kiro-sim dns` runs mock-dns alone and `kiro-sim okta` runs mock-okta alone. mock-kiro
 //! (`kiro-sim kiro`) and the whole world (`kiro-sim up`) join as they land.
 //!
 //! Contract with scripts and containers: when a service is ready, exactly one JSON line goes
@@ -34,6 +34,8 @@ struct Cli {
 enum Command {
     /// Run mock-dns alone: a Cloudflare-v4-shaped DNS provider API and a real DNS server (UDP and TCP).
     Dns(DnsArgs),
+    /// Run mock-okta alone: an Okta org with the management API, custom authorization servers and OIDC sign-in.
+    Okta(OktaArgs),
 }
 
 /// Flags every service command takes.
@@ -86,6 +88,24 @@ struct DnsArgs {
     zones: Vec<String>,
 }
 
+#[derive(Args, Debug)]
+struct OktaArgs {
+    #[command(flatten)]
+    world: WorldArgs,
+
+    /// Port of the org (0 picks a free one).
+    #[arg(long, default_value_t = mock_okta::DEFAULT_PORT)]
+    port: u16,
+
+    /// Generate new RSA signing keys instead of the public dev keys (slower start, not reproducible).
+    #[arg(long)]
+    fresh_keys: bool,
+
+    /// Requests per minute of world time, per endpoint, before 429.
+    #[arg(long, default_value_t = mock_okta::DEFAULT_RATE_LIMIT, value_parser = clap::value_parser!(u32).range(1..))]
+    rate_limit: u32,
+}
+
 fn parse_clock_mode(s: &str) -> Result<ClockMode, String> {
     s.parse()
 }
@@ -126,6 +146,7 @@ fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Dns(args) => run_dns(args).await,
+        Command::Okta(args) => run_okta(args).await,
     }
 }
 
@@ -203,6 +224,38 @@ async fn run_dns(args: DnsArgs) -> anyhow::Result<()> {
     shutdown_signal().await;
     tracing::info!("shutting down");
     dns.shutdown().await;
+    Ok(())
+}
+
+async fn run_okta(args: OktaArgs) -> anyhow::Result<()> {
+    let mut world = World::new(&args.world)?;
+    let keys = if args.fresh_keys {
+        tracing::info!("generating fresh RSA-2048 signing keys");
+        let keys = tokio::task::spawn_blocking(|| {
+            sim_core::keys::fresh_keys(sim_core::keys::DEV_KEY_COUNT)
+        })
+        .await
+        .context("key generation task")?
+        .context("generating signing keys")?;
+        Some(keys)
+    } else {
+        None
+    };
+    let config = mock_okta::Config {
+        seed: world.seed,
+        clock: world.clock.clone(),
+        addr: SocketAddr::new(args.world.bind, args.port),
+        tls: world.server_tls()?,
+        keys,
+        rate_limit_per_minute: args.rate_limit,
+    };
+    let okta = mock_okta::MockOkta::start(config)
+        .await
+        .context("starting mock-okta")?;
+    world.announce(okta.ready_fields())?;
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    okta.shutdown().await;
     Ok(())
 }
 

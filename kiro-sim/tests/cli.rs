@@ -93,6 +93,26 @@ fn dns_prints_one_ready_line_serves_and_exits_cleanly_on_sigterm() {
 }
 
 #[test]
+fn okta_prints_its_org_url_and_api_token() {
+    let (child, ready, stdout) = start(&["okta", "--port", "0", "--seed", "7"]);
+    assert_eq!(ready["event"], "ready");
+    let okta = ready["okta"].as_str().expect("okta url");
+    assert!(okta.starts_with("http://127.0.0.1:"), "{okta}");
+    let token = ready["okta_api_token"].as_str().expect("token");
+    assert!(token.starts_with("00") && token.len() == 42, "{token}");
+    let clock = http_get(okta, "/_sim/clock");
+    assert!(clock.starts_with("HTTP/1.1 200"), "{clock}");
+    let unauthenticated = http_get(okta, "/api/v1/users");
+    assert!(
+        unauthenticated.starts_with("HTTP/1.1 401"),
+        "{unauthenticated}"
+    );
+    assert!(unauthenticated.contains("E0000011"), "{unauthenticated}");
+    let (code, rest) = terminate(child, stdout);
+    assert_eq!((code, rest.as_str()), (0, ""));
+}
+
+#[test]
 fn the_same_seed_gives_the_same_token() {
     let (a, ready_a, out_a) = start_dns(&[]);
     let (b, ready_b, out_b) = start_dns(&[]);
@@ -128,6 +148,7 @@ fn bad_flags_exit_2_with_a_clear_message() {
         ),
         (&["dns", "--ca-out", "x.pem"][..], "--tls"),
         (&["launch"][..], "unrecognized subcommand 'launch'"),
+        (&["okta", "--rate-limit", "0"][..], "--rate-limit"),
     ] {
         let output = kiro_sim().args(args).output().expect("run kiro-sim");
         assert_eq!(output.status.code(), Some(2), "{args:?}");
