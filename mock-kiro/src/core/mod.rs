@@ -1,0 +1,76 @@
+//! The domain core of mock-kiro: the Kiro console's state and rules. Pure and synchronous:
+//! time comes in as `now`; DNS answers and verified token claims come in as values (the wire
+//! layer does the lookups and the signature checks).
+//!
+//! - [`console`]: profiles, domains and their verification, SCIM access tokens, settings.
+//! - [`scim`]: users and groups with AWS IAM Identity Center's SCIM semantics.
+//! - [`seats`]: subscriptions (seats, tiers, statuses, group subscriptions, sync delay).
+//! - [`usage`]: credits, limits and what a signed-in user may do.
+
+pub mod console;
+pub mod scim;
+pub mod seats;
+pub mod usage;
+
+use sim_core::Seed;
+use sim_core::seed::SimRng;
+
+pub use console::{Domain, DomainStatus, Profile, ScimToken, Settings};
+pub use scim::{ScimError, ScimGroup, ScimUser};
+pub use seats::{Seat, SeatStatus, Tier};
+
+/// A refusal of the console API.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConsoleError {
+    /// 400 ValidationException.
+    #[error("{0}")]
+    Validation(String),
+    /// 404 ResourceNotFoundException.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// 409 ConflictException.
+    #[error("{0}")]
+    Conflict(String),
+}
+
+/// The state of one mock-kiro (one AWS account, many profiles).
+pub struct Kiro {
+    pub(crate) account_id: String,
+    pub(crate) region: String,
+    pub(crate) ids: SimRng,
+    pub(crate) secrets: SimRng,
+    pub(crate) delays: SimRng,
+    pub(crate) profiles: Vec<Profile>,
+    pub(crate) domains: Vec<Domain>,
+    pub(crate) sync_delay: seats::SyncDelay,
+}
+
+impl Kiro {
+    /// An empty account: ids, tokens and sync delays come from `seed`.
+    pub fn new(seed: Seed) -> Kiro {
+        let mut account = seed.stream("mock-kiro/account");
+        let account_id: String = (0..12)
+            .map(|_| char::from(b'0' + account.below(10) as u8))
+            .collect();
+        Kiro {
+            account_id,
+            region: "us-east-1".into(),
+            ids: seed.stream("mock-kiro/ids"),
+            secrets: seed.stream("mock-kiro/secrets"),
+            delays: seed.stream("mock-kiro/sync-delays"),
+            profiles: Vec::new(),
+            domains: Vec::new(),
+            sync_delay: seats::SyncDelay::default(),
+        }
+    }
+
+    /// The AWS account id (12 digits).
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
+    /// All profiles.
+    pub fn profiles(&self) -> &[Profile] {
+        &self.profiles
+    }
+}

@@ -1,0 +1,1144 @@
+//! Users and groups with AWS IAM Identity Center's SCIM semantics (DOMAIN.md KIRO-SCIM-1..3).
+//!
+//! What IdC does, and so what this does:
+//! - filters are `eq` only, joined by `and`, on `userName`, `externalId`, `id` (users) and
+//!   `displayName`, `externalId`, `id` (groups); anything else is `invalidFilter`;
+//! - `count` is capped at 100 and `startIndex` ignored (cursor paging);
+//! - `userName`, `displayName`, `name.givenName`, `name.familyName` are required; multi-valued
+//!   attributes (`emails`, `addresses`, `phoneNumbers`) hold at most one value;
+//! - values with `<>;:%`, empty strings or control characters are refused;
+//! - group PATCH changes at most 100 members, never replaces or removes all members;
+//! - listed groups come back without members;
+//! - duplicate `userName` or group `displayName` is a 409.
+//!
+//! User attributes are kept as [`UserAttrs`], a serde struct in SCIM's JSON names, so a PATCH
+//! is applied to the JSON form and the result validated again: a PATCH that would leave an
+//! invalid user changes nothing.
+
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sim_core::ids;
+
+use super::{Kiro, Profile};
+
+/// The enterprise extension's schema URN.
+pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// Most members one group PATCH may change.
+pub const MAX_MEMBER_CHANGES: usize = 100;
+/// Largest page.
+pub const MAX_COUNT: usize = 100;
+
+/// A SCIM refusal.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScimError {
+    /// 400 ValidationException.
+    #[error("{0}")]
+    Validation(String),
+    /// 400 with scimType invalidFilter.
+    #[error("{0}")]
+    InvalidFilter(String),
+    /// 404 ResourceNotFoundException.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409 ConflictException.
+    #[error("{0}")]
+    Conflict(String),
+}
+
+fn invalid(detail: impl Into<String>) -> ScimError {
+    ScimError::Validation(detail.into())
+}
+
+/// `name`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Name {
+    /// Full name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<String>,
+    /// Family name (required).
+    #[serde(default)]
+    pub family_name: String,
+    /// Given name (required).
+    #[serde(default)]
+    pub given_name: String,
+    /// Middle name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub middle_name: Option<String>,
+    /// Honorific prefix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub honorific_prefix: Option<String>,
+    /// Honorific suffix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub honorific_suffix: Option<String>,
+}
+
+/// One value of `emails` or `phoneNumbers`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MultiValue {
+    /// The value.
+    pub value: String,
+    /// `work`, `home`, …
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Primary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary: Option<bool>,
+}
+
+/// One value of `addresses`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Address {
+    /// Street.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street_address: Option<String>,
+    /// City.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locality: Option<String>,
+    /// State.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Postal code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// Country.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Formatted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<String>,
+    /// `work`, `home`.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Primary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary: Option<bool>,
+}
+
+/// `manager` of the enterprise extension.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manager {
+    /// Manager's user id.
+    pub value: String,
+}
+
+/// The enterprise extension.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Enterprise {
+    /// Employee number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employee_number: Option<String>,
+    /// Cost center.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_center: Option<String>,
+    /// Organization.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    /// Division.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub division: Option<String>,
+    /// Department.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// Manager.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager: Option<Manager>,
+}
+
+/// A user's client-set attributes, in SCIM's JSON names.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserAttrs {
+    /// Set by the client (Okta: its user id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Unique (case-insensitive), required.
+    #[serde(default)]
+    pub user_name: String,
+    /// Required parts: given and family name.
+    #[serde(default)]
+    pub name: Name,
+    /// Required.
+    #[serde(default)]
+    pub display_name: String,
+    /// Nickname.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nick_name: Option<String>,
+    /// Profile URL (the one attribute where `:` is fine).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_url: Option<String>,
+    /// Title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// User type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<String>,
+    /// Preferred language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_language: Option<String>,
+    /// Locale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Time zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// Active (default true).
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// At most one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emails: Vec<MultiValue>,
+    /// At most one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<Address>,
+    /// At most one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phone_numbers: Vec<MultiValue>,
+    /// Enterprise extension.
+    #[serde(
+        rename = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enterprise: Option<Enterprise>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A provisioned user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScimUser {
+    /// IdC-style id: 10 hex characters, a dash, a UUID.
+    pub id: String,
+    /// Attributes.
+    pub attrs: UserAttrs,
+    /// When created.
+    pub created: SystemTime,
+    /// When last changed.
+    pub last_modified: SystemTime,
+}
+
+/// A provisioned group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScimGroup {
+    /// IdC-style id.
+    pub id: String,
+    /// Unique (case-insensitive), required.
+    pub display_name: String,
+    /// Set by the client.
+    pub external_id: Option<String>,
+    /// Member user ids, in the order added.
+    pub members: Vec<String>,
+    /// When created.
+    pub created: SystemTime,
+    /// When last changed.
+    pub last_modified: SystemTime,
+}
+
+/// One PATCH operation.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatchOp {
+    /// `add`, `replace`, `remove` (case-insensitive).
+    pub op: String,
+    /// Target path.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Value.
+    #[serde(default)]
+    pub value: Option<Value>,
+}
+
+/// A page of a list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    /// All matches.
+    pub total: usize,
+    /// This page.
+    pub items: Vec<T>,
+    /// Cursor for the next page.
+    pub next_cursor: Option<String>,
+}
+
+/// What a group PATCH changed in membership.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MembershipChange {
+    /// Users added.
+    pub added: Vec<String>,
+    /// Users removed.
+    pub removed: Vec<String>,
+}
+
+/// Parses an IdC filter: `attr eq "value"` joined by `and`; attributes from `allowed`
+/// (case-insensitive). Returns (canonical attribute, value) pairs.
+pub fn parse_filter(
+    text: &str,
+    allowed: &[&str],
+) -> Result<Vec<(&'static str, String)>, ScimError> {
+    let bad = |why: String| {
+        ScimError::InvalidFilter(format!(
+            "Filter {text:?} is not supported: {why}. Only 'eq' filters joined by 'and' on {} are.",
+            allowed.join(", ")
+        ))
+    };
+    let mut out = Vec::new();
+    let mut rest = text.trim();
+    loop {
+        let (attr, after) = rest
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| bad("expected `attribute eq \"value\"`".into()))?;
+        let canonical = CANONICAL
+            .iter()
+            .find(|c| {
+                c.eq_ignore_ascii_case(attr) && allowed.iter().any(|a| a.eq_ignore_ascii_case(c))
+            })
+            .ok_or_else(|| bad(format!("attribute `{attr}`")))?;
+        let after = after.trim_start();
+        let (op, after) = after
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| bad("expected an operator".into()))?;
+        if !op.eq_ignore_ascii_case("eq") {
+            return Err(bad(format!("operator `{op}`")));
+        }
+        let after = after.trim_start();
+        let after = after
+            .strip_prefix('"')
+            .ok_or_else(|| bad("expected a quoted value".into()))?;
+        let end = after
+            .find('"')
+            .ok_or_else(|| bad("unterminated value".into()))?;
+        out.push((*canonical, after[..end].to_string()));
+        rest = after[end + 1..].trim();
+        if rest.is_empty() {
+            return Ok(out);
+        }
+        let (join, after) = rest
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| bad(format!("unexpected `{rest}`")))?;
+        if !join.eq_ignore_ascii_case("and") {
+            return Err(bad(format!("`{join}`")));
+        }
+        rest = after.trim_start();
+    }
+}
+
+const CANONICAL: [&str; 4] = ["userName", "externalId", "id", "displayName"];
+
+/// IdC's rule for string values (KIRO-SCIM-3).
+fn check_value(field: &str, value: &str) -> Result<(), ScimError> {
+    if value.is_empty() {
+        return Err(invalid(format!(
+            "Request is unparsable, syntactically incorrect, or violates schema: {field} must not be empty."
+        )));
+    }
+    if value.chars().any(|c| {
+        c.is_control()
+            || "<>;:%".contains(c)
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{feff}')
+    }) {
+        return Err(invalid(format!(
+            "Request is unparsable, syntactically incorrect, or violates schema: {field} contains characters that are not allowed."
+        )));
+    }
+    Ok(())
+}
+
+fn check_opt(field: &str, value: &Option<String>) -> Result<(), ScimError> {
+    value.as_deref().map_or(Ok(()), |v| check_value(field, v))
+}
+
+/// Validates a user's attributes against IdC's rules.
+pub fn validate_user(a: &UserAttrs) -> Result<(), ScimError> {
+    for (field, value) in [
+        ("userName", &a.user_name),
+        ("displayName", &a.display_name),
+        ("name.givenName", &a.name.given_name),
+        ("name.familyName", &a.name.family_name),
+    ] {
+        if value.is_empty() {
+            return Err(invalid(format!("{field} is a required attribute.")));
+        }
+        check_value(field, value)?;
+    }
+    check_opt("externalId", &a.external_id)?;
+    for (f, v) in [
+        ("name.formatted", &a.name.formatted),
+        ("name.middleName", &a.name.middle_name),
+        ("name.honorificPrefix", &a.name.honorific_prefix),
+        ("name.honorificSuffix", &a.name.honorific_suffix),
+        ("nickName", &a.nick_name),
+        ("title", &a.title),
+        ("userType", &a.user_type),
+        ("preferredLanguage", &a.preferred_language),
+        ("locale", &a.locale),
+        ("timezone", &a.timezone),
+    ] {
+        check_opt(f, v)?;
+    }
+    if let Some(url) = &a.profile_url {
+        if url.is_empty() || url.chars().any(char::is_control) {
+            return Err(invalid("profileUrl must be a non-empty URL."));
+        }
+    }
+    for (field, n) in [
+        ("emails", a.emails.len()),
+        ("addresses", a.addresses.len()),
+        ("phoneNumbers", a.phone_numbers.len()),
+    ] {
+        if n > 1 {
+            return Err(invalid(format!("{field} can hold only one value.")));
+        }
+    }
+    for e in &a.emails {
+        check_value("emails.value", &e.value)?;
+    }
+    for p in &a.phone_numbers {
+        check_value("phoneNumbers.value", &p.value)?;
+    }
+    if let Some(e) = &a.enterprise {
+        for (f, v) in [
+            ("employeeNumber", &e.employee_number),
+            ("costCenter", &e.cost_center),
+            ("organization", &e.organization),
+            ("division", &e.division),
+            ("department", &e.department),
+        ] {
+            check_opt(f, v)?;
+        }
+    }
+    Ok(())
+}
+
+/// Parses user attributes from a SCIM JSON body (`schemas`, `id`, `meta` are ignored).
+pub fn user_attrs_from_json(body: &Value) -> Result<UserAttrs, ScimError> {
+    let mut object = body.as_object().cloned().ok_or_else(|| {
+        invalid("Request is unparsable, syntactically incorrect, or violates schema.")
+    })?;
+    for ignored in ["schemas", "id", "meta"] {
+        object.remove(ignored);
+    }
+    serde_json::from_value(Value::Object(object)).map_err(|e| {
+        invalid(format!(
+            "Request is unparsable, syntactically incorrect, or violates schema: {e}"
+        ))
+    })
+}
+
+impl Kiro {
+    fn scim_id(&mut self) -> String {
+        format!(
+            "{}-{}",
+            ids::hex_id(&mut self.ids, 10),
+            ids::uuid_v4(&mut self.ids)
+        )
+    }
+
+    fn profile_for_scim(&mut self, profile: &str) -> Result<&mut Profile, ScimError> {
+        self.profile_mut(profile)
+            .map_err(|_| ScimError::NotFound(format!("Profile {profile} not found.")))
+    }
+
+    // ---- users ---------------------------------------------------------------------------
+
+    /// Creates a user.
+    pub fn create_user(
+        &mut self,
+        now: SystemTime,
+        profile: &str,
+        attrs: UserAttrs,
+    ) -> Result<ScimUser, ScimError> {
+        validate_user(&attrs)?;
+        let id = self.scim_id();
+        let p = self.profile_for_scim(profile)?;
+        if p.users
+            .iter()
+            .any(|u| u.attrs.user_name.eq_ignore_ascii_case(&attrs.user_name))
+        {
+            return Err(ScimError::Conflict(
+                "Duplicate userName: a user with this userName already exists.".into(),
+            ));
+        }
+        let user = ScimUser {
+            id,
+            attrs,
+            created: now,
+            last_modified: now,
+        };
+        p.users.push(user.clone());
+        Ok(user)
+    }
+
+    /// A user.
+    pub fn user(&self, profile: &str, id: &str) -> Result<&ScimUser, ScimError> {
+        self.profile(profile)
+            .map_err(|_| ScimError::NotFound(format!("Profile {profile} not found.")))?
+            .users
+            .iter()
+            .find(|u| u.id == id)
+            .ok_or_else(|| ScimError::NotFound(format!("User {id} not found.")))
+    }
+
+    /// Lists users matching an IdC filter, `count` (≤ 100) at a time after `cursor`.
+    pub fn list_users(
+        &self,
+        profile: &str,
+        filter: Option<&str>,
+        count: Option<usize>,
+        cursor: Option<&str>,
+    ) -> Result<Page<ScimUser>, ScimError> {
+        let conditions = filter
+            .map(|f| parse_filter(f, &["userName", "externalId", "id"]))
+            .transpose()?
+            .unwrap_or_default();
+        let p = self
+            .profile(profile)
+            .map_err(|_| ScimError::NotFound(format!("Profile {profile} not found.")))?;
+        let matching: Vec<&ScimUser> = p
+            .users
+            .iter()
+            .filter(|u| {
+                conditions.iter().all(|(attr, value)| match *attr {
+                    "userName" => u.attrs.user_name.eq_ignore_ascii_case(value),
+                    "externalId" => u.attrs.external_id.as_deref() == Some(value.as_str()),
+                    _ => u.id == *value,
+                })
+            })
+            .collect();
+        Ok(paginate(matching, count, cursor, |u| &u.id))
+    }
+
+    /// Replaces a user (PUT).
+    pub fn replace_user(
+        &mut self,
+        now: SystemTime,
+        profile: &str,
+        id: &str,
+        attrs: UserAttrs,
+    ) -> Result<ScimUser, ScimError> {
+        validate_user(&attrs)?;
+        self.user(profile, id)?;
+        let p = self.profile_for_scim(profile)?;
+        if p.users
+            .iter()
+            .any(|u| u.id != id && u.attrs.user_name.eq_ignore_ascii_case(&attrs.user_name))
+        {
+            return Err(ScimError::Conflict(
+                "Duplicate userName: a user with this userName already exists.".into(),
+            ));
+        }
+        let user = p
+            .users
+            .iter_mut()
+            .find(|u| u.id == id)
+            .ok_or_else(|| ScimError::NotFound(format!("User {id} not found.")))?;
+        user.attrs = attrs;
+        user.last_modified = now;
+        Ok(user.clone())
+    }
+
+    /// Applies PATCH operations to a user; all or nothing.
+    pub fn patch_user(
+        &mut self,
+        now: SystemTime,
+        profile: &str,
+        id: &str,
+        ops: &[PatchOp],
+    ) -> Result<ScimUser, ScimError> {
+        let current = self.user(profile, id)?.clone();
+        let mut json = serde_json::to_value(&current.attrs).map_err(|e| invalid(e.to_string()))?;
+        for op in ops {
+            apply_user_op(&mut json, op)?;
+        }
+        let attrs = user_attrs_from_json(&json)?;
+        self.replace_user(now, profile, id, attrs)
+    }
+
+    /// Deletes a user (and its group memberships).
+    pub fn delete_user(&mut self, profile: &str, id: &str) -> Result<(), ScimError> {
+        self.user(profile, id)?;
+        let p = self.profile_for_scim(profile)?;
+        p.users.retain(|u| u.id != id);
+        for g in &mut p.groups {
+            g.members.retain(|m| m != id);
+        }
+        Ok(())
+    }
+
+    // ---- groups --------------------------------------------------------------------------
+
+    /// Creates a group, optionally with up to 100 members.
+    pub fn create_group(
+        &mut self,
+        now: SystemTime,
+        profile: &str,
+        display_name: &str,
+        external_id: Option<String>,
+        members: Vec<String>,
+    ) -> Result<ScimGroup, ScimError> {
+        check_value("displayName", display_name)?;
+        check_opt("externalId", &external_id)?;
+        if members.len() > MAX_MEMBER_CHANGES {
+            return Err(invalid(format!(
+                "A maximum of {MAX_MEMBER_CHANGES} members can be added in a single request."
+            )));
+        }
+        let id = self.scim_id();
+        let p = self.profile_for_scim(profile)?;
+        if p.groups
+            .iter()
+            .any(|g| g.display_name.eq_ignore_ascii_case(display_name))
+        {
+            return Err(ScimError::Conflict(
+                "Duplicate GroupDisplayName: a group with this displayName already exists.".into(),
+            ));
+        }
+        for m in &members {
+            if !p.users.iter().any(|u| u.id == *m) {
+                return Err(invalid(format!(
+                    "Member {m} is not a user of this directory."
+                )));
+            }
+        }
+        let mut unique = Vec::new();
+        for m in members {
+            if !unique.contains(&m) {
+                unique.push(m);
+            }
+        }
+        let group = ScimGroup {
+            id,
+            display_name: display_name.to_string(),
+            external_id,
+            members: unique,
+            created: now,
+            last_modified: now,
+        };
+        p.groups.push(group.clone());
+        Ok(group)
+    }
+
+    /// A group.
+    pub fn group(&self, profile: &str, id: &str) -> Result<&ScimGroup, ScimError> {
+        self.profile(profile)
+            .map_err(|_| ScimError::NotFound(format!("Profile {profile} not found.")))?
+            .groups
+            .iter()
+            .find(|g| g.id == id)
+            .ok_or_else(|| ScimError::NotFound(format!("Group {id} not found.")))
+    }
+
+    /// Lists groups matching an IdC filter.
+    pub fn list_groups(
+        &self,
+        profile: &str,
+        filter: Option<&str>,
+        count: Option<usize>,
+        cursor: Option<&str>,
+    ) -> Result<Page<ScimGroup>, ScimError> {
+        let conditions = filter
+            .map(|f| parse_filter(f, &["displayName", "externalId", "id"]))
+            .transpose()?
+            .unwrap_or_default();
+        let p = self
+            .profile(profile)
+            .map_err(|_| ScimError::NotFound(format!("Profile {profile} not found.")))?;
+        let matching: Vec<&ScimGroup> = p
+            .groups
+            .iter()
+            .filter(|g| {
+                conditions.iter().all(|(attr, value)| match *attr {
+                    "displayName" => g.display_name.eq_ignore_ascii_case(value),
+                    "externalId" => g.external_id.as_deref() == Some(value.as_str()),
+                    _ => g.id == *value,
+                })
+            })
+            .collect();
+        Ok(paginate(matching, count, cursor, |g| &g.id))
+    }
+
+    /// Applies PATCH operations to a group with IdC's limits; all or nothing. Returns the
+    /// group and the membership change (so seats can follow).
+    pub fn patch_group(
+        &mut self,
+        now: SystemTime,
+        profile: &str,
+        id: &str,
+        ops: &[PatchOp],
+    ) -> Result<(ScimGroup, MembershipChange), ScimError> {
+        let mut group = self.group(profile, id)?.clone();
+        let mut change = MembershipChange::default();
+        let mut member_changes = 0usize;
+        for op in ops {
+            let kind = op.op.to_ascii_lowercase();
+            let path = op.path.as_deref().map(str::trim);
+            match (kind.as_str(), path) {
+                ("add" | "replace", None) => {
+                    let object = op
+                        .value
+                        .as_ref()
+                        .and_then(Value::as_object)
+                        .ok_or_else(|| invalid("A PATCH without path needs an object value."))?;
+                    for (key, value) in object {
+                        if key.eq_ignore_ascii_case("members") {
+                            if kind == "replace" {
+                                return Err(invalid(
+                                    "Replacing all group members is not supported.",
+                                ));
+                            }
+                            member_changes += add_members(&mut group, value, &mut change)?;
+                        } else {
+                            set_group_attr(&mut group, key, value)?;
+                        }
+                    }
+                }
+                ("add", Some(p)) if p.eq_ignore_ascii_case("members") => {
+                    let value = op
+                        .value
+                        .as_ref()
+                        .ok_or_else(|| invalid("add members needs a value."))?;
+                    member_changes += add_members(&mut group, value, &mut change)?;
+                }
+                ("replace", Some(p)) if p.eq_ignore_ascii_case("members") => {
+                    return Err(invalid("Replacing all group members is not supported."));
+                }
+                ("remove", Some(p)) if p.eq_ignore_ascii_case("members") => {
+                    let value = op
+                        .value
+                        .as_ref()
+                        .ok_or_else(|| invalid("Removing all group members is not supported."))?;
+                    member_changes +=
+                        remove_members(&mut group, &member_values(value)?, &mut change);
+                }
+                ("remove", Some(p)) if p.to_ascii_lowercase().starts_with("members[") => {
+                    let filter = p
+                        .get(8..p.len().saturating_sub(1))
+                        .filter(|_| p.ends_with(']'))
+                        .ok_or_else(|| ScimError::InvalidFilter(format!("Invalid path {p}.")))?;
+                    let conditions = parse_filter(filter, &["id"]).or_else(|_| {
+                        let value = filter.trim().strip_prefix("value").ok_or_else(|| {
+                            ScimError::InvalidFilter(format!("Invalid member filter {filter}."))
+                        })?;
+                        parse_filter(&format!("id{value}"), &["id"])
+                    })?;
+                    let ids: Vec<String> = conditions.into_iter().map(|(_, v)| v).collect();
+                    member_changes += remove_members(&mut group, &ids, &mut change);
+                }
+                ("add" | "replace", Some(p)) => {
+                    let value = op
+                        .value
+                        .as_ref()
+                        .ok_or_else(|| invalid(format!("{kind} {p} needs a value.")))?;
+                    set_group_attr(&mut group, p, value)?;
+                }
+                ("remove", Some(p)) if p.eq_ignore_ascii_case("externalId") => {
+                    group.external_id = None
+                }
+                _ => {
+                    return Err(invalid(format!(
+                        "Unsupported PATCH operation {} on {:?}.",
+                        op.op, op.path
+                    )));
+                }
+            }
+            if member_changes > MAX_MEMBER_CHANGES {
+                return Err(invalid(format!(
+                    "A maximum of {MAX_MEMBER_CHANGES} membership changes are allowed in a single request."
+                )));
+            }
+        }
+        let p = self.profile_for_scim(profile)?;
+        for m in &change.added {
+            if !p.users.iter().any(|u| u.id == *m) {
+                return Err(invalid(format!(
+                    "Member {m} is not a user of this directory."
+                )));
+            }
+        }
+        if p.groups
+            .iter()
+            .any(|g| g.id != id && g.display_name.eq_ignore_ascii_case(&group.display_name))
+        {
+            return Err(ScimError::Conflict(
+                "Duplicate GroupDisplayName: a group with this displayName already exists.".into(),
+            ));
+        }
+        group.last_modified = now;
+        let slot = p
+            .groups
+            .iter_mut()
+            .find(|g| g.id == id)
+            .ok_or_else(|| ScimError::NotFound(format!("Group {id} not found.")))?;
+        *slot = group.clone();
+        self.on_membership_change(now, profile, id, &change);
+        Ok((group, change))
+    }
+
+    /// Deletes a group.
+    pub fn delete_group(&mut self, profile: &str, id: &str) -> Result<(), ScimError> {
+        self.group(profile, id)?;
+        let p = self.profile_for_scim(profile)?;
+        p.groups.retain(|g| g.id != id);
+        Ok(())
+    }
+}
+
+fn set_group_attr(group: &mut ScimGroup, key: &str, value: &Value) -> Result<(), ScimError> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid(format!("{key} must be a string.")))?;
+    if key.eq_ignore_ascii_case("displayName") {
+        check_value("displayName", text)?;
+        group.display_name = text.to_string();
+    } else if key.eq_ignore_ascii_case("externalId") {
+        check_value("externalId", text)?;
+        group.external_id = Some(text.to_string());
+    } else {
+        return Err(invalid(format!(
+            "Only displayName, members and externalId can be changed, not {key}."
+        )));
+    }
+    Ok(())
+}
+
+fn member_values(value: &Value) -> Result<Vec<String>, ScimError> {
+    let list = value
+        .as_array()
+        .ok_or_else(|| invalid("members must be a list of {\"value\": id}."))?;
+    list.iter()
+        .map(|m| {
+            m.get("value")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| invalid("Each member needs a value."))
+        })
+        .collect()
+}
+
+fn add_members(
+    group: &mut ScimGroup,
+    value: &Value,
+    change: &mut MembershipChange,
+) -> Result<usize, ScimError> {
+    let ids = member_values(value)?;
+    let n = ids.len();
+    for id in ids {
+        if !group.members.contains(&id) {
+            group.members.push(id.clone());
+            change.removed.retain(|r| *r != id);
+            change.added.push(id);
+        }
+    }
+    Ok(n)
+}
+
+fn remove_members(group: &mut ScimGroup, ids: &[String], change: &mut MembershipChange) -> usize {
+    for id in ids {
+        if group.members.contains(id) {
+            group.members.retain(|m| m != id);
+            change.added.retain(|a| a != id);
+            change.removed.push(id.clone());
+        }
+    }
+    ids.len()
+}
+
+/// Applies one PATCH op to a user's JSON form.
+fn apply_user_op(json: &mut Value, op: &PatchOp) -> Result<(), ScimError> {
+    let kind = op.op.to_ascii_lowercase();
+    let object = json
+        .as_object_mut()
+        .ok_or_else(|| invalid("internal: user is not an object"))?;
+    match (kind.as_str(), op.path.as_deref()) {
+        ("add" | "replace", None) => {
+            let value = op
+                .value
+                .as_ref()
+                .and_then(Value::as_object)
+                .ok_or_else(|| invalid("A PATCH without path needs an object value."))?;
+            for (key, v) in value {
+                if key == ENTERPRISE {
+                    let ext = object
+                        .entry(ENTERPRISE)
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    merge(ext, v);
+                } else if let Some(attr) = key.strip_prefix(&format!("{ENTERPRISE}:")) {
+                    let ext = object
+                        .entry(ENTERPRISE)
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    set_path(ext, attr, v.clone())?;
+                } else {
+                    set_path(object, key, v.clone())?;
+                }
+            }
+            Ok(())
+        }
+        ("add" | "replace", Some(path)) => {
+            let value = op
+                .value
+                .clone()
+                .ok_or_else(|| invalid(format!("{kind} {path} needs a value.")))?;
+            if let Some(attr) = path.strip_prefix(&format!("{ENTERPRISE}:")) {
+                let ext = object
+                    .entry(ENTERPRISE)
+                    .or_insert_with(|| Value::Object(Map::new()));
+                set_path(ext, attr, value)
+            } else {
+                set_path(object, path, value)
+            }
+        }
+        ("remove", Some(path)) => {
+            if let Some(attr) = path.strip_prefix(&format!("{ENTERPRISE}:")) {
+                if let Some(ext) = object.get_mut(ENTERPRISE).and_then(Value::as_object_mut) {
+                    ext.remove(attr);
+                }
+                return Ok(());
+            }
+            let (head, tail) = path
+                .split_once('.')
+                .map_or((path, None), |(h, t)| (h, Some(t)));
+            let key = head.split('[').next().unwrap_or(head);
+            match tail {
+                None => {
+                    let canonical = object.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned();
+                    if let Some(k) = canonical {
+                        object.remove(&k);
+                    }
+                }
+                Some(sub) => {
+                    if let Some(inner) = object
+                        .iter_mut()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                        .map(|(_, v)| v)
+                    {
+                        match inner {
+                            Value::Object(o) => {
+                                o.remove(sub);
+                            }
+                            Value::Array(items) => {
+                                for item in items.iter_mut().filter_map(Value::as_object_mut) {
+                                    item.remove(sub);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+        _ => Err(invalid(format!(
+            "Unsupported PATCH operation {} on {:?}.",
+            op.op, op.path
+        ))),
+    }
+}
+
+/// Sets `path` (`name.givenName`, `emails[type eq "work"].value`, `active`) in an object.
+fn set_path<T: PathTarget + ?Sized>(
+    target: &mut T,
+    path: &str,
+    value: Value,
+) -> Result<(), ScimError> {
+    let object = target
+        .object()
+        .ok_or_else(|| invalid("internal: not an object"))?;
+    let (head, tail) = path
+        .split_once('.')
+        .map_or((path, None), |(h, t)| (h, Some(t)));
+    let (name, filter) = match head.split_once('[') {
+        Some((n, f)) => (n, Some(f.trim_end_matches(']'))),
+        None => (head, None),
+    };
+    let key = object
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .cloned()
+        .unwrap_or_else(|| camel(name));
+    match (filter, tail) {
+        (None, None) => {
+            object.insert(key, value);
+        }
+        (None, Some(rest)) => {
+            let inner = object
+                .entry(key)
+                .or_insert_with(|| Value::Object(Map::new()));
+            set_path(inner, rest, value)?;
+        }
+        (Some(filter), rest) => {
+            // Multi-valued attribute: IdC holds one value, so the filter picks it or makes it.
+            let (fattr, fvalue) = filter
+                .split_once(" eq ")
+                .map(|(a, v)| (a.trim().to_string(), v.trim().trim_matches('"').to_string()))
+                .ok_or_else(|| {
+                    ScimError::InvalidFilter(format!("Invalid path filter {filter}."))
+                })?;
+            let list = object
+                .entry(key)
+                .or_insert_with(|| Value::Array(Vec::new()));
+            let items = list
+                .as_array_mut()
+                .ok_or_else(|| invalid(format!("{name} is not multi-valued.")))?;
+            if items.is_empty() {
+                let mut item = Map::new();
+                item.insert(fattr.clone(), Value::String(fvalue.clone()));
+                items.push(Value::Object(item));
+            }
+            for item in items.iter_mut() {
+                match rest {
+                    Some(sub) => set_path(item, sub, value.clone())?,
+                    None => *item = value.clone(),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Something `set_path` can write into.
+trait PathTarget {
+    fn object(&mut self) -> Option<&mut Map<String, Value>>;
+}
+
+impl PathTarget for Value {
+    fn object(&mut self) -> Option<&mut Map<String, Value>> {
+        self.as_object_mut()
+    }
+}
+
+impl PathTarget for Map<String, Value> {
+    fn object(&mut self) -> Option<&mut Map<String, Value>> {
+        Some(self)
+    }
+}
+
+/// `givenname` → `givenName` for the attributes SCIM clients spell in other cases.
+fn camel(name: &str) -> String {
+    const KNOWN: [&str; 22] = [
+        "externalId",
+        "userName",
+        "name",
+        "displayName",
+        "nickName",
+        "profileUrl",
+        "title",
+        "userType",
+        "preferredLanguage",
+        "locale",
+        "timezone",
+        "active",
+        "emails",
+        "addresses",
+        "phoneNumbers",
+        "formatted",
+        "familyName",
+        "givenName",
+        "middleName",
+        "honorificPrefix",
+        "honorificSuffix",
+        "value",
+    ];
+    KNOWN
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .map_or_else(|| name.to_string(), |k| k.to_string())
+}
+
+fn merge(target: &mut Value, patch: &Value) {
+    match (target.as_object_mut(), patch.as_object()) {
+        (Some(t), Some(p)) => {
+            for (k, v) in p {
+                t.insert(k.clone(), v.clone());
+            }
+        }
+        _ => *target = patch.clone(),
+    }
+}
+
+fn paginate<T: Clone>(
+    matching: Vec<&T>,
+    count: Option<usize>,
+    cursor: Option<&str>,
+    id: impl Fn(&T) -> &String,
+) -> Page<T> {
+    let total = matching.len();
+    let count = count.unwrap_or(MAX_COUNT).min(MAX_COUNT);
+    let start = cursor
+        .and_then(|c| matching.iter().position(|item| id(item) == c))
+        .map_or(0, |i| i + 1);
+    let items: Vec<T> = matching
+        .iter()
+        .skip(start)
+        .take(count)
+        .map(|i| (*i).clone())
+        .collect();
+    let next_cursor = (start + items.len() < total && !items.is_empty())
+        .then(|| items.last().map(|i| id(i).clone()))
+        .flatten();
+    Page {
+        total,
+        items,
+        next_cursor,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_are_eq_and_only() {
+        assert_eq!(
+            parse_filter(
+                r#"userName eq "ada@example.com" and externalId eq "00u1""#,
+                &["userName", "externalId", "id"]
+            ),
+            Ok(vec![
+                ("userName", "ada@example.com".to_string()),
+                ("externalId", "00u1".to_string())
+            ])
+        );
+        assert_eq!(
+            parse_filter(r#"USERNAME EQ "x""#, &["userName"]).map(|v| v.len()),
+            Ok(1)
+        );
+        for bad in [
+            r#"userName co "a""#,
+            r#"userName eq "a" or id eq "b""#,
+            r#"emails.value eq "a""#,
+            "userName eq a",
+            r#"displayName eq "g""#,
+        ] {
+            assert!(
+                matches!(
+                    parse_filter(bad, &["userName", "externalId", "id"]),
+                    Err(ScimError::InvalidFilter(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_with_forbidden_characters_are_refused() {
+        for bad in [
+            "",
+            "a<b",
+            "a>b",
+            "a;b",
+            "a:b",
+            "50%",
+            "tab\there",
+            "zero\u{200b}width",
+        ] {
+            assert!(check_value("f", bad).is_err(), "{bad:?}");
+        }
+        assert!(check_value("f", "Ada Lovelace-Byron (UK)").is_ok());
+    }
+}

@@ -1,0 +1,334 @@
+//! mock-okta benchmark: prints the figures issue 3 sets targets for.
+//!
+//! - **ready**: `MockOkta::start` with the dev keys until it accepts requests. Target ≤ 10 ms.
+//! - **RSA-2048 signing rate** of this machine, measured in the same run with one signing
+//!   thread per core: the ceiling for token endpoints.
+//! - **code exchange** and **refresh grant** throughput over HTTP on loopback, counted in
+//!   signatures (each response carries an access token and an ID token: 2 signatures), as a
+//!   percentage of that rate. Target ≥ 85 %.
+//!
+//! Run with `cargo bench -p mock-okta` (or `cargo xtask bench okta`). All traffic goes to
+//! 127.0.0.1; the work is bounded in count.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mock_okta::{Config, MockOkta};
+use serde_json::{Value, json};
+
+const READY_RUNS: usize = 30;
+const GRANTS: usize = 3_000;
+const IN_FLIGHT: usize = 8;
+const SIGN_FOR: Duration = Duration::from_secs(2);
+const REDIRECT: &str = "http://localhost:3128/oauth/callback";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const PASSWORD: &str = "Correct-Horse-9";
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        ready_time().await;
+        let machine = signing_rate();
+        token_throughput(machine).await;
+    });
+}
+
+async fn ready_time() {
+    let mut samples = Vec::with_capacity(READY_RUNS);
+    for _ in 0..READY_RUNS {
+        let started = Instant::now();
+        let okta = MockOkta::start(Config::default()).await.expect("start");
+        samples.push(started.elapsed());
+        okta.shutdown().await;
+    }
+    samples.sort();
+    println!(
+        "mock-okta ready: median {:.3} ms, p95 {:.3} ms, max {:.3} ms over {READY_RUNS} starts (target <= 10 ms)",
+        ms(samples[samples.len() / 2]),
+        ms(samples[samples.len() * 95 / 100]),
+        ms(*samples.last().expect("samples"))
+    );
+}
+
+/// RS256 signatures per second with every core signing.
+fn signing_rate() -> f64 {
+    let key = sim_core::keys::dev_keys(sim_core::Seed(0)).expect("keys")[0].clone();
+    let message = vec![b'x'; 700]; // about a JWT's signing input
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let started = Instant::now();
+    let counts: Vec<u64> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut n = 0u64;
+                    while started.elapsed() < SIGN_FOR {
+                        key.sign_rs256(&message).expect("sign");
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    let rate = counts.iter().sum::<u64>() as f64 / started.elapsed().as_secs_f64();
+    println!("RSA-2048 signing rate of this machine: {rate:.0} signatures/s on {threads} threads");
+    rate
+}
+
+async fn token_throughput(machine: f64) {
+    let okta = MockOkta::start(Config {
+        rate_limit_per_minute: u32::MAX,
+        ..Config::default()
+    })
+    .await
+    .expect("start");
+    let org = Org::setup(&okta).await;
+
+    // Codes are made beforehand (two untimed requests each); only the exchange is timed.
+    let codes = org.codes(GRANTS).await;
+    let org = Arc::new(org);
+    let started = Instant::now();
+    let refresh_tokens = run_concurrently(org.clone(), codes, |org, code| async move {
+        let body = org
+            .token(&[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", VERIFIER),
+                ("client_id", &org.client_id),
+            ])
+            .await;
+        body["refresh_token"].as_str().expect("refresh token").to_string()
+    })
+    .await;
+    report("code exchange", started.elapsed(), machine);
+
+    let started = Instant::now();
+    run_concurrently(org.clone(), refresh_tokens, |org, token| async move {
+        org.token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &token),
+            ("client_id", &org.client_id),
+        ])
+        .await;
+    })
+    .await;
+    report("refresh grant", started.elapsed(), machine);
+    okta.shutdown().await;
+}
+
+fn report(what: &str, took: Duration, machine: f64) {
+    let per_sec = GRANTS as f64 / took.as_secs_f64();
+    let signatures = per_sec * 2.0;
+    println!(
+        "mock-okta {what}: {per_sec:.0} grants/s = {signatures:.0} signatures/s = {:.1} % of the signing rate (target >= 85 %)",
+        100.0 * signatures / machine
+    );
+}
+
+/// Runs `f` over `items` with `IN_FLIGHT` requests at a time; results in input order.
+async fn run_concurrently<T, R, F, Fut>(org: Arc<Org>, items: Vec<T>, f: F) -> Vec<R>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: Fn(Arc<Org>, T) -> Fut + Send + Sync + Copy + 'static,
+    Fut: std::future::Future<Output = R> + Send + 'static,
+{
+    let chunks: Vec<Vec<(usize, T)>> = {
+        let mut chunks: Vec<Vec<(usize, T)>> = (0..IN_FLIGHT).map(|_| Vec::new()).collect();
+        for (i, item) in items.into_iter().enumerate() {
+            chunks[i % IN_FLIGHT].push((i, item));
+        }
+        chunks
+    };
+    let tasks: Vec<_> = chunks
+        .into_iter()
+        .map(|chunk| {
+            let org = org.clone();
+            tokio::spawn(async move {
+                let mut out = Vec::with_capacity(chunk.len());
+                for (i, item) in chunk {
+                    out.push((i, f(org.clone(), item).await));
+                }
+                out
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("task"));
+    }
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
+/// An org set up through the management API: one user, one native app, one authorization
+/// server whose policy allows `openid offline_access` by code and refresh.
+struct Org {
+    http: reqwest::Client,
+    url: String,
+    token: String,
+    as_id: String,
+    client_id: String,
+}
+
+impl Org {
+    async fn setup(okta: &MockOkta) -> Org {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let mut org = Org {
+            http,
+            url: okta.url(),
+            token: okta.api_token().to_string(),
+            as_id: String::new(),
+            client_id: String::new(),
+        };
+        let user = org
+            .admin(
+                "/api/v1/users?activate=true",
+                json!({
+                    "profile": { "firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com", "login": "ada@example.com" },
+                    "credentials": { "password": { "value": PASSWORD } },
+                }),
+            )
+            .await;
+        let app = org
+            .admin(
+                "/api/v1/apps",
+                json!({
+                    "name": "oidc_client", "label": "Kiro-OIDC", "signOnMode": "OPENID_CONNECT",
+                    "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
+                    "settings": { "oauthClient": {
+                        "redirect_uris": [REDIRECT], "response_types": ["code"],
+                        "grant_types": ["authorization_code", "refresh_token"], "application_type": "native",
+                        "refresh_token": { "rotation_type": "ROTATE", "leeway": 30 },
+                    } },
+                }),
+            )
+            .await;
+        org.client_id = app["id"].as_str().expect("app id").to_string();
+        org.admin(&format!("/api/v1/apps/{}/users", org.client_id), json!({ "id": user["id"] }))
+            .await;
+        let server = org
+            .admin(
+                "/api/v1/authorizationServers",
+                json!({ "name": "Kiro", "description": "bench", "audiences": ["api://kiro"] }),
+            )
+            .await;
+        org.as_id = server["id"].as_str().expect("as id").to_string();
+        let policy = org
+            .admin(
+                &format!("/api/v1/authorizationServers/{}/policies", org.as_id),
+                json!({ "name": "Kiro", "priority": 1, "conditions": { "clients": { "include": [org.client_id] } } }),
+            )
+            .await;
+        org.admin(
+            &format!(
+                "/api/v1/authorizationServers/{}/policies/{}/rules",
+                org.as_id,
+                policy["id"].as_str().expect("policy id")
+            ),
+            json!({
+                "name": "all", "priority": 1,
+                "conditions": {
+                    "people": { "groups": { "include": ["EVERYONE"] } },
+                    "grantTypes": { "include": ["authorization_code", "refresh_token"] },
+                    "scopes": { "include": ["openid", "offline_access"] },
+                },
+                "actions": { "token": { "accessTokenLifetimeMinutes": 60 } },
+            }),
+        )
+        .await;
+        org
+    }
+
+    async fn admin(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header("Authorization", format!("SSWS {}", self.token))
+            .json(&body)
+            .send()
+            .await
+            .expect("admin request");
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "POST {path}: {status} {body}");
+        body
+    }
+
+    /// `n` authorization codes, each from a fresh sessionToken.
+    async fn codes(&self, n: usize) -> Vec<String> {
+        let challenge = mock_okta::core::tokens::s256(VERIFIER);
+        let mut codes = Vec::with_capacity(n);
+        for i in 0..n {
+            let authn: Value = self
+                .http
+                .post(format!("{}/api/v1/authn", self.url))
+                .json(&json!({ "username": "ada@example.com", "password": PASSWORD }))
+                .send()
+                .await
+                .expect("authn")
+                .json()
+                .await
+                .expect("authn json");
+            let session_token = authn["sessionToken"].as_str().expect("sessionToken");
+            let response = self
+                .http
+                .get(format!("{}/oauth2/{}/v1/authorize", self.url, self.as_id))
+                .query(&[
+                    ("client_id", self.client_id.as_str()),
+                    ("response_type", "code"),
+                    ("scope", "openid offline_access"),
+                    ("redirect_uri", REDIRECT),
+                    ("state", &format!("s{i}")),
+                    ("nonce", &format!("n{i}")),
+                    ("code_challenge", &challenge),
+                    ("code_challenge_method", "S256"),
+                    ("sessionToken", session_token),
+                ])
+                .send()
+                .await
+                .expect("authorize");
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .expect("redirect with a code")
+                .to_string();
+            let code = location
+                .split(['?', '&'])
+                .find_map(|kv| kv.strip_prefix("code="))
+                .expect("code in the redirect")
+                .to_string();
+            codes.push(code);
+        }
+        codes
+    }
+
+    async fn token(&self, form: &[(&str, &str)]) -> Value {
+        let response = self
+            .http
+            .post(format!("{}/oauth2/{}/v1/token", self.url, self.as_id))
+            .form(form)
+            .send()
+            .await
+            .expect("token request");
+        let status = response.status();
+        let body: Value = response.json().await.expect("token json");
+        assert!(status.is_success(), "token: {status} {body}");
+        assert!(body["id_token"].is_string() && body["access_token"].is_string());
+        body
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
