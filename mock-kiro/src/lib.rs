@@ -3,7 +3,213 @@
 //! Profiles pointing at an external issuer, domain verification by real DNS TXT lookups
 //! against mock-dns, SCIM access tokens, a SCIM 2.0 server with AWS IAM Identity Center
 //! semantics, subscriptions and governance settings, and the runtime API the IDE calls (JWTs
-//! verified against the issuer's JWKS). A pure synchronous domain core ([`core`]) sits under a
-//! thin axum wire layer.
+//! verified against the issuer's JWKS). It meets mock-okta and mock-dns only over their
+//! protocols.
+//!
+//! Layers:
+//! - [`core`]: the domain core, pure and synchronous.
+//! - `wire`: what every response shares (request ids, AWS-style and SCIM error bodies, the
+//!   console's admin-token check) and the simulator controls.
+//! - `console`: the console (admin) API under `/console/…`.
+//! - `scim`: the SCIM 2.0 endpoint under `/{tenantId}/scim/v2/…`.
+//! - `runtime`: what the IDE calls (sign-in metadata, profiles, usage, completions, chat),
+//!   with `verify`: JWT verification against the issuer's JWKS.
+//! - `outbound`: mock-kiro's own clients: OIDC discovery / JWKS over HTTP and TXT lookups over
+//!   real DNS.
+//! - this module: configuration, start-up and shared state.
 
 pub mod core;
+
+mod console;
+mod outbound;
+mod runtime;
+mod scim;
+mod verify;
+mod wire;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use sim_core::http::HttpServer;
+use sim_core::seed::SimRng;
+use sim_core::{Clock, Seed, ids};
+
+use crate::core::Kiro;
+use crate::core::seats::SyncDelay;
+
+/// Default port of mock-kiro.
+pub const DEFAULT_PORT: u16 = 17081;
+
+/// How to start mock-kiro.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The world's seed.
+    pub seed: Seed,
+    /// The world's clock.
+    pub clock: Clock,
+    /// Where to listen; port 0 picks a free one.
+    pub addr: SocketAddr,
+    /// Serve https with this config instead of http.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The DNS server domain verification asks (mock-dns in a world; default: mock-dns's
+    /// default address).
+    pub dns_server: SocketAddr,
+    /// How long a user added to a subscribed group waits for the seat.
+    pub sync_delay: SyncDelay,
+    /// How often pending domains are checked against DNS (world time).
+    pub domain_check_interval: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            seed: Seed(0),
+            clock: Clock::new_virtual(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: None,
+            dns_server: SocketAddr::from(([127, 0, 0, 1], 1053)),
+            sync_delay: SyncDelay::default(),
+            domain_check_interval: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+/// Why mock-kiro could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The listener could not be bound.
+    #[error("cannot bind mock-kiro on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The outbound HTTP client could not be built.
+    #[error("cannot build the outbound HTTP client: {0}")]
+    Client(String),
+}
+
+/// State shared by every handler.
+pub(crate) struct Shared {
+    pub(crate) kiro: Mutex<Kiro>,
+    pub(crate) clock: Clock,
+    /// The console's admin token (`Authorization: Bearer …`).
+    pub(crate) admin_token: String,
+    pub(crate) request_ids: Mutex<SimRng>,
+    /// Discovery, JWKS and DNS clients.
+    pub(crate) outbound: outbound::Outbound,
+    /// Cached JWKS per issuer.
+    pub(crate) jwks: verify::JwksCache,
+    /// This server's base URL (for the SCIM endpoint shown in settings).
+    pub(crate) base_url: Mutex<String>,
+    pub(crate) domain_check_interval: Duration,
+}
+
+impl Shared {
+    /// Makes sure the next pending seat grant (group sync delay, KIRO-SUB-4) fires on the
+    /// world's clock. Call after anything that may add a pending grant.
+    pub(crate) fn schedule_grants(self: &Arc<Self>) {
+        let Some(due) = self.kiro.lock().next_grant_due() else {
+            return;
+        };
+        let me = Arc::downgrade(self);
+        self.clock.schedule_at(due, move |clock: Clock| {
+            if let Some(shared) = me.upgrade() {
+                let granted = shared.kiro.lock().apply_due_grants(clock.now());
+                tracing::debug!(granted, "group seats granted after the sync delay");
+                // Later grants get their own job.
+                shared.schedule_grants();
+            }
+            std::future::ready(())
+        });
+    }
+}
+
+/// A running mock-kiro. Dropping it stops the server.
+pub struct MockKiro {
+    shared: Arc<Shared>,
+    http: HttpServer,
+}
+
+impl MockKiro {
+    /// Binds and starts serving; returns once requests are accepted.
+    pub async fn start(config: Config) -> Result<MockKiro, StartError> {
+        config.clock.start_driver();
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let mut kiro = Kiro::new(config.seed);
+        kiro.set_sync_delay(config.sync_delay);
+        let outbound = outbound::Outbound::new(config.dns_server)
+            .map_err(StartError::Client)?;
+        let shared = Arc::new(Shared {
+            kiro: Mutex::new(kiro),
+            clock: config.clock,
+            admin_token: ids::secret(&mut config.seed.stream("mock-kiro/admin-token"), 40),
+            request_ids: Mutex::new(config.seed.stream("mock-kiro/request-ids")),
+            outbound,
+            jwks: verify::JwksCache::default(),
+            base_url: Mutex::new(String::new()),
+            domain_check_interval: config.domain_check_interval,
+        });
+        let http = sim_core::http::serve(listener, router(shared.clone()), config.tls)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        *shared.base_url.lock() = http.url();
+        console::start_domain_checks(&shared);
+        tracing::info!(url = %http.url(), "mock-kiro ready");
+        Ok(MockKiro { shared, http })
+    }
+
+    /// Base URL (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> String {
+        self.http.url()
+    }
+
+    /// The console's admin token.
+    pub fn admin_token(&self) -> &str {
+        &self.shared.admin_token
+    }
+
+    /// The clock this service runs on.
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+
+    /// The fields mock-kiro adds to the `kiro-sim` ready line.
+    pub fn ready_fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut fields = serde_json::Map::new();
+        fields.insert("kiro".into(), self.url().into());
+        fields.insert("kiro_admin_token".into(), self.admin_token().into());
+        fields
+    }
+
+    /// Stops the server, letting in-flight requests finish.
+    pub async fn shutdown(self) {
+        self.http.shutdown().await;
+    }
+}
+
+fn router(shared: Arc<Shared>) -> axum::Router {
+    axum::Router::new()
+        .merge(console::router())
+        .merge(scim::router())
+        .merge(runtime::router())
+        .merge(wire::sim_routes())
+        .fallback(wire::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            wire::request_id,
+        ))
+        .with_state(shared.clone())
+        .merge(sim_core::http::clock_routes(shared.clock.clone()))
+}

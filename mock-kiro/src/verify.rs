@@ -1,0 +1,178 @@
+//! Verifying the IDE's bearer JWTs (DOMAIN.md KIRO-USE-1, KIRO-USE-3) the way a careful
+//! resource server does:
+//!
+//! - compact JWS with exactly three parts; header `alg` must be `RS256` (so `none`, `HS256`
+//!   with the public key as secret, and anything else are refused) and `kid` present;
+//! - the key comes from the issuer's JWKS, fetched by discovery and cached; an unknown `kid`
+//!   triggers a refetch (key rotation), at most [`REFETCHES_PER_MINUTE`] per issuer per minute
+//!   of world time, so a flood of made-up kids cannot hammer the IdP;
+//! - signature (RSASSA-PKCS1-v1_5 SHA-256, 2048–8192-bit keys), then claims: `iss` exactly
+//!   the profile's issuer, `exp` in the future and `nbf` (if any) in the past on the world
+//!   clock, and `uid`/`sub` present. The caller checks `cid` and the feature's scope.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use parking_lot::Mutex;
+use serde_json::{Map, Value};
+
+use crate::Shared;
+use crate::core::usage::Identity;
+use crate::outbound::FetchedKey;
+
+/// Refetches of one issuer's JWKS allowed per minute of world time.
+pub(crate) const REFETCHES_PER_MINUTE: usize = 5;
+
+/// Why a token was refused. Every variant answers the client the same way; the variant is
+/// for logs and tests.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum VerifyError {
+    #[error("the token is not a compact JWS")]
+    Malformed,
+    #[error("alg {0:?} is not accepted (RS256 only)")]
+    Algorithm(String),
+    #[error("no key with kid {0:?} in the issuer's JWKS")]
+    UnknownKey(String),
+    #[error("the signature does not verify")]
+    Signature,
+    #[error("iss {0:?} is not the profile's issuer")]
+    Issuer(String),
+    #[error("the token expired")]
+    Expired,
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    #[error("the token has no {0}")]
+    MissingClaim(&'static str),
+    #[error("the issuer's keys could not be fetched: {0}")]
+    Jwks(String),
+}
+
+#[derive(Default)]
+struct Entry {
+    keys: Vec<FetchedKey>,
+    fetches: Vec<SystemTime>,
+}
+
+/// Cached JWKS per issuer.
+#[derive(Default)]
+pub(crate) struct JwksCache {
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+/// A verified token's claims.
+#[derive(Clone, Debug)]
+pub(crate) struct Verified {
+    pub(crate) claims: Map<String, Value>,
+    pub(crate) identity: Identity,
+}
+
+impl Verified {
+    /// The `cid` claim.
+    pub(crate) fn client_id(&self) -> Option<&str> {
+        self.claims.get("cid").and_then(Value::as_str)
+    }
+
+    /// Whether `scp` holds `scope`.
+    pub(crate) fn has_scope(&self, scope: &str) -> bool {
+        self.claims
+            .get("scp")
+            .and_then(Value::as_array)
+            .is_some_and(|s| s.iter().any(|v| v.as_str() == Some(scope)))
+    }
+}
+
+/// The `iss` claim of a token, unverified: only to pick which issuer's keys to verify with.
+pub(crate) fn unverified_issuer(token: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let claims: Map<String, Value> = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    claims.get("iss")?.as_str().map(str::to_string)
+}
+
+/// Verifies `token` as issued by `issuer` (keys from `jwks_uri`).
+pub(crate) async fn verify(shared: &Shared, issuer: &str, jwks_uri: &str, token: &str) -> Result<Verified, VerifyError> {
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(VerifyError::Malformed);
+    };
+    let decode = |part: &str| -> Result<Map<String, Value>, VerifyError> {
+        let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| VerifyError::Malformed)?;
+        serde_json::from_slice(&bytes).map_err(|_| VerifyError::Malformed)
+    };
+    let header = decode(h)?;
+    let alg = header.get("alg").and_then(Value::as_str).unwrap_or_default();
+    if alg != "RS256" {
+        return Err(VerifyError::Algorithm(alg.to_string()));
+    }
+    let kid = header
+        .get("kid")
+        .and_then(Value::as_str)
+        .ok_or(VerifyError::MissingClaim("kid"))?
+        .to_string();
+    let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| VerifyError::Malformed)?;
+    let key = key_for(shared, issuer, jwks_uri, &kid).await?;
+    let public = ring::signature::RsaPublicKeyComponents { n: &key.n, e: &key.e };
+    public
+        .verify(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            format!("{h}.{p}").as_bytes(),
+            &signature,
+        )
+        .map_err(|_| VerifyError::Signature)?;
+    let claims = decode(p)?;
+    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or_default();
+    if iss != issuer {
+        return Err(VerifyError::Issuer(iss.to_string()));
+    }
+    let now = crate::wire::unix(shared.clock.now());
+    let exp = claims.get("exp").and_then(Value::as_u64).ok_or(VerifyError::MissingClaim("exp"))?;
+    if exp <= now {
+        return Err(VerifyError::Expired);
+    }
+    if claims.get("nbf").and_then(Value::as_u64).is_some_and(|nbf| nbf > now) {
+        return Err(VerifyError::NotYetValid);
+    }
+    let text = |name: &'static str| {
+        claims
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or(VerifyError::MissingClaim(name))
+    };
+    let identity = Identity {
+        uid: text("uid")?,
+        sub: text("sub")?,
+    };
+    Ok(Verified { claims, identity })
+}
+
+/// The key `kid` of `issuer`: from the cache, else by a (rate-limited) refetch.
+async fn key_for(shared: &Shared, issuer: &str, jwks_uri: &str, kid: &str) -> Result<FetchedKey, VerifyError> {
+    let now = shared.clock.now();
+    {
+        let mut entries = shared.jwks.entries.lock();
+        let entry = entries.entry(issuer.to_string()).or_default();
+        if let Some(key) = entry.keys.iter().find(|k| k.kid == kid) {
+            return Ok(key.clone());
+        }
+        entry
+            .fetches
+            .retain(|t| now.duration_since(*t).map_or(true, |d| d.as_secs() < 60));
+        if entry.fetches.len() >= REFETCHES_PER_MINUTE {
+            return Err(VerifyError::UnknownKey(kid.to_string()));
+        }
+        entry.fetches.push(now);
+    }
+    let keys = shared.outbound.jwks(jwks_uri).await.map_err(VerifyError::Jwks)?;
+    tracing::debug!(issuer, count = keys.len(), "fetched JWKS");
+    let found = keys.iter().find(|k| k.kid == kid).cloned();
+    shared
+        .jwks
+        .entries
+        .lock()
+        .entry(issuer.to_string())
+        .or_default()
+        .keys = keys;
+    found.ok_or_else(|| VerifyError::UnknownKey(kid.to_string()))
+}
