@@ -1,7 +1,7 @@
 //! `kiro-sim`: runs the simulated services.
 //!
-//! Today: `kiro-sim dns` runs mock-dns alone and `kiro-sim okta` runs mock-okta alone. mock-kiro
-//! (`kiro-sim kiro`) and the whole world (`kiro-sim up`) join as they land.
+//! Today: `kiro-sim dns`, `kiro-sim okta` and `kiro-sim kiro` run one service each; the whole
+//! world (`kiro-sim up`) joins as it lands.
 //!
 //! Contract with scripts and containers: when a service is ready, exactly one JSON line goes
 //! to stdout (`{"event":"ready",…}` with every URL and credential a client needs); all logs go
@@ -36,6 +36,8 @@ enum Command {
     Dns(DnsArgs),
     /// Run mock-okta alone: an Okta org with the management API, custom authorization servers and OIDC sign-in.
     Okta(OktaArgs),
+    /// Run mock-kiro alone: the Kiro console API, the SCIM endpoint and the runtime API the IDE calls.
+    Kiro(KiroArgs),
 }
 
 /// Flags every service command takes.
@@ -106,6 +108,24 @@ struct OktaArgs {
     rate_limit: u32,
 }
 
+#[derive(Args, Debug)]
+struct KiroArgs {
+    #[command(flatten)]
+    world: WorldArgs,
+
+    /// Port of the Kiro service (0 picks a free one).
+    #[arg(long, default_value_t = mock_kiro::DEFAULT_PORT)]
+    port: u16,
+
+    /// DNS server for domain verification (host:port), e.g. mock-dns.
+    #[arg(long, default_value = "127.0.0.1:1053")]
+    dns: SocketAddr,
+
+    /// Group sync delay: a fixed duration (e.g. `24h`, `0s`); default: drawn from the seed, up to 24h.
+    #[arg(long, value_parser = sim_core::clock::parse_duration)]
+    sync_delay: Option<Duration>,
+}
+
 fn parse_clock_mode(s: &str) -> Result<ClockMode, String> {
     s.parse()
 }
@@ -147,6 +167,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Dns(args) => run_dns(args).await,
         Command::Okta(args) => run_okta(args).await,
+        Command::Kiro(args) => run_kiro(args).await,
     }
 }
 
@@ -256,6 +277,29 @@ async fn run_okta(args: OktaArgs) -> anyhow::Result<()> {
     shutdown_signal().await;
     tracing::info!("shutting down");
     okta.shutdown().await;
+    Ok(())
+}
+
+async fn run_kiro(args: KiroArgs) -> anyhow::Result<()> {
+    let mut world = World::new(&args.world)?;
+    let mut config = mock_kiro::Config {
+        seed: world.seed,
+        clock: world.clock.clone(),
+        addr: SocketAddr::new(args.world.bind, args.port),
+        tls: world.server_tls()?,
+        dns_server: args.dns,
+        ..mock_kiro::Config::default()
+    };
+    if let Some(delay) = args.sync_delay {
+        config.sync_delay = mock_kiro::core::seats::SyncDelay::Fixed(delay);
+    }
+    let kiro = mock_kiro::MockKiro::start(config)
+        .await
+        .context("starting mock-kiro")?;
+    world.announce(kiro.ready_fields())?;
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    kiro.shutdown().await;
     Ok(())
 }
 

@@ -10,16 +10,23 @@ fn kiro_sim() -> Command {
 }
 
 /// Starts `kiro-sim dns` on free ports and returns the child and its parsed ready line.
-fn start_dns(
-    extra: &[&str],
-) -> (
+/// A started `kiro-sim` child, its parsed ready line, and the rest of its stdout.
+type Started = (
     Child,
     serde_json::Value,
     BufReader<std::process::ChildStdout>,
-) {
+);
+
+fn start_dns(extra: &[&str]) -> Started {
+    let mut args = vec!["dns", "--dns-port", "0", "--api-port", "0", "--seed", "42"];
+    args.extend_from_slice(extra);
+    start(&args)
+}
+
+/// Starts `kiro-sim ARGS…` and reads its ready line.
+fn start(args: &[&str]) -> Started {
     let mut child = kiro_sim()
-        .args(["dns", "--dns-port", "0", "--api-port", "0", "--seed", "42"])
-        .args(extra)
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -108,6 +115,18 @@ fn okta_prints_its_org_url_and_api_token() {
         "{unauthenticated}"
     );
     assert!(unauthenticated.contains("E0000011"), "{unauthenticated}");
+    let (code, rest) = terminate(child, stdout);
+    assert_eq!((code, rest.as_str()), (0, ""));
+}
+
+#[test]
+fn kiro_prints_its_url_and_admin_token() {
+    let (child, ready, stdout) = start(&["kiro", "--port", "0", "--dns", "127.0.0.1:1"]);
+    let kiro = ready["kiro"].as_str().expect("kiro url");
+    assert!(kiro.starts_with("http://127.0.0.1:"), "{kiro}");
+    assert_eq!(ready["kiro_admin_token"].as_str().map(str::len), Some(40));
+    let clock = http_get(kiro, "/_sim/clock");
+    assert!(clock.starts_with("HTTP/1.1 200"), "{clock}");
     let (code, rest) = terminate(child, stdout);
     assert_eq!((code, rest.as_str()), (0, ""));
 }
