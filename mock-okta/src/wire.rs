@@ -202,6 +202,12 @@ impl ApiError {
         e
     }
 
+    /// Adds an entry to `errorCauses`.
+    pub(crate) fn with_cause(mut self, cause: impl Into<String>) -> ApiError {
+        self.causes.push(cause.into());
+        self
+    }
+
     /// 400 E0000001 with one cause.
     pub(crate) fn validation(field: &str, cause: impl Into<String>) -> ApiError {
         OktaError::validation(field, cause).into()

@@ -704,6 +704,65 @@ impl Org {
         Ok(())
     }
 
+    /// Replaces a policy's name, description, priority and clients (PUT); its rules, status
+    /// and creation time stay.
+    #[allow(clippy::too_many_arguments)]
+    pub fn update_policy(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        policy_id: &str,
+        name: &str,
+        description: Option<String>,
+        priority: Option<u32>,
+        clients: Vec<String>,
+    ) -> Result<Policy, OktaError> {
+        self.policy(as_id, policy_id)?;
+        if name.trim().is_empty() {
+            return Err(OktaError::validation(
+                "name",
+                "name: The field cannot be left blank",
+            ));
+        }
+        let clients = if clients.is_empty() {
+            vec!["ALL_CLIENTS".to_string()]
+        } else {
+            clients
+        };
+        for c in &clients {
+            if c != "ALL_CLIENTS" && self.app(c).is_err() {
+                return Err(OktaError::validation(
+                    "conditions.clients.include",
+                    format!("conditions.clients.include: Invalid client id: {c}"),
+                ));
+            }
+        }
+        let server = self.auth_server_mut(as_id)?;
+        let policy = server
+            .policies
+            .iter_mut()
+            .find(|p| p.id == policy_id)
+            .ok_or_else(|| OktaError::not_found("AuthorizationServerPolicy", policy_id))?;
+        policy.name = name.trim().to_string();
+        policy.description = description;
+        if let Some(priority) = priority {
+            policy.priority = priority.max(1);
+        }
+        policy.clients = clients;
+        policy.last_updated = now;
+        let policy = policy.clone();
+        server.policies.sort_by_key(|p| p.priority);
+        self.log.record(
+            now,
+            "policy.lifecycle.update",
+            "Update policy",
+            Actor::admin(),
+            vec![Target::new(&policy.id, "PolicyEntity", &policy.name)],
+            Outcome::success(),
+        );
+        Ok(policy)
+    }
+
     /// Activates or deactivates a policy.
     pub fn set_policy_active(
         &mut self,

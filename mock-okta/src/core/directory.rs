@@ -706,12 +706,13 @@ fn validate_profile(profile: Map<String, Value>) -> Result<Map<String, Value>, O
         }
     }
     for key in ["login", "email"] {
-        if let Some(v) = profile.get(key).and_then(Value::as_str) {
-            if !v.trim().is_empty() && !looks_like_email(v) {
-                causes.push(format!(
-                    "{key}: Username must be in the form of an email address"
-                ));
-            }
+        if let Some(v) = profile.get(key).and_then(Value::as_str)
+            && !v.trim().is_empty()
+            && !looks_like_email(v)
+        {
+            causes.push(format!(
+                "{key}: Username must be in the form of an email address"
+            ));
         }
     }
     if causes.is_empty() {
