@@ -73,7 +73,10 @@ fn signing_rate() -> f64 {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
     });
     let rate = counts.iter().sum::<u64>() as f64 / started.elapsed().as_secs_f64();
     println!("RSA-2048 signing rate of this machine: {rate:.0} signatures/s on {threads} threads");
@@ -103,7 +106,10 @@ async fn token_throughput(machine: f64) {
                 ("client_id", &org.client_id),
             ])
             .await;
-        body["refresh_token"].as_str().expect("refresh token").to_string()
+        body["refresh_token"]
+            .as_str()
+            .expect("refresh token")
+            .to_string()
     })
     .await;
     report("code exchange", started.elapsed(), machine);
@@ -214,8 +220,11 @@ impl Org {
             )
             .await;
         org.client_id = app["id"].as_str().expect("app id").to_string();
-        org.admin(&format!("/api/v1/apps/{}/users", org.client_id), json!({ "id": user["id"] }))
-            .await;
+        org.admin(
+            &format!("/api/v1/apps/{}/users", org.client_id),
+            json!({ "id": user["id"] }),
+        )
+        .await;
         let server = org
             .admin(
                 "/api/v1/authorizationServers",

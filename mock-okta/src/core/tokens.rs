@@ -498,16 +498,16 @@ impl Org {
 
     /// Ends a session.
     pub fn end_session(&mut self, now: SystemTime, id: &str) {
-        if let Some(session) = self.tokens.sessions.remove(id) {
-            if let Some(user) = self.find_user(&session.user_id).cloned() {
-                self.log_user_event(
-                    now,
-                    &user,
-                    "user.session.end",
-                    "User logout from Okta",
-                    Outcome::success(),
-                );
-            }
+        if let Some(session) = self.tokens.sessions.remove(id)
+            && let Some(user) = self.find_user(&session.user_id).cloned()
+        {
+            self.log_user_event(
+                now,
+                &user,
+                "user.session.end",
+                "User logout from Okta",
+                Outcome::success(),
+            );
         }
     }
 
@@ -589,7 +589,11 @@ impl Org {
                 ));
             }
         };
-        let _ = server;
+        // Okta refuses a scope the server does not define before anyone signs in.
+        let unknown_scope = req
+            .scopes
+            .iter()
+            .any(|s| !server.scopes.iter().any(|d| d.name == *s));
         let app = match self.app(&req.client_id) {
             Ok(app) if app.status == AppStatus::Active => app.clone(),
             _ => {
@@ -599,7 +603,7 @@ impl Org {
                 ));
             }
         };
-        if !app.redirect_uris.iter().any(|u| *u == req.redirect_uri) {
+        if !app.redirect_uris.contains(&req.redirect_uri) {
             return Err(page(
                 "invalid_request",
                 "The 'redirect_uri' parameter must be a Login redirect URI in the client app settings: https://developer.okta.com/docs/guides/sign-into-web-app-redirect/-/main/#register-your-app",
@@ -640,13 +644,18 @@ impl Org {
                 }
             }
         }
-        if let Some(challenge) = &req.code_challenge {
-            if !is_pkce_string(challenge) || challenge.len() != 43 {
-                return Err(redirect(
-                    "invalid_request",
-                    "The 'code_challenge' parameter is invalid: it must be the base64url SHA-256 of the code verifier (43 characters).",
-                ));
-            }
+        if let Some(challenge) = &req.code_challenge
+            && (!is_pkce_string(challenge) || challenge.len() != 43)
+        {
+            return Err(redirect(
+                "invalid_request",
+                "The 'code_challenge' parameter is invalid: it must be the base64url SHA-256 of the code verifier (43 characters).",
+            ));
+        }
+        if unknown_scope {
+            return Err(AuthorizeError::Redirect(
+                Denial::UnknownScope(String::new()).oauth_error(),
+            ));
         }
         let session = session_id.and_then(|id| self.session(now, id)).cloned();
         let Some(session) = session else {
@@ -766,10 +775,12 @@ impl Org {
                     a.revoked = true;
                 }
             }
-            if let Some(rt) = &record.issued_refresh {
-                if let Some(r) = self.tokens.refresh.get_mut(rt) {
-                    r.revoked = true;
-                }
+            if let Some(r) = record
+                .issued_refresh
+                .as_ref()
+                .and_then(|rt| self.tokens.refresh.get_mut(rt))
+            {
+                r.revoked = true;
             }
             self.log_code_refusal(
                 now,
@@ -931,24 +942,42 @@ impl Org {
                 "The authorization server has no active signing key.",
             )
         };
+        // Refuse before drawing anything from the org's streams (refusals change nothing).
+        let key = self
+            .auth_server(as_id)
+            .ok()
+            .and_then(|s| s.active_key().cloned())
+            .ok_or_else(server_error)?;
+        if self.find_user(user_id).is_none() {
+            return Err(OAuthError::new("invalid_grant", INVALID_REFRESH));
+        }
+        // Ids first (they draw from the org's stream), then the claims, borrowing the server
+        // and the user in place: nothing big is cloned while the org is locked.
+        let jti = format!("AT.{}", self.new_secret(43));
+        let wants_id_token = scopes.iter().any(|s| s == "openid");
+        let id_jti = wants_id_token.then(|| format!("ID.{}", self.new_secret(43)));
         let server = self.auth_server(as_id).map_err(|_| server_error())?;
-        let key = server.active_key().cloned().ok_or_else(server_error)?;
-        let server = server.clone();
         let user = self
             .find_user(user_id)
-            .cloned()
             .ok_or_else(|| OAuthError::new("invalid_grant", INVALID_REFRESH))?;
-        let jti = format!("AT.{}", self.new_secret(43));
         let access_claims = self.access_claims(
-            &server,
+            server,
             app,
-            &user,
+            user,
             scopes,
             now,
             auth_time,
             decision.access_ttl,
             &jti,
         );
+        // `at_hash` is added when the access token is signed.
+        let id_token = id_jti.map(|id_jti| {
+            let claims = self.id_claims(
+                server, app, user, scopes, now, auth_time, amr, nonce, &id_jti,
+            );
+            (key.clone(), claims)
+        });
+        let user = user.clone();
         self.tokens.access.insert(
             jti.clone(),
             AccessRecord {
@@ -961,16 +990,6 @@ impl Org {
                 revoked: false,
             },
         );
-        let id_token = if scopes.iter().any(|s| s == "openid") {
-            let id_jti = format!("ID.{}", self.new_secret(43));
-            // `at_hash` is added when the access token is signed.
-            let claims = self.id_claims(
-                &server, app, &user, scopes, now, auth_time, amr, nonce, &id_jti,
-            );
-            Some((key.clone(), claims))
-        } else {
-            None
-        };
         let wants_refresh = scopes.iter().any(|s| s == "offline_access")
             && app.grant_types.iter().any(|g| g == "refresh_token")
             && decision.allows_refresh;
@@ -1265,15 +1284,12 @@ impl Org {
             .auth_server(as_id)
             .ok()
             .and_then(|s| verify_jwt(s, token))
+            && let Some(jti) = claims.get("jti").and_then(Value::as_str)
+            && let Some(a) = self.tokens.access.get_mut(jti)
+            && a.client_id == app.id
         {
-            if let Some(jti) = claims.get("jti").and_then(Value::as_str) {
-                if let Some(a) = self.tokens.access.get_mut(jti) {
-                    if a.client_id == app.id {
-                        a.revoked = true;
-                        revoked = true;
-                    }
-                }
-            }
+            a.revoked = true;
+            revoked = true;
         }
         if revoked {
             self.log.record(

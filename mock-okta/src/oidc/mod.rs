@@ -1,10 +1,397 @@
-//! OIDC endpoints of each authorization server, the login page and `/api/v1/authn`.
+//! The sign-in wire layer (DOMAIN.md OKTA-AS-1, OKTA-AS-4, OKTA-AS-7, OKTA-TOK-1..7): the OIDC
+//! endpoints of each authorization server, the login page, `/api/v1/authn` and the TOTP factor
+//! admin endpoints.
+//!
+//! - [`discovery`]: `/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server`
+//!   and `/v1/keys`.
+//! - [`authorize`]: `/v1/authorize` (GET and form POST), the login form's POST and
+//!   `/v1/logout`.
+//! - [`login_page`]: the HTML of the login page and of the error page.
+//! - [`token`]: `/v1/token`, `/v1/introspect`, `/v1/revoke`, `/v1/userinfo`.
+//! - [`authn`]: `POST /api/v1/authn` and factor verification.
+//! - [`factors`]: `POST/GET /api/v1/users/{id}/factors…` (SSWS).
+//!
+//! This module holds what they share: form and query parsing, URL and cookie building, OAuth
+//! error responses, client authentication from headers and bodies.
+
+mod authn;
+mod authorize;
+mod discovery;
+mod factors;
+mod login_page;
+mod token;
 
 use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use serde_json::json;
 
-use crate::wire::AppState;
+use crate::core::tokens::ClientAuth;
+use crate::core::{AuthServer, OAuthError, OktaError, Org};
+use crate::wire::{ApiError, AppState};
 
-/// Routes of the OIDC endpoints.
+/// The name of the sign-in session cookie.
+pub(crate) const SESSION_COOKIE: &str = "sid";
+
+/// Routes of the OIDC endpoints, the login page, `/api/v1/authn` and the factor endpoints.
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
+        .route(
+            "/oauth2/{as_id}/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route(
+            "/oauth2/{as_id}/.well-known/oauth-authorization-server",
+            get(discovery::oauth_authorization_server),
+        )
+        .route("/oauth2/{as_id}/v1/keys", get(discovery::keys))
+        .route(
+            "/oauth2/{as_id}/v1/authorize",
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
+        .route(
+            "/oauth2/{as_id}/v1/authorize/login",
+            post(authorize::login_post),
+        )
+        .route("/oauth2/{as_id}/v1/logout", get(authorize::logout))
+        .route("/oauth2/{as_id}/v1/token", post(token::token))
+        .route("/oauth2/{as_id}/v1/introspect", post(token::introspect))
+        .route("/oauth2/{as_id}/v1/revoke", post(token::revoke))
+        .route(
+            "/oauth2/{as_id}/v1/userinfo",
+            get(token::userinfo_get).post(token::userinfo_post),
+        )
+        .route("/api/v1/authn", post(authn::authn))
+        .route(
+            "/api/v1/authn/factors/{factor_id}/verify",
+            post(authn::verify),
+        )
+        .route(
+            "/api/v1/users/{id}/factors",
+            get(factors::list).post(factors::enroll),
+        )
+        .route("/api/v1/users/{id}/factors/{factor_id}", get(factors::get))
+        .route(
+            "/api/v1/users/{id}/factors/{factor_id}/lifecycle/activate",
+            post(factors::activate),
+        )
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// 405 in Okta's shape (E0000022).
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "E0000022",
+        "The endpoint does not support the provided HTTP method",
+    )
+}
+
+// ---- parameters ----------------------------------------------------------------------------
+
+/// Parameters of a query string or an `application/x-www-form-urlencoded` body, in order.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Params(Vec<(String, String)>);
+
+impl Params {
+    pub(crate) fn parse(bytes: &[u8]) -> Params {
+        Params(
+            form_urlencoded::parse(bytes)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// The first value of `name`, if present.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of `name`, unless absent or empty.
+    pub(crate) fn non_empty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    /// Every pair, in order.
+    pub(crate) fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+}
+
+/// Whether a request body is declared as a form.
+pub(crate) fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+/// `base?k=v&…` (or `&` when `base` has a query already), form-encoded.
+pub(crate) fn with_query(base: &str, pairs: &[(&str, &str)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        query.append_pair(k, v);
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        return base.to_string();
+    }
+    let separator = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{separator}{query}")
+}
+
+/// Percent-decoding of one `application/x-www-form-urlencoded` component (`+` is a space), as
+/// RFC 6749 section 2.3.1 asks of HTTP Basic client credentials.
+pub(crate) fn form_decode(component: &str) -> String {
+    let bytes = component.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+// ---- cookies -------------------------------------------------------------------------------
+
+/// The session id in the request's `sid` cookie.
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
+        .map(|(_, value)| value.to_string())
+}
+
+/// `Set-Cookie` starting a session.
+pub(crate) fn set_session_cookie(session_id: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Lax"
+    ))
+    .ok()
+}
+
+/// `Set-Cookie` ending the session.
+pub(crate) fn clear_session_cookie() -> HeaderValue {
+    HeaderValue::from_static(
+        "sid=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+    )
+}
+
+// ---- authorization servers -----------------------------------------------------------------
+
+/// The active authorization server `as_id`, or 404 E0000007.
+pub(crate) fn live_server<'o>(org: &'o Org, as_id: &str) -> Result<&'o AuthServer, ApiError> {
+    match org.auth_server(as_id) {
+        Ok(server) if server.active => Ok(server),
+        _ => Err(OktaError::NotFound {
+            kind: "AuthorizationServer",
+            id: as_id.to_string(),
+        }
+        .into()),
+    }
+}
+
+/// RFC 3339 with milliseconds, as Okta writes timestamps.
+pub(crate) fn timestamp(t: std::time::SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+// ---- OAuth errors --------------------------------------------------------------------------
+
+/// An OAuth error as the token-family endpoints answer it: `{"error","error_description"}`,
+/// 401 for `invalid_client`, 400 otherwise, never cached.
+#[derive(Debug)]
+pub(crate) struct OAuthJson(pub(crate) OAuthError);
+
+impl From<OAuthError> for OAuthJson {
+    fn from(error: OAuthError) -> OAuthJson {
+        OAuthJson(error)
+    }
+}
+
+impl IntoResponse for OAuthJson {
+    fn into_response(self) -> Response {
+        let status = if self.0.error == "invalid_client" {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        let body = json!({ "error": self.0.error, "error_description": self.0.description });
+        let mut response = (status, axum::Json(body)).into_response();
+        no_store(response.headers_mut());
+        response
+    }
+}
+
+/// `Cache-Control: no-store` and `Pragma: no-cache`.
+pub(crate) fn no_store(headers: &mut HeaderMap) {
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+/// `invalid_request` with Okta's wording for a missing parameter.
+pub(crate) fn missing(name: &str) -> OAuthError {
+    OAuthError {
+        error: "invalid_request",
+        description: format!("The '{name}' parameter is required."),
+    }
+}
+
+/// The client's credentials: HTTP Basic (`client_secret_basic`), or `client_id` (and
+/// `client_secret` for `client_secret_post`) in the body. Both at once is refused, as Okta
+/// does.
+pub(crate) fn client_auth(headers: &HeaderMap, params: &Params) -> Result<ClientAuth, OAuthError> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Basic"))
+        .map(|(_, credentials)| credentials.trim());
+    let invalid = |description: &str| OAuthError {
+        error: "invalid_client",
+        description: description.to_string(),
+    };
+    if let Some(credentials) = basic {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(credentials)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| invalid("Invalid value for 'Authorization' header."))?;
+        let (id, secret) = decoded
+            .split_once(':')
+            .ok_or_else(|| invalid("Invalid value for 'Authorization' header."))?;
+        if params.get("client_secret").is_some() {
+            return Err(OAuthError {
+                error: "invalid_request",
+                description: "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body.".into(),
+            });
+        }
+        let client_id = form_decode(id);
+        if params
+            .get("client_id")
+            .is_some_and(|body| body != client_id)
+        {
+            return Err(invalid(
+                "The client_id in the request body does not match the client authenticated.",
+            ));
+        }
+        return Ok(ClientAuth {
+            client_id,
+            client_secret: Some(form_decode(secret)),
+        });
+    }
+    let client_id = params
+        .non_empty("client_id")
+        .ok_or_else(|| invalid("No client credentials found."))?;
+    Ok(ClientAuth {
+        client_id: client_id.to_string(),
+        client_secret: params.get("client_secret").map(str::to_string),
+    })
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub(crate) fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_appended_form_encoded() {
+        assert_eq!(
+            with_query(
+                "http://localhost:3128/oauth/callback",
+                &[("error", "access_denied"), ("error_description", "a b&c")]
+            ),
+            "http://localhost:3128/oauth/callback?error=access_denied&error_description=a+b%26c"
+        );
+        assert_eq!(
+            with_query("kiro://x/cb?a=1", &[("b", "2")]),
+            "kiro://x/cb?a=1&b=2"
+        );
+    }
+
+    #[test]
+    fn form_components_decode_and_tolerate_junk() {
+        assert_eq!(form_decode("a%3Ab+c"), "a:b c");
+        assert_eq!(form_decode("100%"), "100%");
+        assert_eq!(form_decode("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::COOKIE, HeaderValue::from_static("a=1; sid=102abc"));
+        assert_eq!(session_cookie(&headers).as_deref(), Some("102abc"));
+        headers.clear();
+        headers.append(header::COOKIE, HeaderValue::from_static("sid="));
+        assert_eq!(session_cookie(&headers), None);
+    }
+
+    #[test]
+    fn basic_and_body_credentials_do_not_mix() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic MG9hMTpzM2NyZXQ="),
+        );
+        let auth = client_auth(&headers, &Params::default()).expect("basic");
+        assert_eq!(auth.client_id, "0oa1");
+        assert_eq!(auth.client_secret.as_deref(), Some("s3cret"));
+        let both = Params::parse(b"client_secret=x");
+        assert_eq!(
+            client_auth(&headers, &both).map_err(|e| e.error),
+            Err("invalid_request")
+        );
+        assert_eq!(
+            client_auth(&HeaderMap::new(), &Params::default()).map_err(|e| e.error),
+            Err("invalid_client")
+        );
+    }
 }
