@@ -11,6 +11,8 @@ use std::time::Duration;
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
 use serde_json::Value;
 
 use crate::core::console::Discovery;
@@ -51,7 +53,7 @@ impl Outbound {
         let mut opts = ResolverOpts::default();
         // Every check must see DNS as it is now: no caching, one quick attempt.
         opts.cache_size = 0;
-        opts.attempts = 1;
+        opts.attempts = 0; // no retry: a failed lookup fails after one timeout
         opts.timeout = Duration::from_secs(2);
         *builder.options_mut() = opts;
         let resolver = builder.build().map_err(|e| e.to_string())?;
@@ -62,7 +64,10 @@ impl Outbound {
     /// JSON whose `issuer` is exactly `issuer`, with `jwks_uri`, `authorization_endpoint` and
     /// `token_endpoint`.
     pub(crate) async fn discovery(&self, issuer: &str) -> Result<Discovery, String> {
-        let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
+        let url = format!(
+            "{}/.well-known/openid-configuration",
+            issuer.trim_end_matches('/')
+        );
         let response = self
             .http
             .get(&url)
@@ -119,7 +124,11 @@ impl Outbound {
         Ok(keys
             .iter()
             .filter(|k| k.get("kty").and_then(Value::as_str) == Some("RSA"))
-            .filter(|k| k.get("use").and_then(Value::as_str).is_none_or(|u| u == "sig"))
+            .filter(|k| {
+                k.get("use")
+                    .and_then(Value::as_str)
+                    .is_none_or(|u| u == "sig")
+            })
             .filter_map(|k| {
                 Some(FetchedKey {
                     kid: k.get("kid")?.as_str()?.to_string(),
@@ -131,7 +140,8 @@ impl Outbound {
     }
 
     /// The TXT records at `name`, each as the concatenation of its strings. A name that does
-    /// not exist (or has no TXT) gives an empty list; a failure to reach DNS is an error.
+    /// not exist (or has no TXT, or is in no zone the server holds: REFUSED) gives an empty
+    /// list; a failure to reach DNS is an error.
     pub(crate) async fn txt(&self, name: &str) -> Result<Vec<String>, String> {
         match self.resolver.txt_lookup(format!("{name}.")).await {
             Ok(lookup) => Ok(lookup
@@ -148,6 +158,9 @@ impl Outbound {
                 })
                 .collect()),
             Err(e) if e.is_no_records_found() || e.is_nx_domain() => Ok(Vec::new()),
+            // REFUSED: the server holds no zone for the name, so (in a world where it is the
+            // only DNS) the name does not exist yet; it is not a failure to reach DNS.
+            Err(NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused))) => Ok(Vec::new()),
             Err(e) => Err(format!("DNS lookup of {name} failed: {e}")),
         }
     }

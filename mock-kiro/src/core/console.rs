@@ -199,16 +199,14 @@ pub struct SignInRoute {
 impl Kiro {
     // ---- profiles ----------------------------------------------------------------------
 
-    /// Creates a profile connected to an external IdP (KIRO-PRO-1). `discovery` is what the
-    /// wire layer read from `{issuer}/.well-known/openid-configuration`.
-    pub fn create_profile(
-        &mut self,
-        now: SystemTime,
+    /// Checks what [`Kiro::create_profile`] checks before it needs the discovery document, so
+    /// the wire layer can refuse a bad request without fetching anything.
+    pub fn check_new_profile(
+        &self,
         name: &str,
         issuer: &str,
         client_id: &str,
-        discovery: Discovery,
-    ) -> Result<Profile, ConsoleError> {
+    ) -> Result<(), ConsoleError> {
         let name = name.trim();
         if name.is_empty() || name.len() > 100 {
             return Err(ConsoleError::Validation(
@@ -228,6 +226,21 @@ impl Kiro {
                 "A profile named {name} already exists."
             )));
         }
+        Ok(())
+    }
+
+    /// Creates a profile connected to an external IdP (KIRO-PRO-1). `discovery` is what the
+    /// wire layer read from `{issuer}/.well-known/openid-configuration`.
+    pub fn create_profile(
+        &mut self,
+        now: SystemTime,
+        name: &str,
+        issuer: &str,
+        client_id: &str,
+        discovery: Discovery,
+    ) -> Result<Profile, ConsoleError> {
+        self.check_new_profile(name, issuer, client_id)?;
+        let name = name.trim();
         let id = self.ids_upper(12);
         let profile = Profile {
             arn: format!(
@@ -307,19 +320,19 @@ impl Kiro {
                 MODEL_CATALOG.join(", ")
             )));
         }
-        if let Some(default) = &settings.default_model {
-            if !settings.approved_models.contains(default) {
-                return Err(ConsoleError::Validation(
-                    "The default model must be one of the approved models.".into(),
-                ));
-            }
+        if let Some(default) = &settings.default_model
+            && !settings.approved_models.contains(default)
+        {
+            return Err(ConsoleError::Validation(
+                "The default model must be one of the approved models.".into(),
+            ));
         }
-        if let Some(url) = &settings.mcp_registry_url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(ConsoleError::Validation(
-                    "The MCP registry URL must be an http(s) URL.".into(),
-                ));
-            }
+        if let Some(url) = &settings.mcp_registry_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(ConsoleError::Validation(
+                "The MCP registry URL must be an http(s) URL.".into(),
+            ));
         }
         let p = self.profile_mut(profile)?;
         p.settings = settings.clone();
