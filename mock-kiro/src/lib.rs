@@ -106,6 +106,8 @@ pub(crate) struct Shared {
     /// This server's base URL (for the SCIM endpoint shown in settings).
     pub(crate) base_url: Mutex<String>,
     pub(crate) domain_check_interval: Duration,
+    /// The per-tenant SCIM throttle (`/_sim/kiro/scim-rate-limit`).
+    pub(crate) scim_limits: scim::RateLimits,
 }
 
 impl Shared {
@@ -146,8 +148,7 @@ impl MockKiro {
             })?;
         let mut kiro = Kiro::new(config.seed);
         kiro.set_sync_delay(config.sync_delay);
-        let outbound = outbound::Outbound::new(config.dns_server)
-            .map_err(StartError::Client)?;
+        let outbound = outbound::Outbound::new(config.dns_server).map_err(StartError::Client)?;
         let shared = Arc::new(Shared {
             kiro: Mutex::new(kiro),
             clock: config.clock,
@@ -157,6 +158,7 @@ impl MockKiro {
             jwks: verify::JwksCache::default(),
             base_url: Mutex::new(String::new()),
             domain_check_interval: config.domain_check_interval,
+            scim_limits: scim::RateLimits::default(),
         });
         let http = sim_core::http::serve(listener, router(shared.clone()), config.tls)
             .await
@@ -205,6 +207,7 @@ fn router(shared: Arc<Shared>) -> axum::Router {
         .merge(scim::router())
         .merge(runtime::router())
         .merge(wire::sim_routes())
+        .merge(scim::sim_routes())
         .fallback(wire::not_found)
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),

@@ -5,13 +5,14 @@
 //!   with the public key as secret, and anything else are refused) and `kid` present;
 //! - the key comes from the issuer's JWKS, fetched by discovery and cached; an unknown `kid`
 //!   triggers a refetch (key rotation), at most [`REFETCHES_PER_MINUTE`] per issuer per minute
-//!   of world time, so a flood of made-up kids cannot hammer the IdP;
+//!   of world time, so a flood of made-up kids cannot hammer the IdP; a cached JWKS older than
+//!   [`JWKS_TTL`] is fetched again before use;
 //! - signature (RSASSA-PKCS1-v1_5 SHA-256, 2048–8192-bit keys), then claims: `iss` exactly
 //!   the profile's issuer, `exp` in the future and `nbf` (if any) in the past on the world
 //!   clock, and `uid`/`sub` present. The caller checks `cid` and the feature's scope.
 
 use std::collections::HashMap;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -24,6 +25,9 @@ use crate::outbound::FetchedKey;
 
 /// Refetches of one issuer's JWKS allowed per minute of world time.
 pub(crate) const REFETCHES_PER_MINUTE: usize = 5;
+/// How long a fetched JWKS is trusted (world time); after that it is fetched again, so a key
+/// the issuer stopped publishing stops verifying.
+pub(crate) const JWKS_TTL: Duration = Duration::from_secs(60 * 60);
 
 /// Why a token was refused. Every variant answers the client the same way; the variant is
 /// for logs and tests.
@@ -52,6 +56,8 @@ pub(crate) enum VerifyError {
 #[derive(Default)]
 struct Entry {
     keys: Vec<FetchedKey>,
+    /// When `keys` were fetched.
+    fetched_at: Option<SystemTime>,
     fetches: Vec<SystemTime>,
 }
 
@@ -86,22 +92,35 @@ impl Verified {
 /// The `iss` claim of a token, unverified: only to pick which issuer's keys to verify with.
 pub(crate) fn unverified_issuer(token: &str) -> Option<String> {
     let payload = token.split('.').nth(1)?;
-    let claims: Map<String, Value> = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    let claims: Map<String, Value> =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
     claims.get("iss")?.as_str().map(str::to_string)
 }
 
 /// Verifies `token` as issued by `issuer` (keys from `jwks_uri`).
-pub(crate) async fn verify(shared: &Shared, issuer: &str, jwks_uri: &str, token: &str) -> Result<Verified, VerifyError> {
+pub(crate) async fn verify(
+    shared: &Shared,
+    issuer: &str,
+    jwks_uri: &str,
+    token: &str,
+) -> Result<Verified, VerifyError> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(VerifyError::Malformed);
     };
     let decode = |part: &str| -> Result<Map<String, Value>, VerifyError> {
-        let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| VerifyError::Malformed)?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| VerifyError::Malformed)?;
         serde_json::from_slice(&bytes).map_err(|_| VerifyError::Malformed)
     };
     let header = decode(h)?;
-    let alg = header.get("alg").and_then(Value::as_str).unwrap_or_default();
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if alg != "RS256" {
         return Err(VerifyError::Algorithm(alg.to_string()));
     }
@@ -110,9 +129,14 @@ pub(crate) async fn verify(shared: &Shared, issuer: &str, jwks_uri: &str, token:
         .and_then(Value::as_str)
         .ok_or(VerifyError::MissingClaim("kid"))?
         .to_string();
-    let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| VerifyError::Malformed)?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(s)
+        .map_err(|_| VerifyError::Malformed)?;
     let key = key_for(shared, issuer, jwks_uri, &kid).await?;
-    let public = ring::signature::RsaPublicKeyComponents { n: &key.n, e: &key.e };
+    let public = ring::signature::RsaPublicKeyComponents {
+        n: &key.n,
+        e: &key.e,
+    };
     public
         .verify(
             &ring::signature::RSA_PKCS1_2048_8192_SHA256,
@@ -121,16 +145,26 @@ pub(crate) async fn verify(shared: &Shared, issuer: &str, jwks_uri: &str, token:
         )
         .map_err(|_| VerifyError::Signature)?;
     let claims = decode(p)?;
-    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or_default();
+    let iss = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if iss != issuer {
         return Err(VerifyError::Issuer(iss.to_string()));
     }
     let now = crate::wire::unix(shared.clock.now());
-    let exp = claims.get("exp").and_then(Value::as_u64).ok_or(VerifyError::MissingClaim("exp"))?;
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_u64)
+        .ok_or(VerifyError::MissingClaim("exp"))?;
     if exp <= now {
         return Err(VerifyError::Expired);
     }
-    if claims.get("nbf").and_then(Value::as_u64).is_some_and(|nbf| nbf > now) {
+    if claims
+        .get("nbf")
+        .and_then(Value::as_u64)
+        .is_some_and(|nbf| nbf > now)
+    {
         return Err(VerifyError::NotYetValid);
     }
     let text = |name: &'static str| {
@@ -148,12 +182,20 @@ pub(crate) async fn verify(shared: &Shared, issuer: &str, jwks_uri: &str, token:
 }
 
 /// The key `kid` of `issuer`: from the cache, else by a (rate-limited) refetch.
-async fn key_for(shared: &Shared, issuer: &str, jwks_uri: &str, kid: &str) -> Result<FetchedKey, VerifyError> {
+async fn key_for(
+    shared: &Shared,
+    issuer: &str,
+    jwks_uri: &str,
+    kid: &str,
+) -> Result<FetchedKey, VerifyError> {
     let now = shared.clock.now();
     {
         let mut entries = shared.jwks.entries.lock();
         let entry = entries.entry(issuer.to_string()).or_default();
-        if let Some(key) = entry.keys.iter().find(|k| k.kid == kid) {
+        let fresh = entry
+            .fetched_at
+            .is_some_and(|t| now.duration_since(t).map_or(true, |age| age < JWKS_TTL));
+        if let Some(key) = entry.keys.iter().find(|k| k.kid == kid).filter(|_| fresh) {
             return Ok(key.clone());
         }
         entry
@@ -164,15 +206,18 @@ async fn key_for(shared: &Shared, issuer: &str, jwks_uri: &str, kid: &str) -> Re
         }
         entry.fetches.push(now);
     }
-    let keys = shared.outbound.jwks(jwks_uri).await.map_err(VerifyError::Jwks)?;
+    let keys = shared
+        .outbound
+        .jwks(jwks_uri)
+        .await
+        .map_err(VerifyError::Jwks)?;
     tracing::debug!(issuer, count = keys.len(), "fetched JWKS");
     let found = keys.iter().find(|k| k.kid == kid).cloned();
-    shared
-        .jwks
-        .entries
-        .lock()
-        .entry(issuer.to_string())
-        .or_default()
-        .keys = keys;
+    {
+        let mut entries = shared.jwks.entries.lock();
+        let entry = entries.entry(issuer.to_string()).or_default();
+        entry.keys = keys;
+        entry.fetched_at = Some(now);
+    }
     found.ok_or_else(|| VerifyError::UnknownKey(kid.to_string()))
 }

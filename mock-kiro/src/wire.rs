@@ -7,7 +7,7 @@
 //! - [`ScimError`]: the SCIM Error schema (RFC 7644 §3.12) as IAM Identity Center sends it,
 //!   with `exceptionRequestId` and `timeStamp`.
 //! - [`Admin`]: the console's `Authorization: Bearer {admin token}` check.
-//! - [`sim_routes`]: `/_sim/kiro/sync-delay`.
+//! - [`sim_routes`]: the simulator control `/_sim/kiro/sync-delay`.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -52,7 +52,11 @@ pub(crate) fn timestamp(t: SystemTime) -> String {
 }
 
 /// Middleware: a request id for every request, echoed as `x-amzn-RequestId`.
-pub(crate) async fn request_id(State(shared): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn request_id(
+    State(shared): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let id = ids::uuid_v4(&mut shared.request_ids.lock());
     let mut response = REQUEST_ID.scope(id.clone(), next.run(request)).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
@@ -70,7 +74,11 @@ pub(crate) struct AwsError {
 }
 
 impl AwsError {
-    pub(crate) fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> AwsError {
+    pub(crate) fn new(
+        status: StatusCode,
+        kind: &'static str,
+        message: impl Into<String>,
+    ) -> AwsError {
         AwsError {
             status,
             kind,
@@ -95,7 +103,9 @@ impl From<crate::core::ConsoleError> for AwsError {
         let message = e.to_string();
         match e {
             E::Validation(_) => AwsError::validation(message),
-            E::NotFound(_) => AwsError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", message),
+            E::NotFound(_) => {
+                AwsError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", message)
+            }
             E::Conflict(_) => AwsError::new(StatusCode::CONFLICT, "ConflictException", message),
         }
     }
@@ -126,7 +136,12 @@ pub(crate) struct ScimError {
 }
 
 impl ScimError {
-    pub(crate) fn new(status: StatusCode, scim_type: Option<&'static str>, detail: impl Into<String>, at: SystemTime) -> ScimError {
+    pub(crate) fn new(
+        status: StatusCode,
+        scim_type: Option<&'static str>,
+        detail: impl Into<String>,
+        at: SystemTime,
+    ) -> ScimError {
         ScimError {
             status,
             scim_type,
@@ -140,8 +155,12 @@ impl ScimError {
         use crate::core::ScimError as E;
         let detail = e.to_string();
         match e {
-            E::Validation(_) => ScimError::new(StatusCode::BAD_REQUEST, Some("invalidValue"), detail, at),
-            E::InvalidFilter(_) => ScimError::new(StatusCode::BAD_REQUEST, Some("invalidFilter"), detail, at),
+            E::Validation(_) => {
+                ScimError::new(StatusCode::BAD_REQUEST, Some("invalidValue"), detail, at)
+            }
+            E::InvalidFilter(_) => {
+                ScimError::new(StatusCode::BAD_REQUEST, Some("invalidFilter"), detail, at)
+            }
             E::NotFound(_) => ScimError::new(StatusCode::NOT_FOUND, None, detail, at),
             E::Conflict(_) => ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), detail, at),
         }
@@ -177,7 +196,9 @@ impl FromRequestParts<AppState> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, shared: &AppState) -> Result<Admin, AwsError> {
         match bearer(parts) {
-            Some(t) if ids::constant_time_eq(t.as_bytes(), shared.admin_token.as_bytes()) => Ok(Admin),
+            Some(t) if ids::constant_time_eq(t.as_bytes(), shared.admin_token.as_bytes()) => {
+                Ok(Admin)
+            }
             _ => Err(AwsError::new(
                 StatusCode::UNAUTHORIZED,
                 "UnauthorizedException",
@@ -201,7 +222,8 @@ pub(crate) fn bearer(parts: &Parts) -> Option<&str> {
 
 /// Parses a JSON body, answering ValidationException for anything unparsable.
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, AwsError> {
-    serde_json::from_slice(body).map_err(|e| AwsError::validation(format!("The request body is not valid: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| AwsError::validation(format!("The request body is not valid: {e}")))
 }
 
 /// 404 for unknown paths.
@@ -209,19 +231,30 @@ pub(crate) async fn not_found(request: Request) -> AwsError {
     AwsError::new(
         StatusCode::NOT_FOUND,
         "UnknownOperationException",
-        format!("No operation at {} {}", request.method(), request.uri().path()),
+        format!(
+            "No operation at {} {}",
+            request.method(),
+            request.uri().path()
+        ),
     )
 }
 
 /// Simulator controls.
 pub(crate) fn sim_routes() -> Router<AppState> {
-    Router::new().route("/_sim/kiro/sync-delay", get(get_sync_delay).put(put_sync_delay))
+    Router::new().route(
+        "/_sim/kiro/sync-delay",
+        get(get_sync_delay).put(put_sync_delay),
+    )
 }
 
 fn delay_json(delay: SyncDelay) -> serde_json::Value {
     match delay {
-        SyncDelay::Fixed(d) => json!({ "mode": "fixed", "delay": humantime::format_duration(d).to_string() }),
-        SyncDelay::Seeded { max } => json!({ "mode": "seeded", "max": humantime::format_duration(max).to_string() }),
+        SyncDelay::Fixed(d) => {
+            json!({ "mode": "fixed", "delay": humantime::format_duration(d).to_string() })
+        }
+        SyncDelay::Seeded { max } => {
+            json!({ "mode": "seeded", "max": humantime::format_duration(max).to_string() })
+        }
     }
 }
 
@@ -239,11 +272,15 @@ async fn put_sync_delay(State(shared): State<AppState>, body: Bytes) -> Response
         .map_err(|e| e.to_string())
         .and_then(|b| match (b.delay, b.max) {
             (Some(d), None) => sim_core::clock::parse_duration(&d).map(SyncDelay::Fixed),
-            (None, Some(m)) => sim_core::clock::parse_duration(&m).map(|max| SyncDelay::Seeded { max }),
+            (None, Some(m)) => {
+                sim_core::clock::parse_duration(&m).map(|max| SyncDelay::Seeded { max })
+            }
             _ => Err("give exactly one of `delay` (fixed) or `max` (seeded, up to)".into()),
         })
         .and_then(|d| match d {
-            SyncDelay::Fixed(x) | SyncDelay::Seeded { max: x } if x > Duration::from_secs(366 * 86_400) => {
+            SyncDelay::Fixed(x) | SyncDelay::Seeded { max: x }
+                if x > Duration::from_secs(366 * 86_400) =>
+            {
                 Err("the sync delay is at most a year".into())
             }
             d => Ok(d),

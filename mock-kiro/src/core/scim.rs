@@ -2,8 +2,11 @@
 //!
 //! What IdC does, and so what this does:
 //! - filters are `eq` only, joined by `and`, on `userName`, `externalId`, `id` (users) and
-//!   `displayName`, `externalId`, `id` (groups); anything else is `invalidFilter`;
-//! - `count` is capped at 100 and `startIndex` ignored (cursor paging);
+//!   `displayName`, `externalId`, `id`, `members` (groups: `id eq "g" and members eq "u"` is
+//!   how a client asks whether u is a member, since groups are listed without members);
+//!   anything else is `invalidFilter`;
+//! - `count` is capped at 100 and `startIndex` ignored (cursor paging; a cursor naming no item
+//!   of the list is refused);
 //! - `userName`, `displayName`, `name.givenName`, `name.familyName` are required; multi-valued
 //!   attributes (`emails`, `addresses`, `phoneNumbers`) hold at most one value;
 //! - values with `<>;:%`, empty strings or control characters are refused;
@@ -329,7 +332,7 @@ pub fn parse_filter(
     }
 }
 
-const CANONICAL: [&str; 4] = ["userName", "externalId", "id", "displayName"];
+const CANONICAL: [&str; 5] = ["userName", "externalId", "id", "displayName", "members"];
 
 /// IdC's rule for string values (KIRO-SCIM-3).
 fn check_value(field: &str, value: &str) -> Result<(), ScimError> {
@@ -382,10 +385,10 @@ pub fn validate_user(a: &UserAttrs) -> Result<(), ScimError> {
     ] {
         check_opt(f, v)?;
     }
-    if let Some(url) = &a.profile_url {
-        if url.is_empty() || url.chars().any(char::is_control) {
-            return Err(invalid("profileUrl must be a non-empty URL."));
-        }
+    if let Some(url) = &a.profile_url
+        && (url.is_empty() || url.chars().any(char::is_control))
+    {
+        return Err(invalid("profileUrl must be a non-empty URL."));
     }
     for (field, n) in [
         ("emails", a.emails.len()),
@@ -511,7 +514,7 @@ impl Kiro {
                 })
             })
             .collect();
-        Ok(paginate(matching, count, cursor, |u| &u.id))
+        paginate(matching, count, cursor, |u| &u.id)
     }
 
     /// Replaces a user (PUT).
@@ -643,7 +646,7 @@ impl Kiro {
         cursor: Option<&str>,
     ) -> Result<Page<ScimGroup>, ScimError> {
         let conditions = filter
-            .map(|f| parse_filter(f, &["displayName", "externalId", "id"]))
+            .map(|f| parse_filter(f, &["displayName", "externalId", "id", "members"]))
             .transpose()?
             .unwrap_or_default();
         let p = self
@@ -656,11 +659,12 @@ impl Kiro {
                 conditions.iter().all(|(attr, value)| match *attr {
                     "displayName" => g.display_name.eq_ignore_ascii_case(value),
                     "externalId" => g.external_id.as_deref() == Some(value.as_str()),
+                    "members" => g.members.contains(value),
                     _ => g.id == *value,
                 })
             })
             .collect();
-        Ok(paginate(matching, count, cursor, |g| &g.id))
+        paginate(matching, count, cursor, |g| &g.id)
     }
 
     /// Applies PATCH operations to a group with IdC's limits; all or nothing. Returns the
@@ -1066,12 +1070,22 @@ fn paginate<T: Clone>(
     count: Option<usize>,
     cursor: Option<&str>,
     id: impl Fn(&T) -> &String,
-) -> Page<T> {
+) -> Result<Page<T>, ScimError> {
     let total = matching.len();
     let count = count.unwrap_or(MAX_COUNT).min(MAX_COUNT);
-    let start = cursor
-        .and_then(|c| matching.iter().position(|item| id(item) == c))
-        .map_or(0, |i| i + 1);
+    // The cursor is the id of the last item of the previous page. One that names no item
+    // (made up, or its item deleted since) is refused rather than restarting from the top,
+    // which would make a paging client loop.
+    let start = match cursor.filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(c) => {
+            matching
+                .iter()
+                .position(|item| id(item) == c)
+                .ok_or_else(|| invalid(format!("The cursor {c:?} is not valid.")))?
+                + 1
+        }
+    };
     let items: Vec<T> = matching
         .iter()
         .skip(start)
@@ -1081,11 +1095,11 @@ fn paginate<T: Clone>(
     let next_cursor = (start + items.len() < total && !items.is_empty())
         .then(|| items.last().map(|i| id(i).clone()))
         .flatten();
-    Page {
+    Ok(Page {
         total,
         items,
         next_cursor,
-    }
+    })
 }
 
 #[cfg(test)]

@@ -215,11 +215,11 @@ fn roll_period(seat: &mut Seat, now: SystemTime) {
         seat.period_start = start;
         seat.used_centi = 0;
     }
-    if let Some((tier, at)) = seat.pending_tier {
-        if at <= now {
-            seat.tier = tier;
-            seat.pending_tier = None;
-        }
+    if let Some((tier, at)) = seat.pending_tier
+        && at <= now
+    {
+        seat.tier = tier;
+        seat.pending_tier = None;
     }
 }
 
