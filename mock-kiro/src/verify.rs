@@ -6,7 +6,9 @@
 //! - the key comes from the issuer's JWKS, fetched by discovery and cached; an unknown `kid`
 //!   triggers a refetch (key rotation), at most [`REFETCHES_PER_MINUTE`] per issuer per minute
 //!   of world time, so a flood of made-up kids cannot hammer the IdP; a cached JWKS older than
-//!   [`JWKS_TTL`] is fetched again before use;
+//!   [`JWKS_TTL`] is fetched again before use (if that refetch is rate-limited, a key already
+//!   known is still used). Fetches are single-flight per issuer: concurrent requests on a
+//!   cold cache wait for one fetch instead of each spending the refetch budget;
 //! - signature (RSASSA-PKCS1-v1_5 SHA-256, 2048–8192-bit keys), then claims: `iss` exactly
 //!   the profile's issuer, `exp` in the future and `nbf` (if any) in the past on the world
 //!   clock, and `uid`/`sub` present. The caller checks `cid` and the feature's scope.
@@ -65,6 +67,8 @@ struct Entry {
 #[derive(Default)]
 pub(crate) struct JwksCache {
     entries: Mutex<HashMap<String, Entry>>,
+    /// One fetch at a time per issuer.
+    fetching: Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// A verified token's claims.
@@ -181,28 +185,41 @@ pub(crate) async fn verify(
     Ok(Verified { claims, identity })
 }
 
-/// The key `kid` of `issuer`: from the cache, else by a (rate-limited) refetch.
+/// The key `kid` of `issuer`: from the cache, else by a (rate-limited, single-flight)
+/// refetch.
 async fn key_for(
     shared: &Shared,
     issuer: &str,
     jwks_uri: &str,
     kid: &str,
 ) -> Result<FetchedKey, VerifyError> {
+    if let Some(key) = cached(shared, issuer, kid, true) {
+        return Ok(key);
+    }
+    let gate = shared
+        .jwks
+        .fetching
+        .lock()
+        .entry(issuer.to_string())
+        .or_default()
+        .clone();
+    let _fetching = gate.lock().await;
+    // Someone else may have fetched while this request waited.
+    if let Some(key) = cached(shared, issuer, kid, true) {
+        return Ok(key);
+    }
     let now = shared.clock.now();
     {
         let mut entries = shared.jwks.entries.lock();
         let entry = entries.entry(issuer.to_string()).or_default();
-        let fresh = entry
-            .fetched_at
-            .is_some_and(|t| now.duration_since(t).map_or(true, |age| age < JWKS_TTL));
-        if let Some(key) = entry.keys.iter().find(|k| k.kid == kid).filter(|_| fresh) {
-            return Ok(key.clone());
-        }
         entry
             .fetches
             .retain(|t| now.duration_since(*t).map_or(true, |d| d.as_secs() < 60));
         if entry.fetches.len() >= REFETCHES_PER_MINUTE {
-            return Err(VerifyError::UnknownKey(kid.to_string()));
+            drop(entries);
+            tracing::debug!(issuer, kid, "JWKS refetch rate-limited");
+            return cached(shared, issuer, kid, false)
+                .ok_or_else(|| VerifyError::UnknownKey(kid.to_string()));
         }
         entry.fetches.push(now);
     }
@@ -220,4 +237,18 @@ async fn key_for(
         entry.fetched_at = Some(now);
     }
     found.ok_or_else(|| VerifyError::UnknownKey(kid.to_string()))
+}
+
+/// A cached key; with `fresh_only`, only from a JWKS younger than [`JWKS_TTL`].
+fn cached(shared: &Shared, issuer: &str, kid: &str, fresh_only: bool) -> Option<FetchedKey> {
+    let now = shared.clock.now();
+    let entries = shared.jwks.entries.lock();
+    let entry = entries.get(issuer)?;
+    let fresh = entry
+        .fetched_at
+        .is_some_and(|t| now.duration_since(t).map_or(true, |age| age < JWKS_TTL));
+    if fresh_only && !fresh {
+        return None;
+    }
+    entry.keys.iter().find(|k| k.kid == kid).cloned()
 }

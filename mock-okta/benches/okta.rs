@@ -2,7 +2,9 @@
 //!
 //! - **ready**: `MockOkta::start` with the dev keys until it accepts requests. Target ≤ 10 ms.
 //! - **RSA-2048 signing rate** of this machine, measured in the same run with one signing
-//!   thread per core: the ceiling for token endpoints.
+//!   thread per core: the ceiling for token endpoints. A virtual machine's speed drifts with
+//!   its host's load, so the rate is measured before, between and after the throughput phases
+//!   and the highest of the three is the baseline (the conservative choice).
 //! - **code exchange** and **refresh grant** throughput over HTTP on loopback, counted in
 //!   signatures (each response carries an access token and an ID token: 2 signatures), as a
 //!   percentage of that rate. Target ≥ 85 %.
@@ -19,7 +21,7 @@ use serde_json::{Value, json};
 const READY_RUNS: usize = 30;
 const GRANTS: usize = 3_000;
 const IN_FLIGHT: usize = 8;
-const SIGN_FOR: Duration = Duration::from_secs(2);
+const SIGN_FOR: Duration = Duration::from_secs(1);
 const REDIRECT: &str = "http://localhost:3128/oauth/callback";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const PASSWORD: &str = "Correct-Horse-9";
@@ -32,8 +34,7 @@ fn main() {
         .expect("runtime");
     runtime.block_on(async {
         ready_time().await;
-        let machine = signing_rate();
-        token_throughput(machine).await;
+        token_throughput().await;
     });
 }
 
@@ -83,7 +84,7 @@ fn signing_rate() -> f64 {
     rate
 }
 
-async fn token_throughput(machine: f64) {
+async fn token_throughput() {
     let okta = MockOkta::start(Config {
         rate_limit_per_minute: u32::MAX,
         ..Config::default()
@@ -95,6 +96,7 @@ async fn token_throughput(machine: f64) {
     // Codes are made beforehand (two untimed requests each); only the exchange is timed.
     let codes = org.codes(GRANTS).await;
     let org = Arc::new(org);
+    let before = signing_rate();
     let started = Instant::now();
     let refresh_tokens = run_concurrently(org.clone(), codes, |org, code| async move {
         let body = org
@@ -112,7 +114,8 @@ async fn token_throughput(machine: f64) {
             .to_string()
     })
     .await;
-    report("code exchange", started.elapsed(), machine);
+    let code_took = started.elapsed();
+    let between = signing_rate();
 
     let started = Instant::now();
     run_concurrently(org.clone(), refresh_tokens, |org, token| async move {
@@ -124,7 +127,12 @@ async fn token_throughput(machine: f64) {
         .await;
     })
     .await;
-    report("refresh grant", started.elapsed(), machine);
+    let refresh_took = started.elapsed();
+    let after = signing_rate();
+    let machine = before.max(between).max(after);
+    println!("RSA-2048 signing rate baseline: {machine:.0} signatures/s (highest of the three)");
+    report("code exchange", code_took, machine);
+    report("refresh grant", refresh_took, machine);
     okta.shutdown().await;
 }
 

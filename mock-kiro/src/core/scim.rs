@@ -668,95 +668,39 @@ impl Kiro {
     }
 
     /// Applies PATCH operations to a group with IdC's limits; all or nothing. Returns the
-    /// group and the membership change (so seats can follow).
+    /// membership change (so seats can follow). The operations are first played against a
+    /// small [`Draft`] (the touched members and attributes), so a large group is never copied.
     pub fn patch_group(
         &mut self,
         now: SystemTime,
         profile: &str,
         id: &str,
         ops: &[PatchOp],
-    ) -> Result<(ScimGroup, MembershipChange), ScimError> {
-        let mut group = self.group(profile, id)?.clone();
-        let mut change = MembershipChange::default();
-        let mut member_changes = 0usize;
+    ) -> Result<MembershipChange, ScimError> {
+        let group = self.group(profile, id)?;
+        let mut draft = Draft {
+            members: &group.members,
+            display_name: group.display_name.clone(),
+            external_id: group.external_id.clone(),
+            touched: Vec::new(),
+            change: MembershipChange::default(),
+            member_changes: 0,
+        };
         for op in ops {
-            let kind = op.op.to_ascii_lowercase();
-            let path = op.path.as_deref().map(str::trim);
-            match (kind.as_str(), path) {
-                ("add" | "replace", None) => {
-                    let object = op
-                        .value
-                        .as_ref()
-                        .and_then(Value::as_object)
-                        .ok_or_else(|| invalid("A PATCH without path needs an object value."))?;
-                    for (key, value) in object {
-                        if key.eq_ignore_ascii_case("members") {
-                            if kind == "replace" {
-                                return Err(invalid(
-                                    "Replacing all group members is not supported.",
-                                ));
-                            }
-                            member_changes += add_members(&mut group, value, &mut change)?;
-                        } else {
-                            set_group_attr(&mut group, key, value)?;
-                        }
-                    }
-                }
-                ("add", Some(p)) if p.eq_ignore_ascii_case("members") => {
-                    let value = op
-                        .value
-                        .as_ref()
-                        .ok_or_else(|| invalid("add members needs a value."))?;
-                    member_changes += add_members(&mut group, value, &mut change)?;
-                }
-                ("replace", Some(p)) if p.eq_ignore_ascii_case("members") => {
-                    return Err(invalid("Replacing all group members is not supported."));
-                }
-                ("remove", Some(p)) if p.eq_ignore_ascii_case("members") => {
-                    let value = op
-                        .value
-                        .as_ref()
-                        .ok_or_else(|| invalid("Removing all group members is not supported."))?;
-                    member_changes +=
-                        remove_members(&mut group, &member_values(value)?, &mut change);
-                }
-                ("remove", Some(p)) if p.to_ascii_lowercase().starts_with("members[") => {
-                    let filter = p
-                        .get(8..p.len().saturating_sub(1))
-                        .filter(|_| p.ends_with(']'))
-                        .ok_or_else(|| ScimError::InvalidFilter(format!("Invalid path {p}.")))?;
-                    let conditions = parse_filter(filter, &["id"]).or_else(|_| {
-                        let value = filter.trim().strip_prefix("value").ok_or_else(|| {
-                            ScimError::InvalidFilter(format!("Invalid member filter {filter}."))
-                        })?;
-                        parse_filter(&format!("id{value}"), &["id"])
-                    })?;
-                    let ids: Vec<String> = conditions.into_iter().map(|(_, v)| v).collect();
-                    member_changes += remove_members(&mut group, &ids, &mut change);
-                }
-                ("add" | "replace", Some(p)) => {
-                    let value = op
-                        .value
-                        .as_ref()
-                        .ok_or_else(|| invalid(format!("{kind} {p} needs a value.")))?;
-                    set_group_attr(&mut group, p, value)?;
-                }
-                ("remove", Some(p)) if p.eq_ignore_ascii_case("externalId") => {
-                    group.external_id = None
-                }
-                _ => {
-                    return Err(invalid(format!(
-                        "Unsupported PATCH operation {} on {:?}.",
-                        op.op, op.path
-                    )));
-                }
-            }
-            if member_changes > MAX_MEMBER_CHANGES {
+            draft.apply(op)?;
+            if draft.member_changes > MAX_MEMBER_CHANGES {
                 return Err(invalid(format!(
                     "A maximum of {MAX_MEMBER_CHANGES} membership changes are allowed in a single request."
                 )));
             }
         }
+        let Draft {
+            display_name,
+            external_id,
+            touched,
+            change,
+            ..
+        } = draft;
         let p = self.profile_for_scim(profile)?;
         for m in &change.added {
             if !p.users.iter().any(|u| u.id == *m) {
@@ -767,21 +711,35 @@ impl Kiro {
         }
         if p.groups
             .iter()
-            .any(|g| g.id != id && g.display_name.eq_ignore_ascii_case(&group.display_name))
+            .any(|g| g.id != id && g.display_name.eq_ignore_ascii_case(&display_name))
         {
             return Err(ScimError::Conflict(
                 "Duplicate GroupDisplayName: a group with this displayName already exists.".into(),
             ));
         }
-        group.last_modified = now;
-        let slot = p
+        let group = p
             .groups
             .iter_mut()
             .find(|g| g.id == id)
             .ok_or_else(|| ScimError::NotFound(format!("Group {id} not found.")))?;
-        *slot = group.clone();
+        group.display_name = display_name;
+        group.external_id = external_id;
+        let removed: Vec<&String> = touched
+            .iter()
+            .filter(|(_, present)| !present)
+            .map(|(m, _)| m)
+            .collect();
+        if !removed.is_empty() {
+            group.members.retain(|m| !removed.contains(&m));
+        }
+        for (member, present) in &touched {
+            if *present && !group.members.contains(member) {
+                group.members.push(member.clone());
+            }
+        }
+        group.last_modified = now;
         self.on_membership_change(now, profile, id, &change);
-        Ok((group, change))
+        Ok(change)
     }
 
     /// Deletes a group.
@@ -793,22 +751,143 @@ impl Kiro {
     }
 }
 
-fn set_group_attr(group: &mut ScimGroup, key: &str, value: &Value) -> Result<(), ScimError> {
-    let text = value
-        .as_str()
-        .ok_or_else(|| invalid(format!("{key} must be a string.")))?;
-    if key.eq_ignore_ascii_case("displayName") {
-        check_value("displayName", text)?;
-        group.display_name = text.to_string();
-    } else if key.eq_ignore_ascii_case("externalId") {
-        check_value("externalId", text)?;
-        group.external_id = Some(text.to_string());
-    } else {
-        return Err(invalid(format!(
-            "Only displayName, members and externalId can be changed, not {key}."
-        )));
+/// A group PATCH in progress: the attributes it sets and the members it touches, over the
+/// group's current members (borrowed, never copied).
+struct Draft<'g> {
+    members: &'g [String],
+    display_name: String,
+    external_id: Option<String>,
+    /// Touched member ids, in order, with whether they end up in the group.
+    touched: Vec<(String, bool)>,
+    change: MembershipChange,
+    member_changes: usize,
+}
+
+impl Draft<'_> {
+    fn is_member(&self, id: &str) -> bool {
+        match self.touched.iter().rev().find(|(m, _)| m == id) {
+            Some((_, present)) => *present,
+            None => self.members.iter().any(|m| m == id),
+        }
     }
-    Ok(())
+
+    fn set(&mut self, id: &str, present: bool) {
+        match self.touched.iter_mut().find(|(m, _)| m == id) {
+            Some(entry) => entry.1 = present,
+            None => self.touched.push((id.to_string(), present)),
+        }
+    }
+
+    fn add(&mut self, value: &Value) -> Result<(), ScimError> {
+        let ids = member_values(value)?;
+        self.member_changes += ids.len();
+        for id in ids {
+            if !self.is_member(&id) {
+                self.set(&id, true);
+                self.change.removed.retain(|r| *r != id);
+                self.change.added.push(id);
+            }
+        }
+        Ok(())
+    }
+
+    fn remove(&mut self, ids: Vec<String>) {
+        self.member_changes += ids.len();
+        for id in ids {
+            if self.is_member(&id) {
+                self.set(&id, false);
+                self.change.added.retain(|a| *a != id);
+                self.change.removed.push(id);
+            }
+        }
+    }
+
+    fn set_attr(&mut self, key: &str, value: &Value) -> Result<(), ScimError> {
+        let text = value
+            .as_str()
+            .ok_or_else(|| invalid(format!("{key} must be a string.")))?;
+        if key.eq_ignore_ascii_case("displayName") {
+            check_value("displayName", text)?;
+            self.display_name = text.to_string();
+        } else if key.eq_ignore_ascii_case("externalId") {
+            check_value("externalId", text)?;
+            self.external_id = Some(text.to_string());
+        } else {
+            return Err(invalid(format!(
+                "Only displayName, members and externalId can be changed, not {key}."
+            )));
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, op: &PatchOp) -> Result<(), ScimError> {
+        let kind = op.op.to_ascii_lowercase();
+        let path = op.path.as_deref().map(str::trim);
+        match (kind.as_str(), path) {
+            ("add" | "replace", None) => {
+                let object = op
+                    .value
+                    .as_ref()
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| invalid("A PATCH without path needs an object value."))?;
+                for (key, value) in object {
+                    if key.eq_ignore_ascii_case("members") {
+                        if kind == "replace" {
+                            return Err(invalid("Replacing all group members is not supported."));
+                        }
+                        self.add(value)?;
+                    } else {
+                        self.set_attr(key, value)?;
+                    }
+                }
+            }
+            ("add", Some(p)) if p.eq_ignore_ascii_case("members") => {
+                let value = op
+                    .value
+                    .as_ref()
+                    .ok_or_else(|| invalid("add members needs a value."))?;
+                self.add(value)?;
+            }
+            ("replace", Some(p)) if p.eq_ignore_ascii_case("members") => {
+                return Err(invalid("Replacing all group members is not supported."));
+            }
+            ("remove", Some(p)) if p.eq_ignore_ascii_case("members") => {
+                let value = op
+                    .value
+                    .as_ref()
+                    .ok_or_else(|| invalid("Removing all group members is not supported."))?;
+                self.remove(member_values(value)?);
+            }
+            ("remove", Some(p)) if p.to_ascii_lowercase().starts_with("members[") => {
+                let filter = p
+                    .get(8..p.len().saturating_sub(1))
+                    .filter(|_| p.ends_with(']'))
+                    .ok_or_else(|| ScimError::InvalidFilter(format!("Invalid path {p}.")))?;
+                let conditions = parse_filter(filter, &["id"]).or_else(|_| {
+                    let value = filter.trim().strip_prefix("value").ok_or_else(|| {
+                        ScimError::InvalidFilter(format!("Invalid member filter {filter}."))
+                    })?;
+                    parse_filter(&format!("id{value}"), &["id"])
+                })?;
+                self.remove(conditions.into_iter().map(|(_, v)| v).collect());
+            }
+            ("add" | "replace", Some(p)) => {
+                let value = op
+                    .value
+                    .as_ref()
+                    .ok_or_else(|| invalid(format!("{kind} {p} needs a value.")))?;
+                self.set_attr(p, value)?;
+            }
+            ("remove", Some(p)) if p.eq_ignore_ascii_case("externalId") => self.external_id = None,
+            _ => {
+                return Err(invalid(format!(
+                    "Unsupported PATCH operation {} on {:?}.",
+                    op.op, op.path
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn member_values(value: &Value) -> Result<Vec<String>, ScimError> {
@@ -823,34 +902,6 @@ fn member_values(value: &Value) -> Result<Vec<String>, ScimError> {
                 .ok_or_else(|| invalid("Each member needs a value."))
         })
         .collect()
-}
-
-fn add_members(
-    group: &mut ScimGroup,
-    value: &Value,
-    change: &mut MembershipChange,
-) -> Result<usize, ScimError> {
-    let ids = member_values(value)?;
-    let n = ids.len();
-    for id in ids {
-        if !group.members.contains(&id) {
-            group.members.push(id.clone());
-            change.removed.retain(|r| *r != id);
-            change.added.push(id);
-        }
-    }
-    Ok(n)
-}
-
-fn remove_members(group: &mut ScimGroup, ids: &[String], change: &mut MembershipChange) -> usize {
-    for id in ids {
-        if group.members.contains(id) {
-            group.members.retain(|m| m != id);
-            change.added.retain(|a| a != id);
-            change.removed.push(id.clone());
-        }
-    }
-    ids.len()
 }
 
 /// Applies one PATCH op to a user's JSON form.

@@ -172,7 +172,7 @@ pub(crate) async fn patch(
         .kiro
         .lock()
         .patch_group(at, &caller.profile, &id, &ops);
-    let (_, change) = result.map_err(|e| ScimError::from_core(e, at))?;
+    let change = result.map_err(|e| ScimError::from_core(e, at))?;
     if !change.added.is_empty() {
         shared.schedule_grants();
     }
