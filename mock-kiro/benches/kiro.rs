@@ -10,7 +10,7 @@
 //! 127.0.0.1 and is bounded in count.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod common;
 
 use std::sync::Arc;
