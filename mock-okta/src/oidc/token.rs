@@ -127,6 +127,18 @@ pub(crate) async fn token(
     response
 }
 
+/// The authenticated client and the `token` parameter of an introspection or revocation
+/// request.
+fn client_and_token(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(crate::core::tokens::ClientAuth, String), OAuthError> {
+    let params = form(headers, body)?;
+    let auth = client_auth(headers, &params)?;
+    let token = params.non_empty("token").ok_or_else(|| missing("token"))?;
+    Ok((auth, token.to_string()))
+}
+
 /// `POST /oauth2/{as_id}/v1/introspect` (RFC 7662): `{"active":false}` for anything dead,
 /// unknown, or issued to another client (OKTA-TOK-6).
 pub(crate) async fn introspect(
@@ -135,17 +147,11 @@ pub(crate) async fn introspect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = match form(&headers, &body) {
-        Ok(p) => p,
+    let (auth, token) = match client_and_token(&headers, &body) {
+        Ok(found) => found,
         Err(e) => return OAuthJson(e).into_response(),
     };
-    let auth = match client_auth(&headers, &params) {
-        Ok(a) => a,
-        Err(e) => return OAuthJson(e).into_response(),
-    };
-    let Some(token) = params.non_empty("token") else {
-        return OAuthJson(missing("token")).into_response();
-    };
+    let token = token.as_str();
     let now = shared.clock.now();
     let result = {
         let mut org = shared.org.lock();
@@ -191,17 +197,11 @@ pub(crate) async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = match form(&headers, &body) {
-        Ok(p) => p,
+    let (auth, token) = match client_and_token(&headers, &body) {
+        Ok(found) => found,
         Err(e) => return OAuthJson(e).into_response(),
     };
-    let auth = match client_auth(&headers, &params) {
-        Ok(a) => a,
-        Err(e) => return OAuthJson(e).into_response(),
-    };
-    let Some(token) = params.non_empty("token") else {
-        return OAuthJson(missing("token")).into_response();
-    };
+    let token = token.as_str();
     let now = shared.clock.now();
     let result = {
         let mut org = shared.org.lock();
