@@ -1,7 +1,7 @@
 //! `kiro-sim`: runs the simulated services.
 //!
-//! Today: `kiro-sim dns`, `kiro-sim okta` and `kiro-sim kiro` run one service each; the whole
-//! world (`kiro-sim up`) joins as it lands.
+//! `kiro-sim up` runs the whole world (all three services on one clock and seed, wired
+//! together); `kiro-sim dns`, `kiro-sim okta` and `kiro-sim kiro` run one service each.
 //!
 //! Contract with scripts and containers: when a service is ready, exactly one JSON line goes
 //! to stdout (`{"event":"ready",…}` with every URL and credential a client needs); all logs go
@@ -32,6 +32,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run the whole world: mock-dns, mock-okta and mock-kiro on one clock and seed, wired as in reality.
+    Up(UpArgs),
     /// Run mock-dns alone: a Cloudflare-v4-shaped DNS provider API and a real DNS server (UDP and TCP).
     Dns(DnsArgs),
     /// Run mock-okta alone: an Okta org with the management API, custom authorization servers and OIDC sign-in.
@@ -109,6 +111,48 @@ struct OktaArgs {
 }
 
 #[derive(Args, Debug)]
+struct UpArgs {
+    #[command(flatten)]
+    world: WorldArgs,
+
+    /// DNS port, UDP and TCP (0 picks a free one).
+    #[arg(long, default_value_t = mock_dns::DEFAULT_DNS_PORT)]
+    dns_port: u16,
+
+    /// Port of the DNS provider API.
+    #[arg(long, default_value_t = mock_dns::DEFAULT_API_PORT)]
+    dns_api_port: u16,
+
+    /// Port of the Okta org.
+    #[arg(long, default_value_t = mock_okta::DEFAULT_PORT)]
+    okta_port: u16,
+
+    /// Port of the Kiro service.
+    #[arg(long, default_value_t = mock_kiro::DEFAULT_PORT)]
+    kiro_port: u16,
+
+    /// A DNS zone to create at start (repeatable), e.g. `--zone example.com`.
+    #[arg(long = "zone", value_name = "NAME")]
+    zones: Vec<String>,
+
+    /// Delay before a DNS record change is visible (world time).
+    #[arg(long, default_value = "0s", value_parser = sim_core::clock::parse_duration)]
+    propagation_delay: Duration,
+
+    /// Group sync delay in Kiro: a fixed duration; default: drawn from the seed, up to 24h.
+    #[arg(long, value_parser = sim_core::clock::parse_duration)]
+    sync_delay: Option<Duration>,
+
+    /// Generate new RSA signing keys for Okta instead of the public dev keys.
+    #[arg(long)]
+    fresh_keys: bool,
+
+    /// Okta requests per minute of world time, per endpoint, before 429.
+    #[arg(long, default_value_t = mock_okta::DEFAULT_RATE_LIMIT, value_parser = clap::value_parser!(u32).range(1..))]
+    rate_limit: u32,
+}
+
+#[derive(Args, Debug)]
 struct KiroArgs {
     #[command(flatten)]
     world: WorldArgs,
@@ -164,10 +208,12 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let shutdown = Shutdown::install()?;
     match cli.command {
-        Command::Dns(args) => run_dns(args).await,
-        Command::Okta(args) => run_okta(args).await,
-        Command::Kiro(args) => run_kiro(args).await,
+        Command::Up(args) => run_up(args, shutdown).await,
+        Command::Dns(args) => run_dns(args, shutdown).await,
+        Command::Okta(args) => run_okta(args, shutdown).await,
+        Command::Kiro(args) => run_kiro(args, shutdown).await,
     }
 }
 
@@ -215,19 +261,14 @@ impl World {
             .context("issuing the server certificate")
     }
 
-    /// Prints the ready line: one JSON object on one line, flushed.
+    /// Prints the ready line with `fields` added.
     fn announce(&mut self, fields: Map<String, Value>) -> anyhow::Result<()> {
-        use std::io::Write;
         self.ready.extend(fields);
-        let line = serde_json::to_string(&self.ready)?;
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "{line}")?;
-        stdout.flush()?;
-        Ok(())
+        print_ready(&self.ready)
     }
 }
 
-async fn run_dns(args: DnsArgs) -> anyhow::Result<()> {
+async fn run_dns(args: DnsArgs, shutdown: Shutdown) -> anyhow::Result<()> {
     let mut world = World::new(&args.world)?;
     let config = mock_dns::Config {
         seed: world.seed,
@@ -242,26 +283,71 @@ async fn run_dns(args: DnsArgs) -> anyhow::Result<()> {
         .await
         .context("starting mock-dns")?;
     world.announce(dns.ready_fields())?;
-    shutdown_signal().await;
+    shutdown.wait().await;
     tracing::info!("shutting down");
     dns.shutdown().await;
     Ok(())
 }
 
-async fn run_okta(args: OktaArgs) -> anyhow::Result<()> {
-    let mut world = World::new(&args.world)?;
-    let keys = if args.fresh_keys {
-        tracing::info!("generating fresh RSA-2048 signing keys");
-        let keys = tokio::task::spawn_blocking(|| {
-            sim_core::keys::fresh_keys(sim_core::keys::DEV_KEY_COUNT)
-        })
-        .await
-        .context("key generation task")?
-        .context("generating signing keys")?;
-        Some(keys)
-    } else {
-        None
+/// Fresh RSA keys when asked (`--fresh-keys`), else `None` (the dev keys).
+async fn signing_keys(fresh: bool) -> anyhow::Result<Option<Vec<sim_core::keys::SigningKey>>> {
+    if !fresh {
+        return Ok(None);
+    }
+    tracing::info!("generating fresh RSA-2048 signing keys");
+    let keys =
+        tokio::task::spawn_blocking(|| sim_core::keys::fresh_keys(sim_core::keys::DEV_KEY_COUNT))
+            .await
+            .context("key generation task")?
+            .context("generating signing keys")?;
+    Ok(Some(keys))
+}
+
+async fn run_up(args: UpArgs, shutdown: Shutdown) -> anyhow::Result<()> {
+    let w = &args.world;
+    let config = sim_world::WorldConfig {
+        seed: Seed(w.seed),
+        clock: w.clock,
+        epoch: w.epoch,
+        bind: w.bind,
+        ports: sim_world::Ports {
+            dns: args.dns_port,
+            dns_api: args.dns_api_port,
+            okta: args.okta_port,
+            kiro: args.kiro_port,
+        },
+        tls: w.tls,
+        okta_keys: signing_keys(args.fresh_keys).await?,
+        zones: args.zones,
+        dns_propagation: args.propagation_delay,
+        sync_delay: args
+            .sync_delay
+            .map_or_else(Default::default, mock_kiro::core::seats::SyncDelay::Fixed),
+        okta_rate_limit: args.rate_limit,
     };
+    let world = sim_world::World::start(config)
+        .await
+        .context("starting the world")?;
+    let mut ready = Map::new();
+    ready.insert("event".into(), "ready".into());
+    ready.insert("clock".into(), w.clock.as_str().into());
+    ready.insert("seed".into(), w.seed.into());
+    if let (Some(path), Some(ca)) = (&w.ca_out, world.ca()) {
+        ca.write_ca_pem(path)
+            .with_context(|| format!("writing the CA certificate to {}", path.display()))?;
+        ready.insert("ca_pem".into(), path.display().to_string().into());
+    }
+    ready.extend(world.ready_fields());
+    print_ready(&ready)?;
+    shutdown.wait().await;
+    tracing::info!("shutting down");
+    world.shutdown().await;
+    Ok(())
+}
+
+async fn run_okta(args: OktaArgs, shutdown: Shutdown) -> anyhow::Result<()> {
+    let mut world = World::new(&args.world)?;
+    let keys = signing_keys(args.fresh_keys).await?;
     let config = mock_okta::Config {
         seed: world.seed,
         clock: world.clock.clone(),
@@ -274,13 +360,13 @@ async fn run_okta(args: OktaArgs) -> anyhow::Result<()> {
         .await
         .context("starting mock-okta")?;
     world.announce(okta.ready_fields())?;
-    shutdown_signal().await;
+    shutdown.wait().await;
     tracing::info!("shutting down");
     okta.shutdown().await;
     Ok(())
 }
 
-async fn run_kiro(args: KiroArgs) -> anyhow::Result<()> {
+async fn run_kiro(args: KiroArgs, shutdown: Shutdown) -> anyhow::Result<()> {
     let mut world = World::new(&args.world)?;
     let mut config = mock_kiro::Config {
         seed: world.seed,
@@ -297,36 +383,58 @@ async fn run_kiro(args: KiroArgs) -> anyhow::Result<()> {
         .await
         .context("starting mock-kiro")?;
     world.announce(kiro.ready_fields())?;
-    shutdown_signal().await;
+    shutdown.wait().await;
     tracing::info!("shutting down");
     kiro.shutdown().await;
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
+/// Prints the ready line: one JSON object on one line, flushed.
+fn print_ready(ready: &Map<String, Value>) -> anyhow::Result<()> {
+    use std::io::Write;
+    let line = serde_json::to_string(ready)?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}")?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// Ctrl-C and SIGTERM, listened for from the moment it is made: services install it before
+/// printing the ready line, so a signal sent right after "ready" always shuts down cleanly.
+struct Shutdown {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
+    signals: [tokio::signal::unix::Signal; 2],
+}
+
+impl Shutdown {
+    fn install() -> anyhow::Result<Shutdown> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Shutdown {
+                signals: [
+                    signal(SignalKind::interrupt()).context("listening for Ctrl-C")?,
+                    signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+                ],
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Shutdown {})
+    }
+
+    /// Resolves on the first Ctrl-C or SIGTERM.
+    async fn wait(self) {
+        #[cfg(unix)]
+        {
+            let [mut int, mut term] = self.signals;
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
             }
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

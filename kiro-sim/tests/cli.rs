@@ -100,6 +100,57 @@ fn dns_prints_one_ready_line_serves_and_exits_cleanly_on_sigterm() {
 }
 
 #[test]
+fn up_runs_the_whole_world_on_one_clock() {
+    let (child, ready, stdout) = start(&[
+        "up",
+        "--dns-port",
+        "0",
+        "--dns-api-port",
+        "0",
+        "--okta-port",
+        "0",
+        "--kiro-port",
+        "0",
+        "--seed",
+        "3",
+    ]);
+    for key in [
+        "dns",
+        "dns_api",
+        "dns_api_token",
+        "okta",
+        "okta_api_token",
+        "kiro",
+        "kiro_admin_token",
+    ] {
+        assert!(ready[key].is_string(), "{key} missing from {ready}");
+    }
+    // Advancing the clock through mock-kiro moves mock-okta's time too: one world clock.
+    let kiro = ready["kiro"]
+        .as_str()
+        .expect("kiro")
+        .trim_start_matches("http://");
+    let mut stream = TcpStream::connect(kiro).expect("connect");
+    let body = r#"{"by":"24h"}"#;
+    write!(
+        stream,
+        "POST /_sim/clock/advance HTTP/1.1\r\nHost: {kiro}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let okta_clock = http_get(ready["okta"].as_str().expect("okta"), "/_sim/clock");
+    assert!(
+        okta_clock.contains(r#""now":"2026-01-02T00:00:00.000Z""#),
+        "{okta_clock}"
+    );
+    let (code, rest) = terminate(child, stdout);
+    assert_eq!((code, rest.as_str()), (0, ""));
+}
+
+#[test]
 fn okta_prints_its_org_url_and_api_token() {
     let (child, ready, stdout) = start(&["okta", "--port", "0", "--seed", "7"]);
     assert_eq!(ready["event"], "ready");
@@ -129,6 +180,15 @@ fn kiro_prints_its_url_and_admin_token() {
     assert!(clock.starts_with("HTTP/1.1 200"), "{clock}");
     let (code, rest) = terminate(child, stdout);
     assert_eq!((code, rest.as_str()), (0, ""));
+}
+
+#[test]
+fn sigterm_right_after_the_ready_line_is_a_clean_exit() {
+    // The handlers are installed before "ready" is printed, so no start can lose the race.
+    for _ in 0..5 {
+        let (child, _, stdout) = start(&["okta", "--port", "0"]);
+        assert_eq!(terminate(child, stdout), (0, String::new()));
+    }
 }
 
 #[test]

@@ -9,7 +9,7 @@
 //! - `cargo xtask gen-keys [--count 4] [--out sim-core/keys]`: regenerates the fixed RSA-2048
 //!   dev signing keys `dev-rsa-{i}.pem`, deterministically (key `i` comes from a ChaCha20 RNG
 //!   seeded with `0x6b69_726f_5349_4d00 + i`).
-//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `kiro`) or of `all`.
+//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `kiro`, `world`) or of `all`.
 //!
 //! Everything runs from the workspace root; `cargo` is the one that invoked us (`$CARGO`), or
 //! `cargo` from `PATH`.
@@ -35,6 +35,7 @@ const BENCHES: &[Bench] = &[
     Bench::new("dns", "mock-dns", "dns"),
     Bench::new("okta", "mock-okta", "okta"),
     Bench::new("kiro", "mock-kiro", "kiro"),
+    Bench::new("world", "sim-world", "world"),
 ];
 
 /// Project automation: `cargo xtask <command>`.

@@ -1,0 +1,510 @@
+//! Small typed clients for the admin APIs of the world's services, over their real HTTP APIs:
+//! [`OktaAdmin`] (SSWS), [`KiroAdmin`] (console bearer token), [`DnsAdmin`] (Cloudflare-style
+//! bearer token). Each method is one documented admin action; failures come back as
+//! [`ClientError`] with the service's status and error body, so callers can assert on them.
+
+use serde_json::{Value, json};
+
+/// A refused or failed call.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The service answered with an error status.
+    #[error("{method} {path} answered {status}: {body}")]
+    Status {
+        /// HTTP method.
+        method: String,
+        /// Path.
+        path: String,
+        /// Status code.
+        status: u16,
+        /// Error body (the service's own error format).
+        body: Value,
+    },
+    /// The request did not complete.
+    #[error("{method} {path}: {source}")]
+    Transport {
+        /// HTTP method.
+        method: String,
+        /// Path.
+        path: String,
+        /// What went wrong.
+        source: reqwest::Error,
+    },
+    /// A successful answer lacked an expected field.
+    #[error("{path}: the answer has no `{field}`")]
+    Shape {
+        /// Path.
+        path: String,
+        /// The missing field.
+        field: &'static str,
+    },
+}
+
+/// One service's HTTP API with its authorization header.
+#[derive(Clone, Debug)]
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+    authorization: String,
+}
+
+impl Api {
+    /// An API at `base` authorized by `authorization` (the full header value).
+    pub fn new(base: &str, authorization: String) -> Api {
+        Api {
+            http: reqwest::Client::new(),
+            base: base.trim_end_matches('/').to_string(),
+            authorization,
+        }
+    }
+
+    /// Sends a request; 2xx answers give the JSON body (`null` when empty).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, ClientError> {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .header("Authorization", &self.authorization);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let transport = |source| ClientError::Transport {
+            method: method.to_string(),
+            path: path.to_string(),
+            source,
+        };
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status();
+        let text = response.text().await.map_err(transport)?;
+        let body = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        if status.is_success() {
+            Ok(body)
+        } else {
+            Err(ClientError::Status {
+                method: method.to_string(),
+                path: path.to_string(),
+                status: status.as_u16(),
+                body,
+            })
+        }
+    }
+
+    /// GET.
+    pub async fn get(&self, path: &str) -> Result<Value, ClientError> {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    /// POST with a JSON body.
+    pub async fn post(&self, path: &str, body: Value) -> Result<Value, ClientError> {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// PUT with a JSON body.
+    pub async fn put(&self, path: &str, body: Value) -> Result<Value, ClientError> {
+        self.call(reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    /// DELETE.
+    pub async fn delete(&self, path: &str) -> Result<Value, ClientError> {
+        self.call(reqwest::Method::DELETE, path, None).await
+    }
+}
+
+fn field(value: &Value, name: &'static str, path: &str) -> Result<String, ClientError> {
+    value
+        .get(name)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| ClientError::Shape {
+            path: path.to_string(),
+            field: name,
+        })
+}
+
+/// The Kiro redirect URIs of DOMAIN.md OKTA-APP-2.
+pub fn kiro_redirect_uris() -> Vec<String> {
+    let mut uris = vec!["kiro://kiro.oauth/callback".to_string()];
+    uris.extend(
+        [
+            3128, 4649, 6588, 8008, 9091, 49153, 50153, 51153, 52153, 53153,
+        ]
+        .iter()
+        .map(|port| format!("http://localhost:{port}/oauth/callback")),
+    );
+    uris
+}
+
+/// mock-okta's management API.
+#[derive(Clone, Debug)]
+pub struct OktaAdmin {
+    /// The raw API, for calls without a typed method.
+    pub api: Api,
+}
+
+/// An authorization server as created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthServer {
+    /// `aus…` id.
+    pub id: String,
+    /// Its issuer URI.
+    pub issuer: String,
+}
+
+impl OktaAdmin {
+    /// Creates and activates a user with a password; returns the user id.
+    pub async fn create_user(
+        &self,
+        login: &str,
+        first: &str,
+        last: &str,
+        password: &str,
+    ) -> Result<String, ClientError> {
+        let path = "/api/v1/users?activate=true";
+        let user = self
+            .api
+            .post(
+                path,
+                json!({
+                    "profile": { "firstName": first, "lastName": last, "email": login, "login": login },
+                    "credentials": { "password": { "value": password } },
+                }),
+            )
+            .await?;
+        field(&user, "id", path)
+    }
+
+    /// Creates a group; returns its id.
+    pub async fn create_group(&self, name: &str) -> Result<String, ClientError> {
+        let path = "/api/v1/groups";
+        let group = self
+            .api
+            .post(path, json!({ "profile": { "name": name } }))
+            .await?;
+        field(&group, "id", path)
+    }
+
+    /// Adds a user to a group.
+    pub async fn add_member(&self, group_id: &str, user_id: &str) -> Result<(), ClientError> {
+        self.api
+            .call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/groups/{group_id}/users/{user_id}"),
+                None,
+            )
+            .await
+            .map(drop)
+    }
+
+    /// Creates the Kiro-OIDC native app (refresh-token grant, the Kiro redirect URIs);
+    /// returns its client id.
+    pub async fn create_kiro_oidc_app(&self, label: &str) -> Result<String, ClientError> {
+        let path = "/api/v1/apps";
+        let app = self
+            .api
+            .post(
+                path,
+                json!({
+                    "name": "oidc_client", "label": label, "signOnMode": "OPENID_CONNECT",
+                    "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
+                    "settings": { "oauthClient": {
+                        "redirect_uris": kiro_redirect_uris(), "response_types": ["code"],
+                        "grant_types": ["authorization_code", "refresh_token"], "application_type": "native",
+                    } },
+                }),
+            )
+            .await?;
+        field(&app, "id", path)
+    }
+
+    /// Assigns a user to an app.
+    pub async fn assign_user(&self, app_id: &str, user_id: &str) -> Result<(), ClientError> {
+        self.api
+            .post(
+                &format!("/api/v1/apps/{app_id}/users"),
+                json!({ "id": user_id, "scope": "USER" }),
+            )
+            .await
+            .map(drop)
+    }
+
+    /// Assigns a group to an app.
+    pub async fn assign_group(&self, app_id: &str, group_id: &str) -> Result<(), ClientError> {
+        self.api
+            .put(
+                &format!("/api/v1/apps/{app_id}/groups/{group_id}"),
+                json!({}),
+            )
+            .await
+            .map(drop)
+    }
+
+    /// Creates an authorization server.
+    pub async fn create_auth_server(
+        &self,
+        name: &str,
+        audience: &str,
+    ) -> Result<AuthServer, ClientError> {
+        let path = "/api/v1/authorizationServers";
+        let server = self
+            .api
+            .post(
+                path,
+                json!({ "name": name, "description": name, "audiences": [audience] }),
+            )
+            .await?;
+        Ok(AuthServer {
+            id: field(&server, "id", path)?,
+            issuer: field(&server, "issuer", path)?,
+        })
+    }
+
+    /// Adds a scope with implicit consent (OKTA-AS-2).
+    pub async fn add_scope(
+        &self,
+        as_id: &str,
+        name: &str,
+        description: &str,
+    ) -> Result<(), ClientError> {
+        self.api
+            .post(
+                &format!("/api/v1/authorizationServers/{as_id}/scopes"),
+                json!({ "name": name, "description": description, "consent": "IMPLICIT", "metadataPublish": "ALL_CLIENTS" }),
+            )
+            .await
+            .map(drop)
+    }
+
+    /// Creates an access policy for `client_ids` with one rule allowing `grant_types` and
+    /// `scopes` to everyone; returns the policy id.
+    pub async fn create_policy_with_rule(
+        &self,
+        as_id: &str,
+        name: &str,
+        client_ids: &[&str],
+        grant_types: &[&str],
+        scopes: &[&str],
+    ) -> Result<String, ClientError> {
+        let path = format!("/api/v1/authorizationServers/{as_id}/policies");
+        let policy = self
+            .api
+            .post(
+                &path,
+                json!({
+                    "type": "OAUTH_AUTHORIZATION_POLICY", "status": "ACTIVE", "name": name,
+                    "description": name, "priority": 1,
+                    "conditions": { "clients": { "include": client_ids } },
+                }),
+            )
+            .await?;
+        let policy_id = field(&policy, "id", &path)?;
+        self.api
+            .post(
+                &format!("{path}/{policy_id}/rules"),
+                json!({
+                    "type": "RESOURCE_ACCESS", "name": format!("{name} rule"), "priority": 1,
+                    "conditions": {
+                        "people": { "groups": { "include": ["EVERYONE"] } },
+                        "grantTypes": { "include": grant_types },
+                        "scopes": { "include": scopes },
+                    },
+                    "actions": { "token": { "accessTokenLifetimeMinutes": 60 } },
+                }),
+            )
+            .await?;
+        Ok(policy_id)
+    }
+
+    /// Deactivates a user.
+    pub async fn deactivate_user(&self, user_id: &str) -> Result<(), ClientError> {
+        self.api
+            .post(
+                &format!("/api/v1/users/{user_id}/lifecycle/deactivate"),
+                json!({}),
+            )
+            .await
+            .map(drop)
+    }
+}
+
+/// mock-kiro's console API.
+#[derive(Clone, Debug)]
+pub struct KiroAdmin {
+    /// The raw API, for calls without a typed method.
+    pub api: Api,
+}
+
+/// A Kiro profile as created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KiroProfile {
+    /// Profile id.
+    pub id: String,
+    /// Profile ARN.
+    pub arn: String,
+    /// The SCIM endpoint to give Okta.
+    pub scim_endpoint: String,
+}
+
+impl KiroAdmin {
+    /// "Connect an existing external identity provider" (KIRO-PRO-1).
+    pub async fn create_profile(
+        &self,
+        name: &str,
+        issuer: &str,
+        client_id: &str,
+    ) -> Result<KiroProfile, ClientError> {
+        let path = "/console/profiles";
+        let p = self
+            .api
+            .post(
+                path,
+                json!({ "profileName": name, "issuerUrl": issuer, "clientId": client_id }),
+            )
+            .await?;
+        Ok(KiroProfile {
+            id: field(&p, "profileId", path)?,
+            arn: field(&p, "profileArn", path)?,
+            scim_endpoint: field(&p, "scimEndpoint", path)?,
+        })
+    }
+
+    /// Adds a domain; returns the TXT record's (name, value) to publish (KIRO-DOM-1).
+    pub async fn add_domain(
+        &self,
+        profile_id: &str,
+        domain: &str,
+    ) -> Result<(String, String), ClientError> {
+        let path = format!("/console/profiles/{profile_id}/domains");
+        let d = self
+            .api
+            .post(&path, json!({ "domainName": domain }))
+            .await?;
+        let record = d.get("verificationRecord").cloned().unwrap_or(Value::Null);
+        Ok((
+            field(&record, "name", &path)?,
+            field(&record, "value", &path)?,
+        ))
+    }
+
+    /// Checks a domain against DNS now; returns its status (KIRO-DOM-2).
+    pub async fn verify_domain(
+        &self,
+        profile_id: &str,
+        domain: &str,
+    ) -> Result<String, ClientError> {
+        let path = format!("/console/profiles/{profile_id}/domains/{domain}/verify");
+        let d = self.api.post(&path, json!({})).await?;
+        field(&d, "status", &path)
+    }
+
+    /// Generates a SCIM access token; returns the secret, shown once (KIRO-TOK-1).
+    pub async fn create_scim_token(&self, profile_id: &str) -> Result<String, ClientError> {
+        let path = format!("/console/profiles/{profile_id}/scim-tokens");
+        let t = self.api.post(&path, json!({})).await?;
+        field(&t, "token", &path)
+    }
+
+    /// Subscribes a user or group (`"USER"`/`"GROUP"`) to a tier (`"PRO"`, `"PRO_PLUS"`,
+    /// `"POWER"`).
+    pub async fn subscribe(
+        &self,
+        profile_id: &str,
+        principal_type: &str,
+        principal_id: &str,
+        tier: &str,
+    ) -> Result<Value, ClientError> {
+        self.api
+            .post(
+                &format!("/console/profiles/{profile_id}/subscriptions"),
+                json!({ "principalType": principal_type, "principalId": principal_id, "tier": tier }),
+            )
+            .await
+    }
+}
+
+/// mock-dns's provider API.
+#[derive(Clone, Debug)]
+pub struct DnsAdmin {
+    /// The raw API, for calls without a typed method.
+    pub api: Api,
+}
+
+impl DnsAdmin {
+    /// The id of the zone `name`, creating the zone if it does not exist.
+    pub async fn zone(&self, name: &str) -> Result<String, ClientError> {
+        let path = format!("/client/v4/zones?name={name}");
+        let zones = self.api.get(&path).await?;
+        if let Some(id) = zones["result"]
+            .as_array()
+            .and_then(|z| z.first())
+            .and_then(|z| z["id"].as_str())
+        {
+            return Ok(id.to_string());
+        }
+        let created = self
+            .api
+            .post("/client/v4/zones", json!({ "name": name }))
+            .await?;
+        field(&created["result"], "id", "/client/v4/zones")
+    }
+
+    /// Publishes a TXT record (DNS-1); returns the record id.
+    pub async fn create_txt(
+        &self,
+        zone_id: &str,
+        name: &str,
+        content: &str,
+    ) -> Result<String, ClientError> {
+        let path = format!("/client/v4/zones/{zone_id}/dns_records");
+        let record = self
+            .api
+            .post(
+                &path,
+                json!({ "type": "TXT", "name": name, "content": content, "ttl": 1 }),
+            )
+            .await?;
+        field(&record["result"], "id", &path)
+    }
+}
+
+/// The three admin clients of a world.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    /// Okta's management API.
+    pub okta: OktaAdmin,
+    /// Kiro's console API.
+    pub kiro: KiroAdmin,
+    /// The DNS provider API.
+    pub dns: DnsAdmin,
+}
+
+impl Clients {
+    /// Clients for services at these URLs with these credentials.
+    pub fn new(
+        okta_url: &str,
+        okta_token: &str,
+        kiro_url: &str,
+        kiro_token: &str,
+        dns_url: &str,
+        dns_token: &str,
+    ) -> Clients {
+        Clients {
+            okta: OktaAdmin {
+                api: Api::new(okta_url, format!("SSWS {okta_token}")),
+            },
+            kiro: KiroAdmin {
+                api: Api::new(kiro_url, format!("Bearer {kiro_token}")),
+            },
+            dns: DnsAdmin {
+                api: Api::new(dns_url, format!("Bearer {dns_token}")),
+            },
+        }
+    }
+}
