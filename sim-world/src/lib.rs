@@ -9,7 +9,7 @@
 //!
 //! Nothing here reaches into a service's state: the world only starts services and hands out
 //! their addresses and admin credentials. [`clients`] has small typed clients for each
-//! service's admin API. Dropping the world stops everything.
+//! service's admin API; [`ide`] is the Kiro IDE's client. Dropping the world stops everything.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), sim_world::WorldError> {
@@ -20,6 +20,7 @@
 //! ```
 
 pub mod clients;
+pub mod ide;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;

@@ -11,125 +11,12 @@ use reqwest::redirect::Policy;
 use serde_json::{Value, json};
 use sim_world::{World, WorldConfig};
 
-const PASSWORD: &str = "Correct-Horse-9";
+mod common;
+
+use common::{PASSWORD, Setup, setup};
+
 const REDIRECT: &str = "http://localhost:3128/oauth/callback";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-
-struct Setup {
-    world: World,
-    client_id: String,
-    as_id: String,
-    issuer: String,
-    profile_id: String,
-    profile_arn: String,
-    scim: String,
-    scim_token: String,
-    user_id: String,
-}
-
-/// The documented setup, minus Okta's SCIM push: Okta user, Kiro-OIDC app, authorization
-/// server with the two Kiro scopes and a policy; a Kiro profile on that issuer; a verified
-/// domain; a SCIM token.
-async fn setup(seed: u64) -> Setup {
-    let world = World::start(WorldConfig {
-        seed: sim_core::Seed(seed),
-        zones: vec!["example.com".into()],
-        ..WorldConfig::default()
-    })
-    .await
-    .expect("world starts");
-    let c = world.clients();
-    let user_id = c
-        .okta
-        .create_user("ada@example.com", "Ada", "Lovelace", PASSWORD)
-        .await
-        .expect("user");
-    let client_id = c.okta.create_kiro_oidc_app("Kiro-OIDC").await.expect("app");
-    c.okta
-        .assign_user(&client_id, &user_id)
-        .await
-        .expect("assign");
-    let server = c
-        .okta
-        .create_auth_server("Kiro", "api://kiro")
-        .await
-        .expect("auth server");
-    c.okta
-        .add_scope(
-            &server.id,
-            "codewhisperer:completions",
-            "Inline completions",
-        )
-        .await
-        .expect("scope");
-    c.okta
-        .add_scope(&server.id, "codewhisperer:conversations", "Chat")
-        .await
-        .expect("scope");
-    c.okta
-        .create_policy_with_rule(
-            &server.id,
-            "Kiro",
-            &[&client_id],
-            &["authorization_code", "refresh_token"],
-            &[
-                "openid",
-                "offline_access",
-                "codewhisperer:completions",
-                "codewhisperer:conversations",
-            ],
-        )
-        .await
-        .expect("policy");
-
-    // KIRO-PRO-1: the profile creation fetched mock-okta's discovery document over HTTP.
-    let profile = c
-        .kiro
-        .create_profile("Example", &server.issuer, &client_id)
-        .await
-        .expect("profile");
-
-    // KIRO-DOM-2: publish the token in mock-dns; mock-kiro verifies by a real DNS query.
-    let (record, token) = c
-        .kiro
-        .add_domain(&profile.id, "example.com")
-        .await
-        .expect("domain");
-    assert_eq!(record, "_kiro-verification.example.com");
-    assert_eq!(
-        c.kiro
-            .verify_domain(&profile.id, "example.com")
-            .await
-            .expect("verify"),
-        "PENDING"
-    );
-    let zone = c.dns.zone("example.com").await.expect("zone");
-    c.dns.create_txt(&zone, &record, &token).await.expect("txt");
-    assert_eq!(
-        c.kiro
-            .verify_domain(&profile.id, "example.com")
-            .await
-            .expect("verify"),
-        "VERIFIED"
-    );
-
-    let scim_token = c
-        .kiro
-        .create_scim_token(&profile.id)
-        .await
-        .expect("scim token");
-    Setup {
-        client_id,
-        as_id: server.id,
-        issuer: server.issuer,
-        profile_id: profile.id,
-        profile_arn: profile.arn,
-        scim: profile.scim_endpoint.trim_end_matches('/').to_string(),
-        scim_token,
-        user_id,
-        world,
-    }
-}
 
 /// Signs in at mock-okta as the IDE would (authn → sessionToken → authorize with PKCE →
 /// token) and returns the token response.
@@ -243,28 +130,7 @@ async fn kiro_sub_1_an_okta_token_is_verified_by_kiro_and_access_follows_provisi
     assert_eq!(body["__type"], "AccessDeniedException");
 
     // Provision the user as Okta's SCIM client does, then give a seat.
-    let scim = reqwest::Client::new();
-    let created: Value = scim
-        .post(format!("{}/Users", s.scim))
-        .bearer_auth(&s.scim_token)
-        .json(&json!({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-            "externalId": s.user_id, "userName": "ada@example.com",
-            "name": { "givenName": "Ada", "familyName": "Lovelace" }, "displayName": "Ada Lovelace",
-            "emails": [{ "value": "ada@example.com", "type": "work", "primary": true }], "active": true,
-        }))
-        .send()
-        .await
-        .expect("scim")
-        .json()
-        .await
-        .expect("scim json");
-    let kiro_user = created["id"].as_str().expect("scim id");
-    let c = s.world.clients();
-    c.kiro
-        .subscribe(&s.profile_id, "USER", kiro_user, "PRO")
-        .await
-        .expect("subscribe");
+    common::provision_and_subscribe(&s, "PRO").await;
 
     let (status, body) = complete(&s, access).await;
     assert_eq!(status, 200, "{body}");
