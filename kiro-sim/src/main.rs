@@ -40,6 +40,66 @@ enum Command {
     Okta(OktaArgs),
     /// Run mock-kiro alone: the Kiro console API, the SCIM endpoint and the runtime API the IDE calls.
     Kiro(KiroArgs),
+    /// Act as the Kiro IDE against a running world: sign in, complete, chat, show status.
+    #[command(subcommand)]
+    Ide(IdeCommand),
+}
+
+/// What the IDE does. Every command reads and writes the token cache file.
+#[derive(Subcommand, Debug)]
+enum IdeCommand {
+    /// Sign in by email (domain lookup, OIDC code + PKCE through a loopback redirect).
+    Login {
+        #[command(flatten)]
+        ide: IdeArgs,
+        /// The user's email (its domain must be verified in Kiro).
+        #[arg(long)]
+        email: String,
+        /// The user's password at the IdP.
+        #[arg(long)]
+        password: String,
+        /// Loopback port for the sign-in redirect (one of the ten Kiro registers).
+        #[arg(long, default_value_t = 3128)]
+        port: u16,
+    },
+    /// Ask for an inline completion.
+    Complete {
+        #[command(flatten)]
+        ide: IdeArgs,
+        /// Text before the cursor.
+        #[arg(long, default_value = "fn main() {")]
+        left: String,
+        /// Text after the cursor.
+        #[arg(long, default_value = "}")]
+        right: String,
+    },
+    /// Send a chat message.
+    Chat {
+        #[command(flatten)]
+        ide: IdeArgs,
+        /// The message.
+        #[arg(long)]
+        message: String,
+        /// The model (default: the profile's default).
+        #[arg(long)]
+        model: Option<String>,
+    },
+    /// Show the token cache and the plan's usage.
+    Status {
+        #[command(flatten)]
+        ide: IdeArgs,
+    },
+}
+
+/// Where the IDE talks to and keeps its tokens.
+#[derive(Args, Debug)]
+struct IdeArgs {
+    /// Base URL of the Kiro service (the ready line's `kiro`).
+    #[arg(long, default_value = "http://127.0.0.1:17081")]
+    kiro: String,
+    /// The token cache file (accessToken, refreshToken, expiresAt, issuerUrl, clientId, scopes).
+    #[arg(long, default_value = "kiro-auth-token.json")]
+    cache: PathBuf,
 }
 
 /// Flags every service command takes.
@@ -214,6 +274,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dns(args) => run_dns(args, shutdown).await,
         Command::Okta(args) => run_okta(args, shutdown).await,
         Command::Kiro(args) => run_kiro(args, shutdown).await,
+        Command::Ide(command) => run_ide(command).await,
     }
 }
 
@@ -386,6 +447,49 @@ async fn run_kiro(args: KiroArgs, shutdown: Shutdown) -> anyhow::Result<()> {
     shutdown.wait().await;
     tracing::info!("shutting down");
     kiro.shutdown().await;
+    Ok(())
+}
+
+/// Runs one IDE command; prints its JSON answer on stdout and keeps the cache file current
+/// (removed when the IDE is signed out).
+async fn run_ide(command: IdeCommand) -> anyhow::Result<()> {
+    use sim_world::ide::{Ide, TokenCache};
+    let (args, port) = match &command {
+        IdeCommand::Login { ide, port, .. } => (ide, *port),
+        IdeCommand::Complete { ide, .. }
+        | IdeCommand::Chat { ide, .. }
+        | IdeCommand::Status { ide } => (ide, 3128),
+    };
+    let cache: Option<TokenCache> = match std::fs::read_to_string(&args.cache) {
+        Ok(text) => Some(
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a Kiro token cache", args.cache.display()))?,
+        ),
+        Err(_) => None,
+    };
+    let mut ide = Ide::new(&args.kiro, port, Seed(0).stream("kiro-sim ide")).with_cache(cache);
+    let result = match &command {
+        IdeCommand::Login { email, password, .. } => ide
+            .sign_in(email, password)
+            .await
+            .map(|c| serde_json::json!({ "signedIn": true, "expiresAt": c.expires_at, "profileArn": c.profile_arn })),
+        IdeCommand::Complete { left, right, .. } => ide.complete(left, right).await,
+        IdeCommand::Chat { message, model, .. } => ide.chat(message, model.as_deref()).await,
+        IdeCommand::Status { .. } => match ide.usage().await {
+            Ok(usage) => Ok(serde_json::json!({ "signedIn": true, "cache": ide.cache(), "usage": usage })),
+            Err(sim_world::ide::IdeError::SignedOut) => Ok(serde_json::json!({ "signedIn": false })),
+            Err(e) => Err(e),
+        },
+    };
+    match ide.cache() {
+        Some(cache) => std::fs::write(&args.cache, serde_json::to_string_pretty(cache)?)
+            .with_context(|| format!("writing {}", args.cache.display()))?,
+        None => {
+            let _ = std::fs::remove_file(&args.cache);
+        }
+    }
+    let answer = result?;
+    println!("{}", serde_json::to_string(&answer)?);
     Ok(())
 }
 

@@ -253,3 +253,174 @@ fn a_port_in_use_is_a_clear_error_not_a_panic() {
     );
     assert!(output.stdout.is_empty(), "no ready line when start fails");
 }
+
+/// Runs `kiro-sim ide …` and returns (exit code, stdout JSON).
+fn ide(args: &[&str]) -> (i32, serde_json::Value) {
+    let output = kiro_sim()
+        .arg("ide")
+        .args(args)
+        .output()
+        .expect("run kiro-sim ide");
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    let json = serde_json::from_str(stdout.trim()).unwrap_or(serde_json::Value::Null);
+    assert!(
+        output.status.success() || json.is_null(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code().unwrap_or(-1), json)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ide_signs_in_and_uses_kiro_against_kiro_sim_up() {
+    let (child, ready, stdout) = start(&[
+        "up",
+        "--dns-port",
+        "0",
+        "--dns-api-port",
+        "0",
+        "--okta-port",
+        "0",
+        "--kiro-port",
+        "0",
+        "--zone",
+        "example.com",
+    ]);
+    let s = |k: &str| ready[k].as_str().expect(k).to_string();
+    let c = sim_world::clients::Clients::new(
+        &s("okta"),
+        &s("okta_api_token"),
+        &s("kiro"),
+        &s("kiro_admin_token"),
+        &s("dns_api"),
+        &s("dns_api_token"),
+    );
+    let user = c
+        .okta
+        .create_user("ada@example.com", "Ada", "Lovelace", "Correct-Horse-9")
+        .await
+        .expect("user");
+    let client_id = c.okta.create_kiro_oidc_app("Kiro-OIDC").await.expect("app");
+    c.okta.assign_user(&client_id, &user).await.expect("assign");
+    let server = c
+        .okta
+        .create_auth_server("Kiro", "api://kiro")
+        .await
+        .expect("server");
+    for scope in ["codewhisperer:completions", "codewhisperer:conversations"] {
+        c.okta
+            .add_scope(&server.id, scope, scope)
+            .await
+            .expect("scope");
+    }
+    c.okta
+        .create_policy_with_rule(
+            &server.id,
+            "Kiro",
+            &[&client_id],
+            &["authorization_code", "refresh_token"],
+            &[
+                "openid",
+                "offline_access",
+                "codewhisperer:completions",
+                "codewhisperer:conversations",
+            ],
+        )
+        .await
+        .expect("policy");
+    let profile = c
+        .kiro
+        .create_profile("Example", &server.issuer, &client_id)
+        .await
+        .expect("profile");
+    let (record, token) = c
+        .kiro
+        .add_domain(&profile.id, "example.com")
+        .await
+        .expect("domain");
+    let zone = c.dns.zone("example.com").await.expect("zone");
+    c.dns.create_txt(&zone, &record, &token).await.expect("txt");
+    assert_eq!(
+        c.kiro
+            .verify_domain(&profile.id, "example.com")
+            .await
+            .expect("verify"),
+        "VERIFIED"
+    );
+    let scim_token = c
+        .kiro
+        .create_scim_token(&profile.id)
+        .await
+        .expect("scim token");
+    let scim_user: serde_json::Value = reqwest::Client::new()
+        .post(format!(
+            "{}/Users",
+            profile.scim_endpoint.trim_end_matches('/')
+        ))
+        .bearer_auth(&scim_token)
+        .json(&serde_json::json!({
+            "externalId": user, "userName": "ada@example.com", "displayName": "Ada Lovelace",
+            "name": { "givenName": "Ada", "familyName": "Lovelace" }, "active": true,
+        }))
+        .send()
+        .await
+        .expect("scim")
+        .json()
+        .await
+        .expect("scim json");
+    c.kiro
+        .subscribe(
+            &profile.id,
+            "USER",
+            scim_user["id"].as_str().expect("id"),
+            "PRO",
+        )
+        .await
+        .expect("subscribe");
+
+    let dir = std::env::temp_dir().join(format!("kiro-sim-ide-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let cache = dir.join("kiro-auth-token.json");
+    let cache_arg = cache.to_str().expect("utf-8");
+    let kiro = s("kiro");
+    let common = ["--kiro", kiro.as_str(), "--cache", cache_arg];
+    let (code, login) = ide(&[
+        &["login"][..],
+        &common,
+        &[
+            "--email",
+            "ada@example.com",
+            "--password",
+            "Correct-Horse-9",
+            "--port",
+            "4649",
+        ],
+    ]
+    .concat());
+    assert_eq!(
+        (code, &login["signedIn"]),
+        (0, &serde_json::json!(true)),
+        "{login}"
+    );
+    let cached: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cache).expect("cache file")).expect("json");
+    assert_eq!(cached["issuerUrl"], server.issuer.as_str());
+    assert_eq!(cached["clientId"], client_id.as_str());
+    let (code, completion) = ide(&[&["complete"][..], &common].concat());
+    assert_eq!(code, 0);
+    assert!(
+        completion["completions"][0]["content"].is_string(),
+        "{completion}"
+    );
+    let (code, chat) = ide(&[&["chat"][..], &common, &["--message", "hello"]].concat());
+    assert_eq!(code, 0);
+    assert!(chat["assistantResponse"]["content"].is_string(), "{chat}");
+    let (code, status) = ide(&[&["status"][..], &common].concat());
+    assert_eq!(code, 0);
+    assert_eq!(
+        status["usage"]["subscriptionInfo"]["subscriptionTitle"], "KIRO PRO",
+        "{status}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+    terminate(child, stdout);
+}
