@@ -385,6 +385,7 @@ async fn run_up(args: UpArgs, shutdown: Shutdown) -> anyhow::Result<()> {
             .sync_delay
             .map_or_else(Default::default, mock_kiro::core::seats::SyncDelay::Fixed),
         okta_rate_limit: args.rate_limit,
+        ..sim_world::WorldConfig::default()
     };
     let world = sim_world::World::start(config)
         .await
@@ -416,6 +417,7 @@ async fn run_okta(args: OktaArgs, shutdown: Shutdown) -> anyhow::Result<()> {
         tls: world.server_tls()?,
         keys,
         rate_limit_per_minute: args.rate_limit,
+        ..mock_okta::Config::default()
     };
     let okta = mock_okta::MockOkta::start(config)
         .await

@@ -12,12 +12,16 @@
 //!   `/authorizationServers`, `/logs`).
 //! - `oidc`: the OIDC endpoints of each authorization server, the login page and
 //!   `/api/v1/authn`.
+//! - `provisioning`: the SCIM push engine (outbound HTTP to the downstream app, retries on the
+//!   world clock) and the provisioning API (catalog, connections, features, mappings, group
+//!   push, `/_sim/okta/provisioning/settle`).
 //! - this module: configuration, start-up and the shared state.
 
 pub mod core;
 
 mod api;
 mod oidc;
+mod provisioning;
 mod wire;
 
 use std::net::SocketAddr;
@@ -35,6 +39,8 @@ use crate::core::Org;
 pub const DEFAULT_PORT: u16 = 17080;
 /// Default rate limit: requests per minute of world time, per endpoint.
 pub const DEFAULT_RATE_LIMIT: u32 = 10_000;
+/// Default number of SCIM push calls in flight at once (one per resource at most).
+pub const DEFAULT_PUSH_CONCURRENCY: usize = 16;
 
 /// How to start mock-okta.
 #[derive(Clone, Debug)]
@@ -51,6 +57,10 @@ pub struct Config {
     pub keys: Option<Vec<SigningKey>>,
     /// Requests per minute (world time) per endpoint before 429.
     pub rate_limit_per_minute: u32,
+    /// SCIM push calls in flight at once (calls to one resource are always one at a time).
+    /// 1 makes a world byte-identical even with a target that numbers resources in arrival
+    /// order.
+    pub push_concurrency: usize,
 }
 
 impl Default for Config {
@@ -62,6 +72,7 @@ impl Default for Config {
             tls: None,
             keys: None,
             rate_limit_per_minute: DEFAULT_RATE_LIMIT,
+            push_concurrency: DEFAULT_PUSH_CONCURRENCY,
         }
     }
 }
@@ -80,6 +91,9 @@ pub enum StartError {
     /// The dev keys did not load.
     #[error("cannot load signing keys: {0}")]
     Keys(#[from] sim_core::keys::KeyError),
+    /// The outbound HTTP client (SCIM push) could not be built.
+    #[error("cannot build the SCIM push client: {0}")]
+    Client(String),
 }
 
 /// State shared by every handler.
@@ -90,6 +104,8 @@ pub(crate) struct Shared {
     pub(crate) api_token: String,
     pub(crate) request_ids: Mutex<SimRng>,
     pub(crate) rate_limits: Mutex<wire::RateLimiter>,
+    /// The SCIM push engine.
+    pub(crate) engine: provisioning::Engine,
 }
 
 /// A running mock-okta. Dropping it stops the server.
@@ -122,6 +138,8 @@ impl MockOkta {
             ),
             request_ids: Mutex::new(config.seed.stream("mock-okta/request-ids")),
             rate_limits: Mutex::new(wire::RateLimiter::new(config.rate_limit_per_minute)),
+            engine: provisioning::Engine::new(config.push_concurrency)
+                .map_err(|e| StartError::Client(e.to_string()))?,
         });
         let http = sim_core::http::serve(listener, router(shared.clone()), config.tls)
             .await
@@ -168,6 +186,7 @@ fn router(shared: Arc<Shared>) -> axum::Router {
         .merge(api::router())
         .merge(oidc::router())
         .merge(wire::sim_routes())
+        .merge(provisioning::api::sim_routes())
         .fallback(wire::not_found)
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),

@@ -3,7 +3,8 @@
 //! - [`common_headers`]: middleware that gives each request an `X-Okta-Request-Id`, counts it
 //!   against its endpoint's rate limit (per minute of *world* time), answers 429 with
 //!   E0000047 when the limit is hit, and sets `X-Rate-Limit-Limit/-Remaining/-Reset` and a
-//!   `Date` in world time on every response.
+//!   `Date` in world time on every response; after a management change it kicks the SCIM
+//!   push engine.
 //! - [`ApiError`]: Okta's error object `{errorCode, errorSummary, errorLink, errorId,
 //!   errorCauses}`; `errorId` is derived from the request id.
 //! - [`Admin`]: the `Authorization: SSWS {token}` extractor for the management API.
@@ -18,7 +19,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -106,6 +107,13 @@ pub(crate) async fn common_headers(
     let request_id = ids::secret(&mut shared.request_ids.lock(), 27);
     let now = shared.clock.now();
     let bucket = bucket(request.method().as_str(), request.uri().path());
+    // A management change may have given the push engine work (DOMAIN.md OKTA-PROV-7).
+    let path = request.uri().path();
+    let kicks = matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    ) && path.starts_with("/api/v1/")
+        && !path.starts_with("/api/v1/authn");
     let status = shared.rate_limits.lock().hit(bucket, now);
     let mut response = if status.exceeded {
         REQUEST_ID
@@ -134,6 +142,9 @@ pub(crate) async fn common_headers(
     set("x-rate-limit-remaining", status.remaining.to_string());
     set("x-rate-limit-reset", status.reset.to_string());
     set("date", httpdate(now));
+    if kicks {
+        crate::provisioning::kick(&shared);
+    }
     response
 }
 

@@ -228,7 +228,9 @@ async fn okta_app_1_invalid_apps_are_refused_with_every_cause_and_change_nothing
                 b
             },
             "Api validation failed: name",
-            vec!["name: The app 'bookmark' is not available in this org (only oidc_client)"],
+            vec![
+                "name: The app 'bookmark' is not available in this org (oidc_client, amazon_aws_sso)",
+            ],
         ),
     ];
     for (body, summary, expected) in cases {

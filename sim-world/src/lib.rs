@@ -5,7 +5,8 @@
 //! - mock-kiro resolves domain-verification TXT records through mock-dns, by real DNS;
 //! - mock-kiro fetches mock-okta's discovery document and JWKS over HTTP when a profile points
 //!   at one of its authorization servers;
-//! - mock-okta pushes SCIM to mock-kiro once an admin configures provisioning.
+//! - mock-okta pushes SCIM to mock-kiro once an admin configures provisioning (one call at a
+//!   time by default, so the world stays deterministic).
 //!
 //! Nothing here reaches into a service's state: the world only starts services and hands out
 //! their addresses and admin credentials. [`clients`] has small typed clients for each
@@ -85,6 +86,10 @@ pub struct WorldConfig {
     pub sync_delay: SyncDelay,
     /// mock-okta rate limit (requests per minute of world time per endpoint).
     pub okta_rate_limit: u32,
+    /// How many SCIM calls Okta's push makes at once. 1 (the default) keeps the world
+    /// deterministic: Kiro numbers resources in arrival order, so concurrent pushes could give
+    /// different ids from run to run.
+    pub okta_push_concurrency: usize,
 }
 
 impl Default for WorldConfig {
@@ -101,6 +106,7 @@ impl Default for WorldConfig {
             dns_propagation: Duration::ZERO,
             sync_delay: SyncDelay::default(),
             okta_rate_limit: mock_okta::DEFAULT_RATE_LIMIT,
+            okta_push_concurrency: 1,
         }
     }
 }
@@ -167,6 +173,7 @@ impl World {
             tls: tls.clone(),
             keys: config.okta_keys.clone(),
             rate_limit_per_minute: config.okta_rate_limit,
+            push_concurrency: config.okta_push_concurrency,
         })
         .await?;
         let kiro = MockKiro::start(mock_kiro::Config {

@@ -1,8 +1,10 @@
-//! `/api/v1/apps` (DOMAIN.md OKTA-APP-1, OKTA-DIR-2): OIDC apps (`name: "oidc_client"`,
-//! `signOnMode: "OPENID_CONNECT"`) created, read, listed (`q`, `filter` on `status`/`name`,
-//! paged), replaced (`PUT`), activated, deactivated and deleted (inactive only, E0000056);
-//! user assignments (`AppUser`, direct with scope `USER` or through a group with `GROUP`) and
-//! group assignments.
+//! `/api/v1/apps` (DOMAIN.md OKTA-APP-1, OKTA-APP-4, OKTA-DIR-2): OIDC apps (`name:
+//! "oidc_client"`, `signOnMode: "OPENID_CONNECT"`) and instances of catalog apps (`name:
+//! "amazon_aws_sso"`, `signOnMode: "SAML_2_0"`, `settings.app.acsURL/entityID`) created, read,
+//! listed (`q`, `filter` on `status`/`name`, paged), replaced (`PUT`), activated, deactivated
+//! and deleted (inactive only, E0000056); user assignments (`AppUser`, direct with scope
+//! `USER` or through a group with `GROUP`; for a provisioning app with `externalId`,
+//! `syncState`, `lastSync` and the app-user profile) and group assignments.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -13,8 +15,11 @@ use serde_json::{Value, json};
 
 use super::paging::Listing;
 use super::{ApiResult, Params, RouteBoth, json, no_content, now, ok, parse_optional, required};
+use crate::core::catalog::catalog_app;
 use crate::core::filter::Expr;
-use crate::core::{ApplicationType, NewOidcApp, RefreshRotation};
+use crate::core::{
+    ApplicationType, NewCatalogApp, NewOidcApp, RefreshRotation, SamlSettings, SignOnMode,
+};
 use crate::wire::{Admin, ApiError, AppState, parse_json};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -67,6 +72,9 @@ struct OauthClientCredentials {
 struct AppSettings {
     #[serde(default)]
     oauth_client: Option<OauthClientSettings>,
+    /// A catalog app's own settings (`acsURL`, `entityID` for AWS IAM Identity Center).
+    #[serde(default)]
+    app: Option<serde_json::Map<String, Value>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -100,7 +108,14 @@ fn new_app(body: AppBody, activate: bool) -> Result<NewOidcApp, ApiError> {
     if name != "oidc_client" {
         return Err(ApiError::validation(
             "name",
-            format!("name: The app '{name}' is not available in this org (only oidc_client)"),
+            format!(
+                "name: The app '{name}' is not available in this org (oidc_client, {})",
+                crate::core::catalog::CATALOG
+                    .iter()
+                    .map(|c| c.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ));
     }
     if let Some(mode) = body.sign_on_mode.as_deref()
@@ -154,10 +169,50 @@ fn new_app(body: AppBody, activate: bool) -> Result<NewOidcApp, ApiError> {
     })
 }
 
+/// Whether a request body names a catalog app.
+fn is_catalog(body: &AppBody) -> bool {
+    body.name
+        .as_deref()
+        .is_some_and(|n| catalog_app(n).is_some())
+}
+
+/// Turns Okta's request for a catalog app into the core's [`NewCatalogApp`].
+fn new_catalog_app(body: AppBody, activate: bool) -> Result<NewCatalogApp, ApiError> {
+    let settings = body.settings.and_then(|s| s.app).unwrap_or_default();
+    let text = |key: &str| -> Result<Option<String>, ApiError> {
+        match settings.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(v)) if v.trim().is_empty() => Ok(None),
+            Some(Value::String(v)) => Ok(Some(v.trim().to_string())),
+            Some(_) => Err(ApiError::validation(
+                "settings.app",
+                format!("settings.app.{key}: must be a string"),
+            )),
+        }
+    };
+    Ok(NewCatalogApp {
+        name: body.name.unwrap_or_default(),
+        label: body.label,
+        sign_on_mode: body.sign_on_mode,
+        saml: SamlSettings {
+            acs_url: text("acsURL")?,
+            entity_id: text("entityID")?,
+        },
+        activate,
+    })
+}
+
 async fn create(_: Admin, State(s): State<AppState>, params: Params, body: Bytes) -> ApiResult {
     let activate = params.flag("activate", true)?;
-    let new = new_app(parse_json(&body)?, activate)?;
+    let body: AppBody = parse_json(&body)?;
     let now = now(&s);
+    if is_catalog(&body) {
+        let new = new_catalog_app(body, activate)?;
+        let mut org = s.org.lock();
+        let app = org.create_catalog_app(now, new)?;
+        return Ok(ok(json::app(&org, &app)));
+    }
+    let new = new_app(body, activate)?;
     let mut org = s.org.lock();
     let app = org.create_oidc_app(now, new)?;
     Ok(ok(json::app(&org, &app)))
@@ -198,7 +253,14 @@ async fn replace(
     body: Bytes,
 ) -> ApiResult {
     let body: AppBody = parse_json(&body)?;
-    s.org.lock().app(&id)?;
+    let mode = s.org.lock().app(&id)?.sign_on_mode;
+    if mode != SignOnMode::OpenIdConnect {
+        let new = new_catalog_app(body, true)?;
+        let now = now(&s);
+        let mut org = s.org.lock();
+        let app = org.update_catalog_app(now, &id, new)?;
+        return Ok(ok(json::app(&org, &app)));
+    }
     let new = new_app(body, true)?;
     let now = now(&s);
     let mut org = s.org.lock();

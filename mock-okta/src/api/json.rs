@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use crate::core::authz::ServerKey;
 use crate::core::{
-    App, AuthServer, Claim, Event, Group, Org, Policy, Rule, Scope, User, UserStatus,
+    App, AuthServer, Claim, Event, Group, Org, Policy, Rule, Scope, SignOnMode, User, UserStatus,
 };
 
 /// A timestamp as Okta writes it (`2026-01-01T00:00:00.000Z`).
@@ -94,7 +94,7 @@ pub(crate) fn app_link(org: &Org, a: &App, sort_order: usize) -> Value {
     json!({
         "id": format!("00ub0oNGTSWTBKOLGLNR-{}", a.id),
         "label": a.label,
-        "linkUrl": format!("{}/home/oidc_client/{}/aln5z7uhkbM6y7bMy0g7", org.org_url(), a.id),
+        "linkUrl": format!("{}/home/{}/{}/aln5z7uhkbM6y7bMy0g7", org.org_url(), a.name, a.id),
         "logoUrl": format!("{}/img/logos/default.png", org.org_url()),
         "appName": a.name,
         "appInstanceId": a.id,
@@ -131,8 +131,98 @@ pub(crate) fn group(org: &Org, g: &Group) -> Value {
 
 // ---- apps ------------------------------------------------------------------------------------
 
-/// An OIDC app.
+/// An app: an OIDC client or a catalog (SAML) app.
 pub(crate) fn app(org: &Org, a: &App) -> Value {
+    match a.sign_on_mode {
+        SignOnMode::OpenIdConnect => oidc_app(org, a),
+        SignOnMode::Saml2 => saml_app(org, a),
+    }
+}
+
+/// A catalog app signing in with SAML 2.0 (AWS IAM Identity Center): its SAML settings
+/// (`settings.app`), the metadata link, and the provisioning features enabled.
+fn saml_app(org: &Org, a: &App) -> Value {
+    let base = format!("{}/api/v1/apps/{}", org.org_url(), a.id);
+    let saml = a.saml.clone().unwrap_or_default();
+    let mut features: Vec<&str> = Vec::new();
+    if let Some(p) = org.provisioning(&a.id)
+        && p.connection.enabled
+    {
+        if p.features.create_users {
+            features.push("PUSH_NEW_USERS");
+        }
+        if p.features.update_attributes {
+            features.push("PUSH_PROFILE_UPDATES");
+        }
+        if p.features.deactivate_users {
+            features.push("PUSH_USER_DEACTIVATION");
+            features.push("REACTIVATE_USERS");
+        }
+        features.push("GROUP_PUSH");
+    }
+    let lifecycle = if a.status.as_str() == "ACTIVE" {
+        (
+            "deactivate",
+            post_link(format!("{base}/lifecycle/deactivate")),
+        )
+    } else {
+        ("activate", post_link(format!("{base}/lifecycle/activate")))
+    };
+    let link_name = format!("{}_link", a.name);
+    let mut links = Map::new();
+    links.insert(
+        "appLinks".into(),
+        json!([{
+            "name": link_name,
+            "href": format!("{}/home/{}/{}/aln5z7uhkbM6y7bMy0g7", org.org_url(), a.name, a.id),
+            "type": "text/html",
+        }]),
+    );
+    links.insert("groups".into(), href(format!("{base}/groups")));
+    links.insert(
+        "logo".into(),
+        json!([{ "name": "medium", "href": format!("{}/assets/img/logos/default.png", org.org_url()), "type": "image/png" }]),
+    );
+    links.insert("users".into(), href(format!("{base}/users")));
+    links.insert(
+        "metadata".into(),
+        json!({ "href": format!("{base}/sso/saml/metadata"), "type": "application/xml" }),
+    );
+    links.insert("self".into(), href(base.clone()));
+    links.insert(lifecycle.0.into(), lifecycle.1);
+    json!({
+        "id": a.id,
+        "name": a.name,
+        "label": a.label,
+        "status": a.status.as_str(),
+        "lastUpdated": ts(a.last_updated),
+        "created": ts(a.created),
+        "accessibility": { "selfService": false, "errorRedirectUrl": null, "loginRedirectUrl": null },
+        "visibility": {
+            "autoLaunch": false,
+            "autoSubmitToolbar": false,
+            "hide": { "iOS": false, "web": false },
+            "appLinks": { link_name: true },
+        },
+        "features": features,
+        "signOnMode": a.sign_on_mode.as_str(),
+        "credentials": {
+            "userNameTemplate": { "template": "${source.login}", "type": "BUILT_IN" },
+            "signing": { "kid": null },
+        },
+        "settings": {
+            "app": { "acsURL": saml.acs_url, "entityID": saml.entity_id },
+            "notifications": { "vpn": { "network": { "connection": "DISABLED" }, "message": null, "helpUrl": null } },
+            "manualProvisioning": false,
+            "implicitAssignment": false,
+            "notes": { "admin": null, "enduser": null },
+        },
+        "_links": links,
+    })
+}
+
+/// An OIDC app.
+fn oidc_app(org: &Org, a: &App) -> Value {
     let base = format!("{}/api/v1/apps/{}", org.org_url(), a.id);
     let mut oauth_creds = Map::new();
     oauth_creds.insert("autoKeyRotation".into(), json!(true));
@@ -230,20 +320,34 @@ pub(crate) fn app_user(org: &Org, app_id: &str, u: &User, scope: &str) -> Value 
             href(format!("{base}/api/v1/apps/{app_id}/groups")),
         );
     }
-    json!({
+    let sync = org.app_user_sync(app_id, &u.id);
+    let mut out = json!({
         "id": u.id,
-        "externalId": null,
+        "externalId": sync.as_ref().and_then(|s| s.external_id.clone()),
         "created": ts(u.created),
         "lastUpdated": ts(u.last_updated),
         "scope": scope,
-        "status": "ACTIVE",
+        "status": if sync.as_ref().is_some_and(|s| s.external_id.is_some()) { "PROVISIONED" } else { "ACTIVE" },
         "statusChanged": ts_opt(u.status_changed),
         "passwordChanged": null,
-        "syncState": "DISABLED",
+        "syncState": sync.as_ref().map_or("DISABLED", |s| s.sync_state),
         "credentials": { "userName": u.login() },
-        "profile": {},
+        "profile": sync.as_ref().map_or_else(|| json!({}), |s| {
+            let mut p = s.profile.clone();
+            p.remove("userName");
+            Value::Object(p)
+        }),
         "_links": links,
-    })
+    });
+    if let Some(sync) = sync {
+        out["lastSync"] = ts_opt(sync.last_sync);
+        // Not in Okta's AppUser: the sim shows the provisioning error here too (the System Log
+        // has it as well).
+        if let Some(error) = sync.error {
+            out["_sim"] = json!({ "provisioningError": error });
+        }
+    }
+    out
 }
 
 /// An app's group assignment (`ApplicationGroupAssignment`).

@@ -9,6 +9,8 @@
 //! - [`authz`]: `/api/v1/authorizationServers` (servers, scopes, claims, policies, rules,
 //!   keys and rotation, and the sim's Token Preview).
 //! - [`logs`]: `/api/v1/logs`, the System Log.
+//! - provisioning (in `crate::provisioning::api`): the catalog, `/connections/default`,
+//!   `/features`, `/api/v1/mappings`, `/group-push/mappings`.
 //! - [`json`]: Okta's object shapes.
 //! - [`paging`]: `limit` + `after` and the `Link` headers of every list.
 //!
@@ -18,9 +20,9 @@
 mod apps;
 mod authz;
 mod groups;
-mod json;
+pub(crate) mod json;
 mod logs;
-mod paging;
+pub(crate) mod paging;
 mod users;
 
 use std::collections::HashMap;
@@ -46,6 +48,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(apps::routes())
         .merge(authz::routes())
         .merge(logs::routes())
+        .merge(crate::provisioning::api::routes())
         .method_not_allowed_fallback(method_not_allowed)
 }
 

@@ -84,17 +84,51 @@ impl RefreshRotation {
     }
 }
 
+/// How users sign in to an app (`signOnMode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignOnMode {
+    /// `OPENID_CONNECT`: an OIDC client (the only mode that can use the authorization servers).
+    OpenIdConnect,
+    /// `SAML_2_0`: a catalog app signing in with SAML (its settings exist; nothing here serves
+    /// SAML, as Kiro signs in through the OIDC app).
+    Saml2,
+}
+
+impl SignOnMode {
+    /// As Okta spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SignOnMode::OpenIdConnect => "OPENID_CONNECT",
+            SignOnMode::Saml2 => "SAML_2_0",
+        }
+    }
+}
+
+/// The SAML settings of a catalog app (`settings.app` of AWS IAM Identity Center: the ACS URL
+/// and the issuer URL AWS shows). Kept and shown, never used (DOMAIN.md OKTA-APP-4).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SamlSettings {
+    /// `acsURL`: where AWS receives assertions.
+    pub acs_url: Option<String>,
+    /// `entityID`: AWS's issuer URL.
+    pub entity_id: Option<String>,
+}
+
 /// An app instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct App {
     /// `0oa…`: app id and OAuth client id.
     pub id: String,
-    /// `oidc_client`.
+    /// `oidc_client`, or a catalog app's name (`amazon_aws_sso`).
     pub name: String,
     /// Display name, e.g. `Kiro-OIDC`.
     pub label: String,
     /// Active or not.
     pub status: AppStatus,
+    /// `OPENID_CONNECT` for OIDC apps, `SAML_2_0` for the catalog's AWS IAM Identity Center.
+    pub sign_on_mode: SignOnMode,
+    /// A SAML app's settings (`None` for OIDC apps).
+    pub saml: Option<SamlSettings>,
     /// When created.
     pub created: SystemTime,
     /// When last changed.
@@ -174,6 +208,7 @@ impl Org {
             },
             created: now,
             last_updated: now,
+            sign_on_mode: SignOnMode::OpenIdConnect,
             client_secret,
             assigned_users: Vec::new(),
             assigned_groups: Vec::new(),
@@ -223,7 +258,13 @@ impl Org {
         id: &str,
         new: NewOidcApp,
     ) -> Result<App, OktaError> {
-        self.app(id)?;
+        let current = self.app(id)?;
+        if current.sign_on_mode != SignOnMode::OpenIdConnect {
+            return Err(OktaError::validation(
+                "name",
+                format!("name: The app '{}' is not an oidc_client app", current.name),
+            ));
+        }
         let settings = validate(new)?;
         let secret = if settings.token_endpoint_auth_method == "none" {
             None
@@ -275,6 +316,7 @@ impl Org {
             ("application.lifecycle.deactivate", "Deactivate application")
         };
         self.log_app(now, event, message, &app);
+        self.prov_touch_app(id, false);
         Ok(app)
     }
 
@@ -285,6 +327,7 @@ impl Org {
             return Err(OktaError::DeleteActiveApp);
         }
         self.apps.retain(|a| a.id != id);
+        self.prov_on_app_deleted(id);
         self.log_app(
             now,
             "application.lifecycle.delete",
@@ -306,7 +349,7 @@ impl Org {
         if !app.assigned_users.contains(&user.id) {
             app.assigned_users.push(user.id.clone());
         }
-        let app = app.clone();
+        let label = app.label.clone();
         self.log.record(
             now,
             "application.user_membership.add",
@@ -314,10 +357,11 @@ impl Org {
             Actor::admin(),
             vec![
                 Target::new(&user.id, "User", &user.display_name()),
-                Target::new(&app.id, "AppInstance", &app.label),
+                Target::new(app_id, "AppInstance", &label),
             ],
             Outcome::success(),
         );
+        self.prov_on_assignment(app_id, std::slice::from_ref(&user.id));
         Ok(())
     }
 
@@ -334,7 +378,7 @@ impl Org {
             return Err(OktaError::not_found("AppUser", user_id));
         }
         app.assigned_users.retain(|u| *u != user.id);
-        let app = app.clone();
+        let label = app.label.clone();
         self.log.record(
             now,
             "application.user_membership.remove",
@@ -342,10 +386,11 @@ impl Org {
             Actor::admin(),
             vec![
                 Target::new(&user.id, "User", &user.display_name()),
-                Target::new(&app.id, "AppInstance", &app.label),
+                Target::new(app_id, "AppInstance", &label),
             ],
             Outcome::success(),
         );
+        self.prov_on_assignment(app_id, std::slice::from_ref(&user.id));
         Ok(())
     }
 
@@ -356,23 +401,27 @@ impl Org {
         app_id: &str,
         group_id: &str,
     ) -> Result<(), OktaError> {
-        let group = self.group(group_id)?.clone();
+        let (gid, gname, members) = {
+            let g = self.group(group_id)?;
+            (g.id.clone(), g.name.clone(), g.members.clone())
+        };
         let app = self.app_mut(app_id)?;
-        if !app.assigned_groups.contains(&group.id) {
-            app.assigned_groups.push(group.id.clone());
+        if !app.assigned_groups.contains(&gid) {
+            app.assigned_groups.push(gid.clone());
         }
-        let app = app.clone();
+        let label = app.label.clone();
         self.log.record(
             now,
             "application.group_membership.add",
             "Add assigned group to application",
             Actor::admin(),
             vec![
-                Target::new(&group.id, "UserGroup", &group.name),
-                Target::new(&app.id, "AppInstance", &app.label),
+                Target::new(&gid, "UserGroup", &gname),
+                Target::new(app_id, "AppInstance", &label),
             ],
             Outcome::success(),
         );
+        self.prov_on_assignment(app_id, &members);
         Ok(())
     }
 
@@ -388,7 +437,7 @@ impl Org {
             return Err(OktaError::not_found("ApplicationGroupAssignment", group_id));
         }
         app.assigned_groups.retain(|g| g != group_id);
-        let app = app.clone();
+        let label = app.label.clone();
         self.log.record(
             now,
             "application.group_membership.remove",
@@ -396,10 +445,15 @@ impl Org {
             Actor::admin(),
             vec![
                 Target::new(group_id, "UserGroup", group_id),
-                Target::new(&app.id, "AppInstance", &app.label),
+                Target::new(app_id, "AppInstance", &label),
             ],
             Outcome::success(),
         );
+        let members = self
+            .group(group_id)
+            .map(|g| g.members.clone())
+            .unwrap_or_default();
+        self.prov_on_assignment(app_id, &members);
         Ok(())
     }
 
@@ -470,6 +524,8 @@ impl Settings {
             name: String::new(),
             label: self.label,
             status: AppStatus::Inactive,
+            sign_on_mode: SignOnMode::OpenIdConnect,
+            saml: None,
             created: SystemTime::UNIX_EPOCH,
             last_updated: SystemTime::UNIX_EPOCH,
             application_type: self.application_type,

@@ -207,6 +207,9 @@ impl Org {
             profile,
             factors: Vec::new(),
         };
+        self.user_index.insert(user.id.clone(), self.users.len());
+        self.login_index
+            .insert(user.login().to_ascii_lowercase(), self.users.len());
         self.users.push(user.clone());
         self.log_user(now, "user.lifecycle.create", "Create okta user", &user);
         if new.activate {
@@ -225,15 +228,41 @@ impl Org {
     }
 
     pub(crate) fn find_user(&self, id_or_login: &str) -> Option<&User> {
-        self.users
+        // Ids are never logins (logins are email addresses), so an id hit is the answer.
+        if let Some(&i) = self.user_index.get(id_or_login) {
+            return self.users.get(i);
+        }
+        self.login_index
+            .get(&id_or_login.to_ascii_lowercase())
+            .and_then(|&i| self.users.get(i))
+    }
+
+    /// Rebuilds the id and login indexes (after users were removed).
+    fn reindex_users(&mut self) {
+        self.user_index = self
+            .users
             .iter()
-            .find(|u| u.id == id_or_login || u.login().eq_ignore_ascii_case(id_or_login))
+            .enumerate()
+            .map(|(i, u)| (u.id.clone(), i))
+            .collect();
+        self.login_index = self
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.login().to_ascii_lowercase(), i))
+            .collect();
     }
 
     fn user_mut(&mut self, id_or_login: &str) -> Result<&mut User, OktaError> {
-        self.users
-            .iter_mut()
-            .find(|u| u.id == id_or_login || u.login().eq_ignore_ascii_case(id_or_login))
+        let position = match self.user_index.get(id_or_login) {
+            Some(&i) => Some(i),
+            None => self
+                .login_index
+                .get(&id_or_login.to_ascii_lowercase())
+                .copied(),
+        };
+        position
+            .and_then(|i| self.users.get_mut(i))
             .ok_or_else(|| OktaError::not_found("User", id_or_login))
     }
 
@@ -298,6 +327,8 @@ impl Org {
         if let Some(p) = &password {
             check_password(p, login)?;
         }
+        let old_login = current.login().to_ascii_lowercase();
+        let new_login = login.to_ascii_lowercase();
         let user = self.user_mut(&current.id)?;
         user.profile = merged;
         user.last_updated = now;
@@ -306,12 +337,18 @@ impl Org {
             user.password_changed = Some(now);
         }
         let user = user.clone();
+        if old_login != new_login
+            && let Some(i) = self.login_index.remove(&old_login)
+        {
+            self.login_index.insert(new_login, i);
+        }
         self.log_user(
             now,
             "user.account.update_profile",
             "Update user profile for Okta",
             &user,
         );
+        self.prov_on_user_changed(&user.id);
         Ok(user)
     }
 
@@ -333,6 +370,7 @@ impl Org {
         user.activated = Some(now);
         let user = set_status(user, next, now);
         self.log_user(now, "user.lifecycle.activate", "Activate Okta user", &user);
+        self.prov_on_user_changed(&user.id);
         Ok(user)
     }
 
@@ -351,6 +389,7 @@ impl Org {
             "Deactivate Okta user",
             &user,
         );
+        self.prov_on_user_changed(&user.id);
         Ok(user)
     }
 
@@ -363,6 +402,7 @@ impl Org {
         let user = set_status(user, UserStatus::Suspended, now);
         self.tokens.end_sessions_of(&user.id);
         self.log_user(now, "user.lifecycle.suspend", "Suspend Okta user", &user);
+        self.prov_on_user_changed(&user.id);
         Ok(user)
     }
 
@@ -379,6 +419,7 @@ impl Org {
             "Unsuspend Okta user",
             &user,
         );
+        self.prov_on_user_changed(&user.id);
         Ok(user)
     }
 
@@ -390,13 +431,30 @@ impl Org {
             self.deactivate_user(now, &user.id)?;
             return Ok(false);
         }
+        let groups: Vec<String> = self
+            .groups_of(&user.id)
+            .iter()
+            .map(|g| g.id.clone())
+            .collect();
         self.users.retain(|u| u.id != user.id);
+        self.reindex_users();
         for group in &mut self.groups {
             group.members.retain(|m| *m != user.id);
         }
+        let mut direct = Vec::new();
         for app in &mut self.apps {
+            if app.assigned_users.contains(&user.id) {
+                direct.push(app.id.clone());
+            }
             app.assigned_users.retain(|m| *m != user.id);
         }
+        for gid in groups {
+            self.prov_on_membership(&gid, &user.id);
+        }
+        for app_id in direct {
+            self.prov_on_assignment(&app_id, std::slice::from_ref(&user.id));
+        }
+        self.prov_on_user_changed(&user.id);
         self.log_user(
             now,
             "user.lifecycle.delete.completed",
@@ -583,12 +641,14 @@ impl Org {
             vec![Target::new(&group.id, "UserGroup", &group.name)],
             Outcome::success(),
         );
+        self.prov_on_group_renamed(&group.id);
         Ok(group)
     }
 
     /// Deletes a group (its app assignments go with it).
     pub fn delete_group(&mut self, now: SystemTime, id: &str) -> Result<(), OktaError> {
         let group = self.group(id)?.clone();
+        self.prov_on_group_deleted(&group.id, &group.members);
         self.groups.retain(|g| g.id != id);
         for app in &mut self.apps {
             app.assigned_groups.retain(|g| g != id);
@@ -622,7 +682,8 @@ impl Org {
         }
         group.members.push(user.id.clone());
         group.last_membership_updated = now;
-        let group = group.clone();
+        // Only what the log needs: cloning a large group for every member would be quadratic.
+        let (gid, gname) = (group.id.clone(), group.name.clone());
         self.log.record(
             now,
             "group.user_membership.add",
@@ -630,10 +691,11 @@ impl Org {
             Actor::admin(),
             vec![
                 Target::new(&user.id, "User", &user.display_name()),
-                Target::new(&group.id, "UserGroup", &group.name),
+                Target::new(&gid, "UserGroup", &gname),
             ],
             Outcome::success(),
         );
+        self.prov_on_membership(group_id, &user.id);
         Ok(())
     }
 
@@ -656,7 +718,8 @@ impl Org {
             return Ok(());
         }
         group.last_membership_updated = now;
-        let group = group.clone();
+        // Only what the log needs: cloning a large group for every member would be quadratic.
+        let (gid, gname) = (group.id.clone(), group.name.clone());
         self.log.record(
             now,
             "group.user_membership.remove",
@@ -664,10 +727,11 @@ impl Org {
             Actor::admin(),
             vec![
                 Target::new(&user.id, "User", &user.display_name()),
-                Target::new(&group.id, "UserGroup", &group.name),
+                Target::new(&gid, "UserGroup", &gname),
             ],
             Outcome::success(),
         );
+        self.prov_on_membership(group_id, &user.id);
         Ok(())
     }
 
@@ -677,7 +741,7 @@ impl Org {
         Ok(group
             .members
             .iter()
-            .filter_map(|id| self.users.iter().find(|u| u.id == *id))
+            .filter_map(|id| self.user_index.get(id).and_then(|&i| self.users.get(i)))
             .collect())
     }
 

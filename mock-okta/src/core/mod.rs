@@ -2,7 +2,10 @@
 //! operation takes `now` from the caller; nothing here does I/O or knows HTTP.
 //!
 //! - [`directory`]: users (lifecycle, passwords, profiles), groups and memberships, factors.
-//! - [`apps`]: OIDC apps and their user/group assignments.
+//! - [`apps`]: apps (OIDC clients and catalog apps) and their user/group assignments.
+//! - [`catalog`]: the app catalog (AWS IAM Identity Center) and adding catalog apps.
+//! - [`provisioning`]: SCIM push to a downstream app: connection, To App features, attribute
+//!   mappings, group push, and the planner that turns changes into SCIM calls.
 //! - [`authz`]: custom authorization servers, scopes, claims, access policies and rules, and
 //!   policy evaluation (which rule grants what, with which lifetimes), plus signing keys.
 //! - [`tokens`]: sessions, session tokens, authorization codes, refresh tokens, minting and
@@ -13,20 +16,26 @@
 
 pub mod apps;
 pub mod authz;
+pub mod catalog;
 pub mod directory;
 pub mod filter;
 pub mod log;
+pub mod provisioning;
 pub mod tokens;
 pub mod totp;
 
+use std::collections::HashMap;
 use std::time::SystemTime;
 
 use sim_core::ids::{self, OktaKind};
 use sim_core::keys::SigningKey;
 use sim_core::seed::{Seed, SimRng};
 
-pub use apps::{App, AppStatus, ApplicationType, NewOidcApp, RefreshRotation};
+pub use apps::{
+    App, AppStatus, ApplicationType, NewOidcApp, RefreshRotation, SamlSettings, SignOnMode,
+};
 pub use authz::{AuthServer, Claim, Decision, NewRule, Policy, Rule, Scope};
+pub use catalog::{CatalogApp, NewCatalogApp};
 pub use directory::{Group, NewUser, User, UserStatus};
 pub use log::{Actor, Event, Outcome, Target};
 pub use tokens::{Session, TokenSet, UnsignedTokens};
@@ -108,6 +117,10 @@ pub struct Org {
     pub(crate) ids: SimRng,
     pub(crate) secrets: SimRng,
     pub(crate) users: Vec<User>,
+    /// Position of each user in `users`, by id.
+    pub(crate) user_index: HashMap<String, usize>,
+    /// Position of each user in `users`, by login in ASCII lowercase.
+    pub(crate) login_index: HashMap<String, usize>,
     pub(crate) groups: Vec<Group>,
     pub(crate) apps: Vec<App>,
     pub(crate) auth_servers: Vec<AuthServer>,
@@ -118,6 +131,8 @@ pub struct Org {
     pub(crate) log: log::SystemLog,
     /// Org sign-on policy (sim choice): require a verified TOTP factor at sign-in.
     pub(crate) mfa_required: bool,
+    /// SCIM provisioning of every provisioning app, and the push queue.
+    pub(crate) prov: provisioning::Provisioner,
 }
 
 impl Org {
@@ -132,6 +147,8 @@ impl Org {
             ids,
             secrets: seed.stream("mock-okta/secrets"),
             users: Vec::new(),
+            user_index: HashMap::new(),
+            login_index: HashMap::new(),
             groups: Vec::new(),
             apps: Vec::new(),
             auth_servers: Vec::new(),
@@ -140,6 +157,7 @@ impl Org {
             tokens: tokens::TokenStore::default(),
             log: log::SystemLog::new(seed.stream("mock-okta/log")),
             mfa_required: false,
+            prov: provisioning::Provisioner::default(),
         }
     }
 

@@ -595,7 +595,12 @@ impl Org {
             .iter()
             .any(|s| !server.scopes.iter().any(|d| d.name == *s));
         let app = match self.app(&req.client_id) {
-            Ok(app) if app.status == AppStatus::Active => app.clone(),
+            Ok(app)
+                if app.status == AppStatus::Active
+                    && app.sign_on_mode == super::SignOnMode::OpenIdConnect =>
+            {
+                app.clone()
+            }
             _ => {
                 return Err(page(
                     "invalid_client",
@@ -736,7 +741,7 @@ impl Org {
             )
         };
         let app = self.app(&auth.client_id).map_err(|_| invalid())?;
-        if app.status != AppStatus::Active {
+        if app.status != AppStatus::Active || app.sign_on_mode != super::SignOnMode::OpenIdConnect {
             return Err(invalid());
         }
         match (&app.client_secret, &auth.client_secret) {

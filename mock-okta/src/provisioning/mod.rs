@@ -1,0 +1,247 @@
+//! The push engine (DOMAIN.md OKTA-PROV-3..7): drains the core's push tasks over HTTP.
+//!
+//! - [`kick`]: after every change (the middleware calls it for every mutating management
+//!   request) a drain starts, unless one is already due: single-flight per org.
+//! - [`drain`]: takes up to `push_concurrency` tasks from the core (at most one per resource,
+//!   so calls to one resource stay in order), makes the calls concurrently with reqwest as
+//!   Okta's SCIM client does (`Authorization: Bearer`, `application/scim+json`, `User-Agent:
+//!   Okta SCIM Client 1.0.0`), then records the outcomes **in the order the tasks were taken**
+//!   (so the System Log does not depend on which answer came first), and repeats until no
+//!   resource is runnable now. The org lock is never held during I/O.
+//! - Failed calls come back from the core with the time of their next attempt; a job on the
+//!   world clock at that time runs a drain and awaits it, so `POST /_sim/clock/advance`
+//!   returns only after the retries due in its span have run (a 2-hour outage passes in
+//!   microseconds, deterministically).
+//! - [`api`]: the management API of provisioning and `/_sim/okta/provisioning/settle`, which
+//!   awaits a drain: when it answers, only tasks waiting for a retry time remain.
+//!
+//! Determinism: Okta's side records outcomes in task order; a target that numbers resources
+//! in arrival order (mock-kiro) may still see the calls of one wave in any order. Set
+//! `push_concurrency` to 1 for byte-identical worlds.
+
+pub(crate) mod api;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use serde_json::Value;
+
+use crate::Shared;
+use crate::core::provisioning::{PushBacklog, PushFailure, PushResult, PushTask};
+
+/// How long one push call may take (wall time).
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// What Okta's SCIM client calls itself.
+pub(crate) const SCIM_USER_AGENT: &str = "Okta SCIM Client 1.0.0";
+/// SCIM's media type.
+pub(crate) const SCIM_JSON: &str = "application/scim+json";
+
+/// The engine's state, one per org.
+pub(crate) struct Engine {
+    http: reqwest::Client,
+    /// Held by the one drain running.
+    running: tokio::sync::Mutex<()>,
+    /// A drain has been asked for and has not started yet.
+    kicked: AtomicBool,
+    /// Times a retry job is already scheduled for.
+    scheduled: parking_lot::Mutex<BTreeSet<SystemTime>>,
+    concurrency: usize,
+}
+
+impl Engine {
+    /// An engine making at most `concurrency` calls at once.
+    pub(crate) fn new(concurrency: usize) -> Result<Engine, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .timeout(CALL_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()?;
+        Ok(Engine {
+            http,
+            running: tokio::sync::Mutex::new(()),
+            kicked: AtomicBool::new(false),
+            scheduled: parking_lot::Mutex::new(BTreeSet::new()),
+            concurrency: concurrency.max(1),
+        })
+    }
+
+    /// The HTTP client (also for "Test API Credentials").
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+}
+
+/// Starts a drain soon, unless one is already waiting to start.
+pub(crate) fn kick(shared: &Arc<Shared>) {
+    if shared.engine.kicked.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        drain(&shared).await;
+    });
+}
+
+/// Makes every call runnable now, and those they lead to, until only tasks waiting for a
+/// retry time remain; returns what is left.
+pub(crate) async fn drain(shared: &Arc<Shared>) -> PushBacklog {
+    let _running = shared.engine.running.lock().await;
+    shared.engine.kicked.store(false, Ordering::Release);
+    loop {
+        let now = shared.clock.now();
+        let tasks = shared
+            .org
+            .lock()
+            .take_push_tasks(now, shared.engine.concurrency);
+        if tasks.is_empty() {
+            break;
+        }
+        let mut calls = tokio::task::JoinSet::new();
+        for (i, task) in tasks.iter().enumerate() {
+            let http = shared.engine.http.clone();
+            let task = task.clone();
+            calls.spawn(async move { (i, call(&http, &task).await) });
+        }
+        let mut results: Vec<Option<PushResult>> = vec![None; tasks.len()];
+        while let Some(joined) = calls.join_next().await {
+            match joined {
+                Ok((i, result)) => results[i] = Some(result),
+                Err(e) => tracing::error!(error = %e, "a push call panicked"),
+            }
+        }
+        let now = shared.clock.now();
+        let retries: Vec<SystemTime> = {
+            let mut org = shared.org.lock();
+            tasks
+                .iter()
+                .zip(results)
+                .filter_map(|(task, result)| {
+                    let result = result.unwrap_or_else(|| {
+                        PushResult::Failed(PushFailure {
+                            status: None,
+                            message: "The push call did not complete".into(),
+                            retry_after: None,
+                        })
+                    });
+                    org.complete_push(now, task, result)
+                })
+                .collect()
+        };
+        for at in retries {
+            schedule_retry(shared, at);
+        }
+    }
+    shared.org.lock().push_backlog()
+}
+
+/// Puts a drain on the world clock at `at` (once per distinct time).
+fn schedule_retry(shared: &Arc<Shared>, at: SystemTime) {
+    if !shared.engine.scheduled.lock().insert(at) {
+        return;
+    }
+    let weak = Arc::downgrade(shared);
+    shared.clock.schedule_at(at, move |_clock| async move {
+        if let Some(shared) = weak.upgrade() {
+            shared.engine.scheduled.lock().remove(&at);
+            drain(&shared).await;
+        }
+    });
+}
+
+/// One SCIM call as Okta makes it.
+async fn call(http: &reqwest::Client, task: &PushTask) -> PushResult {
+    let method =
+        reqwest::Method::from_bytes(task.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    let mut request = http
+        .request(method, task.url())
+        .header(AUTHORIZATION, format!("Bearer {}", task.token))
+        .header(CONTENT_TYPE, SCIM_JSON)
+        .header(ACCEPT, SCIM_JSON)
+        .header(USER_AGENT, SCIM_USER_AGENT);
+    if let Some(body) = &task.body {
+        request = request.body(body.to_string());
+    }
+    send(request, &task.url()).await
+}
+
+/// Sends a request and classifies the answer: 2xx with its JSON body, or a failure with the
+/// status, the target's error text and its `Retry-After`.
+pub(crate) async fn send(request: reqwest::RequestBuilder, url: &str) -> PushResult {
+    let response = match request.send().await {
+        Ok(response) => response,
+        Err(e) => {
+            return PushResult::Failed(PushFailure {
+                status: None,
+                message: transport_error(&e, url),
+                retry_after: None,
+            });
+        }
+    };
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let bytes = match response.bytes().await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return PushResult::Failed(PushFailure {
+                status: Some(status.as_u16()),
+                message: transport_error(&e, url),
+                retry_after,
+            });
+        }
+    };
+    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if status.is_success() {
+        return PushResult::Ok {
+            status: status.as_u16(),
+            body,
+        };
+    }
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let detail = body
+        .get("detail")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            let text = String::from_utf8_lossy(&bytes).trim().to_string();
+            (!text.is_empty()).then(|| text.chars().take(300).collect())
+        });
+    let message = match detail {
+        Some(detail) => format!("{} {reason}: {detail}", status.as_u16()),
+        None => format!("{} {reason}", status.as_u16()),
+    };
+    PushResult::Failed(PushFailure {
+        status: Some(status.as_u16()),
+        message,
+        retry_after,
+    })
+}
+
+/// A transport error with its causes: "Could not reach {url}: … connection refused".
+fn transport_error(e: &reqwest::Error, url: &str) -> String {
+    let mut causes = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !causes.contains(&text) {
+            causes.push(text);
+        }
+        source = s.source();
+    }
+    let what = if e.is_timeout() {
+        "timed out".to_string()
+    } else if causes.is_empty() {
+        e.to_string()
+    } else {
+        causes.join(": ")
+    };
+    let url = url.split('?').next().unwrap_or(url);
+    format!("Could not reach {url}: {what}")
+}
