@@ -1,6 +1,101 @@
-//! Scenario files and their runner (not built yet).
+//! Scenario files and their runner (issue 6).
 //!
-//! What will live here (issue 6): the YAML scenario format (actors, steps, expectations, the
-//! DOMAIN.md ids each file covers), its parser with file/line/column errors, and the runner
-//! that drives a whole in-process world on one virtual clock and seed. `cargo xtask scenario`
-//! is the command-line front end.
+//! A scenario is a YAML file ([`format`]) naming the DOMAIN.md ids it covers, its actors (the
+//! Okta, Kiro and DNS admins, users with the Kiro IDE) and its steps (every admin and user
+//! action, raw HTTP, `advance: 24h`, named macros) with expectations. The runner ([`run`])
+//! starts one in-process world per scenario on a virtual clock and a seed and drives it only
+//! through the services' real APIs; [`report`] runs many in parallel, prints live lines, a
+//! summary, failures with a timeline, and JUnit XML. `cargo xtask scenario` is the front end.
+
+pub mod actions;
+pub mod expect;
+pub mod format;
+pub mod report;
+pub mod run;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+
+pub use format::{ParseError, Scenario, parse};
+pub use run::{Outcome, Status};
+
+/// The library folder, `scenarios/library` in the workspace.
+pub fn library_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("library")
+}
+
+/// DOMAIN.md, `../shared/DOMAIN.md` next to the workspace, if it is there.
+pub fn domain_md() -> Option<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
+    std::fs::read_to_string(root.join("../shared/DOMAIN.md")).ok()
+}
+
+/// Every `*.yaml` file under the given files and folders, sorted.
+pub fn discover(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut stack = vec![path.clone()];
+            while let Some(dir) = stack.pop() {
+                for entry in std::fs::read_dir(&dir)? {
+                    let p = entry?.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                        out.push(p);
+                    }
+                }
+            }
+        } else {
+            out.push(path.clone());
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Reads and parses a scenario file; errors name `file:line:column`.
+pub fn load(path: &Path) -> Result<Scenario, ParseError> {
+    let file = display_path(path);
+    let text = std::fs::read_to_string(path).map_err(|e| ParseError {
+        file: file.clone(),
+        pos: yaml::Pos::default(),
+        message: format!("cannot read the file: {e}"),
+    })?;
+    parse(&file, &text)
+}
+
+/// A path as shown: relative to the workspace when it is inside it.
+pub fn display_path(path: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf);
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if let Some(root) = root.and_then(|r| std::fs::canonicalize(r).ok())
+        && let Ok(rel) = abs.strip_prefix(&root)
+    {
+        return rel.display().to_string();
+    }
+    path.display().to_string()
+}
+
+/// The ids DOMAIN.md defines (`- OKTA-APP-1 …` lines), in order.
+pub fn domain_ids(domain_md: &str) -> Vec<String> {
+    domain_md
+        .lines()
+        .filter_map(|l| l.strip_prefix("- "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|id| {
+            id.contains('-')
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+                && id
+                    .rsplit('-')
+                    .next()
+                    .is_some_and(|n| n.parse::<u32>().is_ok())
+        })
+        .map(str::to_string)
+        .collect()
+}

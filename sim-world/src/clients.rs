@@ -45,7 +45,30 @@ pub enum ClientError {
 pub struct Api {
     http: reqwest::Client,
     base: String,
-    authorization: String,
+    authorization: Option<String>,
+}
+
+/// A request body for [`Api::send`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Body {
+    /// No body.
+    #[default]
+    None,
+    /// A JSON body.
+    Json(Value),
+    /// An `application/x-www-form-urlencoded` body (OAuth endpoints).
+    Form(Vec<(String, String)>),
+}
+
+/// Any answer of [`Api::send`], error statuses included.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// `Location` header, when there is one (redirects).
+    pub location: Option<String>,
+    /// The JSON body; `null` when empty, a string when not JSON.
+    pub body: Value,
 }
 
 impl Api {
@@ -54,8 +77,80 @@ impl Api {
         Api {
             http: reqwest::Client::new(),
             base: base.trim_end_matches('/').to_string(),
-            authorization,
+            authorization: Some(authorization),
         }
+    }
+
+    /// An API at `base` called without an `Authorization` header.
+    pub fn anonymous(base: &str) -> Api {
+        Api {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
+            base: base.trim_end_matches('/').to_string(),
+            authorization: None,
+        }
+    }
+
+    /// The same API with another `Authorization` header value (`None`: no header).
+    pub fn with_authorization(&self, authorization: Option<String>) -> Api {
+        Api {
+            authorization,
+            ..self.clone()
+        }
+    }
+
+    /// The base URL (no trailing slash).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Sends any request and returns the answer whatever its status; `path` may also be an
+    /// absolute URL. Only transport failures are errors.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Body,
+    ) -> Result<Response, ClientError> {
+        let url = if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let mut request = self.http.request(method.clone(), url);
+        if let Some(authorization) = &self.authorization {
+            request = request.header("Authorization", authorization);
+        }
+        request = match body {
+            Body::None => request,
+            Body::Json(json) => request.json(&json),
+            Body::Form(form) => request.form(&form),
+        };
+        let transport = |source| ClientError::Transport {
+            method: method.to_string(),
+            path: path.to_string(),
+            source,
+        };
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_string);
+        let text = response.text().await.map_err(transport)?;
+        let body = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Ok(Response {
+            status,
+            location,
+            body,
+        })
     }
 
     /// Sends a request; 2xx answers give the JSON body (`null` when empty).
@@ -67,8 +162,10 @@ impl Api {
     ) -> Result<Value, ClientError> {
         let mut request = self
             .http
-            .request(method.clone(), format!("{}{path}", self.base))
-            .header("Authorization", &self.authorization);
+            .request(method.clone(), format!("{}{path}", self.base));
+        if let Some(authorization) = &self.authorization {
+            request = request.header("Authorization", authorization);
+        }
         if let Some(body) = body {
             request = request.json(&body);
         }

@@ -9,7 +9,10 @@
 //! - `cargo xtask gen-keys [--count 4] [--out sim-core/keys]`: regenerates the fixed RSA-2048
 //!   dev signing keys `dev-rsa-{i}.pem`, deterministically (key `i` comes from a ChaCha20 RNG
 //!   seeded with `0x6b69_726f_5349_4d00 + i`).
-//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `kiro`, `world`) or of `all`.
+//! - `cargo xtask scenario [PATH…] [--seed N] [--filter TEXT] [--junit FILE] [--list] [--jobs N]
+//!   [--verbose]`: runs scenario files (the library `scenarios/library` by default) through
+//!   `cargo run -p scenarios --bin scenario-runner`; exits non-zero on any failure.
+//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `push`, `kiro`, `world`) or of `all`.
 //!
 //! Everything runs from the workspace root; `cargo` is the one that invoked us (`$CARGO`), or
 //! `cargo` from `PATH`.
@@ -34,6 +37,7 @@ const BENCHES: &[Bench] = &[
     //         name    package     [[bench]] target
     Bench::new("dns", "mock-dns", "dns"),
     Bench::new("okta", "mock-okta", "okta"),
+    Bench::new("push", "mock-okta", "provisioning"),
     Bench::new("kiro", "mock-kiro", "kiro"),
     Bench::new("world", "sim-world", "world"),
 ];
@@ -56,6 +60,16 @@ enum Cmd {
     GenKeys(GenKeysArgs),
     /// Run benchmarks.
     Bench(BenchArgs),
+    /// Run scenario files (the library by default); arguments go to the scenario runner.
+    Scenario(ScenarioArgs),
+}
+
+/// Arguments of `cargo xtask scenario`, passed on to `scenario-runner`.
+#[derive(Debug, Args)]
+struct ScenarioArgs {
+    /// `[PATH…] [--seed N] [--filter TEXT] [--junit FILE] [--list] [--jobs N] [--verbose]`.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
 }
 
 /// Arguments of `cargo xtask ci`.
@@ -139,6 +153,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Ci(args) => ci(&root, &args),
         Cmd::GenKeys(args) => gen_keys(&root, &args),
         Cmd::Bench(args) => bench(&root, &args),
+        Cmd::Scenario(args) => scenario(&root, &args),
     }
 }
 
@@ -240,6 +255,21 @@ fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
             .with_context(|| format!("bench `{}` failed", b.name))?;
     }
     Ok(())
+}
+
+/// `cargo xtask scenario`: `cargo run -p scenarios --bin scenario-runner -- {args}`.
+fn scenario(root: &Path, args: &ScenarioArgs) -> Result<()> {
+    let mut cargo_args = vec![
+        "run",
+        "--quiet",
+        "-p",
+        "scenarios",
+        "--bin",
+        "scenario-runner",
+        "--",
+    ];
+    cargo_args.extend(args.args.iter().map(String::as_str));
+    run_cargo(root, &cargo_args).context("scenarios failed")
 }
 
 /// A duration as seconds with one decimal, right-aligned: `   12.3s`.

@@ -1,0 +1,746 @@
+//! The typed steps: every admin action of the three services, each one HTTP request on the
+//! service's real API, and the IDE user's actions. A typed step is sugar for a raw `http`
+//! step, so its answer can be checked with the same expectations.
+
+use serde_json::{Map, Value, json};
+use sim_world::clients::{Body, kiro_redirect_uris};
+
+/// Which service an action talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Service {
+    /// mock-okta.
+    Okta,
+    /// mock-kiro.
+    Kiro,
+    /// mock-dns's provider API.
+    Dns,
+}
+
+impl Service {
+    /// The name used in files and transcripts.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Okta => "okta",
+            Service::Kiro => "kiro",
+            Service::Dns => "dns",
+        }
+    }
+
+    /// Parses `okta`, `kiro` or `dns`.
+    pub fn parse(name: &str) -> Option<Service> {
+        match name {
+            "okta" => Some(Service::Okta),
+            "kiro" => Some(Service::Kiro),
+            "dns" => Some(Service::Dns),
+            _ => None,
+        }
+    }
+}
+
+/// One HTTP request a step makes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    /// HTTP method.
+    pub method: reqwest::Method,
+    /// Path (or absolute URL).
+    pub path: String,
+    /// Body.
+    pub body: Body,
+}
+
+/// A typed admin action: its name, its parameters and how it becomes a request.
+pub struct AdminAction {
+    /// The service (and so the kind of admin actor) it belongs to.
+    pub service: Service,
+    /// Name, as written after `actor.`.
+    pub name: &'static str,
+    /// Parameters that must be given.
+    pub required: &'static [&'static str],
+    /// Parameters that may be given.
+    pub optional: &'static [&'static str],
+    /// Builds the request from the (substituted) arguments.
+    pub build: fn(&Map<String, Value>) -> Request,
+}
+
+fn s(args: &Map<String, Value>, key: &str) -> String {
+    match args.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn req(method: reqwest::Method, path: String, body: Option<Value>) -> Request {
+    Request {
+        method,
+        path,
+        body: body.map(Body::Json).unwrap_or_default(),
+    }
+}
+
+fn get(path: String) -> Request {
+    req(reqwest::Method::GET, path, None)
+}
+fn post(path: String, body: Value) -> Request {
+    req(reqwest::Method::POST, path, Some(body))
+}
+fn put(path: String, body: Value) -> Request {
+    req(reqwest::Method::PUT, path, Some(body))
+}
+fn delete(path: String) -> Request {
+    req(reqwest::Method::DELETE, path, None)
+}
+
+fn or(args: &Map<String, Value>, key: &str, default: Value) -> Value {
+    args.get(key).cloned().unwrap_or(default)
+}
+
+impl std::fmt::Debug for AdminAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.service.name(), self.name)
+    }
+}
+
+/// Every typed admin action.
+pub const ADMIN_ACTIONS: &[AdminAction] = &[
+    // ---- Okta: directory -------------------------------------------------------------------
+    AdminAction {
+        service: Service::Okta,
+        name: "create_user",
+        required: &["login", "first", "last"],
+        optional: &["password", "activate", "email"],
+        build: |a| {
+            let mut body = json!({ "profile": {
+                "firstName": s(a, "first"), "lastName": s(a, "last"),
+                "email": a.get("email").cloned().unwrap_or_else(|| json!(s(a, "login"))),
+                "login": s(a, "login"),
+            } });
+            if a.contains_key("password") {
+                body["credentials"] = json!({ "password": { "value": s(a, "password") } });
+            }
+            let activate = a.get("activate").and_then(Value::as_bool).unwrap_or(true);
+            post(format!("/api/v1/users?activate={activate}"), body)
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "get_user",
+        required: &["user"],
+        optional: &[],
+        build: |a| get(format!("/api/v1/users/{}", s(a, "user"))),
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "update_user",
+        required: &["user", "profile"],
+        optional: &[],
+        build: |a| {
+            post(
+                format!("/api/v1/users/{}", s(a, "user")),
+                json!({ "profile": or(a, "profile", json!({})) }),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "activate_user",
+        required: &["user"],
+        optional: &[],
+        build: |a| {
+            post(
+                format!(
+                    "/api/v1/users/{}/lifecycle/activate?sendEmail=false",
+                    s(a, "user")
+                ),
+                json!({}),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "deactivate_user",
+        required: &["user"],
+        optional: &[],
+        build: |a| {
+            post(
+                format!("/api/v1/users/{}/lifecycle/deactivate", s(a, "user")),
+                json!({}),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "suspend_user",
+        required: &["user"],
+        optional: &[],
+        build: |a| {
+            post(
+                format!("/api/v1/users/{}/lifecycle/suspend", s(a, "user")),
+                json!({}),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "unsuspend_user",
+        required: &["user"],
+        optional: &[],
+        build: |a| {
+            post(
+                format!("/api/v1/users/{}/lifecycle/unsuspend", s(a, "user")),
+                json!({}),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "delete_user",
+        required: &["user"],
+        optional: &[],
+        build: |a| delete(format!("/api/v1/users/{}", s(a, "user"))),
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "create_group",
+        required: &["name"],
+        optional: &["description"],
+        build: |a| {
+            post(
+                "/api/v1/groups".into(),
+                json!({ "profile": { "name": s(a, "name"), "description": or(a, "description", Value::Null) } }),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "add_member",
+        required: &["group", "user"],
+        optional: &[],
+        build: |a| {
+            req(
+                reqwest::Method::PUT,
+                format!("/api/v1/groups/{}/users/{}", s(a, "group"), s(a, "user")),
+                None,
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "remove_member",
+        required: &["group", "user"],
+        optional: &[],
+        build: |a| {
+            delete(format!(
+                "/api/v1/groups/{}/users/{}",
+                s(a, "group"),
+                s(a, "user")
+            ))
+        },
+    },
+    // ---- Okta: apps -------------------------------------------------------------------------
+    AdminAction {
+        service: Service::Okta,
+        name: "create_oidc_app",
+        required: &["label"],
+        optional: &["refresh_token", "redirect_uris"],
+        build: |a| {
+            let mut grants = vec!["authorization_code"];
+            if a.get("refresh_token")
+                .and_then(Value::as_bool)
+                .unwrap_or(true)
+            {
+                grants.push("refresh_token");
+            }
+            post(
+                "/api/v1/apps".into(),
+                json!({
+                    "name": "oidc_client", "label": s(a, "label"), "signOnMode": "OPENID_CONNECT",
+                    "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
+                    "settings": { "oauthClient": {
+                        "redirect_uris": or(a, "redirect_uris", json!(kiro_redirect_uris())),
+                        "response_types": ["code"], "grant_types": grants, "application_type": "native",
+                    } },
+                }),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "assign_user",
+        required: &["app", "user"],
+        optional: &[],
+        build: |a| {
+            post(
+                format!("/api/v1/apps/{}/users", s(a, "app")),
+                json!({ "id": s(a, "user"), "scope": "USER" }),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "unassign_user",
+        required: &["app", "user"],
+        optional: &[],
+        build: |a| {
+            delete(format!(
+                "/api/v1/apps/{}/users/{}",
+                s(a, "app"),
+                s(a, "user")
+            ))
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "assign_group",
+        required: &["app", "group"],
+        optional: &[],
+        build: |a| {
+            put(
+                format!("/api/v1/apps/{}/groups/{}", s(a, "app"), s(a, "group")),
+                json!({}),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "unassign_group",
+        required: &["app", "group"],
+        optional: &[],
+        build: |a| {
+            delete(format!(
+                "/api/v1/apps/{}/groups/{}",
+                s(a, "app"),
+                s(a, "group")
+            ))
+        },
+    },
+    // ---- Okta: authorization servers ----------------------------------------------------------
+    AdminAction {
+        service: Service::Okta,
+        name: "create_auth_server",
+        required: &["name"],
+        optional: &["audience"],
+        build: |a| {
+            post(
+                "/api/v1/authorizationServers".into(),
+                json!({ "name": s(a, "name"), "description": s(a, "name"),
+                        "audiences": [or(a, "audience", json!("api://kiro"))] }),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "add_scope",
+        required: &["server", "name"],
+        optional: &["consent"],
+        build: |a| {
+            post(
+                format!("/api/v1/authorizationServers/{}/scopes", s(a, "server")),
+                json!({ "name": s(a, "name"), "description": s(a, "name"),
+                        "consent": or(a, "consent", json!("IMPLICIT")), "metadataPublish": "ALL_CLIENTS" }),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "create_policy",
+        required: &["server", "name", "clients"],
+        optional: &["priority"],
+        build: |a| {
+            post(
+                format!("/api/v1/authorizationServers/{}/policies", s(a, "server")),
+                json!({
+                    "type": "OAUTH_AUTHORIZATION_POLICY", "status": "ACTIVE", "name": s(a, "name"),
+                    "description": s(a, "name"), "priority": or(a, "priority", json!(1)),
+                    "conditions": { "clients": { "include": or(a, "clients", json!([])) } },
+                }),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "add_rule",
+        required: &["server", "policy", "name", "scopes"],
+        optional: &[
+            "grant_types",
+            "groups",
+            "access_token_minutes",
+            "refresh_token_minutes",
+        ],
+        build: |a| {
+            let mut token =
+                json!({ "accessTokenLifetimeMinutes": or(a, "access_token_minutes", json!(60)) });
+            if let Some(refresh) = a.get("refresh_token_minutes") {
+                token["refreshTokenLifetimeMinutes"] = refresh.clone();
+            }
+            post(
+                format!(
+                    "/api/v1/authorizationServers/{}/policies/{}/rules",
+                    s(a, "server"),
+                    s(a, "policy")
+                ),
+                json!({
+                    "type": "RESOURCE_ACCESS", "name": s(a, "name"), "priority": 1,
+                    "conditions": {
+                        "people": { "groups": { "include": or(a, "groups", json!(["EVERYONE"])) } },
+                        "grantTypes": { "include": or(a, "grant_types", json!(["authorization_code", "refresh_token"])) },
+                        "scopes": { "include": or(a, "scopes", json!([])) },
+                    },
+                    "actions": { "token": token },
+                }),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "token_preview",
+        required: &["server", "client", "user", "scopes"],
+        optional: &["grant_type"],
+        build: |a| {
+            post(
+                format!(
+                    "/api/v1/authorizationServers/{}/tokenPreview",
+                    s(a, "server")
+                ),
+                json!({ "clientId": s(a, "client"), "userId": s(a, "user"),
+                        "grantType": or(a, "grant_type", json!("authorization_code")),
+                        "scopes": or(a, "scopes", json!([])) }),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "rotate_keys",
+        required: &["server"],
+        optional: &[],
+        build: |a| {
+            post(
+                format!(
+                    "/api/v1/authorizationServers/{}/credentials/lifecycle/keyRotate",
+                    s(a, "server")
+                ),
+                json!({ "use": "sig" }),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: "logs",
+        required: &[],
+        optional: &["filter"],
+        build: |a| {
+            let filter = s(a, "filter");
+            if filter.is_empty() {
+                get("/api/v1/logs?limit=1000".into())
+            } else {
+                get(format!(
+                    "/api/v1/logs?limit=1000&filter={}",
+                    form_encode(&filter)
+                ))
+            }
+        },
+    },
+    // ---- Kiro console -------------------------------------------------------------------------
+    AdminAction {
+        service: Service::Kiro,
+        name: "create_profile",
+        required: &["name", "issuer", "client_id"],
+        optional: &[],
+        build: |a| {
+            post(
+                "/console/profiles".into(),
+                json!({ "profileName": s(a, "name"), "issuerUrl": s(a, "issuer"), "clientId": s(a, "client_id") }),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Kiro,
+        name: "delete_profile",
+        required: &["profile"],
+        optional: &[],
+        build: |a| delete(format!("/console/profiles/{}", s(a, "profile"))),
+    },
+    AdminAction {
+        service: Service::Kiro,
+        name: "add_domain",
+        required: &["profile", "domain"],
+        optional: &[],
+        build: |a| {
+            post(
+                format!("/console/profiles/{}/domains", s(a, "profile")),
+                json!({ "domainName": s(a, "domain") }),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Kiro,
+        name: "get_domain",
+        required: &["profile", "domain"],
+        optional: &[],
+        build: |a| {
+            get(format!(
+                "/console/profiles/{}/domains/{}",
+                s(a, "profile"),
+                s(a, "domain")
+            ))
+        },
+    },
+    AdminAction {
+        service: Service::Kiro,
+        name: "verify_domain",
+        required: &["profile", "domain"],
+        optional: &[],
+        build: |a| {
+            post(
+                format!(
+                    "/console/profiles/{}/domains/{}/verify",
+                    s(a, "profile"),
+                    s(a, "domain")
+                ),
+                json!({}),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Kiro,
+        name: "create_scim_token",
+        required: &["profile"],
+        optional: &[],
+        build: |a| {
+            post(
+                format!("/console/profiles/{}/scim-tokens", s(a, "profile")),
+                json!({}),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Kiro,
+        name: "list_scim_tokens",
+        required: &["profile"],
+        optional: &[],
+        build: |a| get(format!("/console/profiles/{}/scim-tokens", s(a, "profile"))),
+    },
+    AdminAction {
+        service: Service::Kiro,
+        name: "revoke_scim_token",
+        required: &["profile", "token_id"],
+        optional: &[],
+        build: |a| {
+            delete(format!(
+                "/console/profiles/{}/scim-tokens/{}",
+                s(a, "profile"),
+                s(a, "token_id")
+            ))
+        },
+    },
+    AdminAction {
+        service: Service::Kiro,
+        name: "subscribe",
+        required: &["profile", "tier"],
+        optional: &["user", "group"],
+        build: |a| {
+            let (kind, id) = if a.contains_key("group") {
+                ("GROUP", s(a, "group"))
+            } else {
+                ("USER", s(a, "user"))
+            };
+            post(
+                format!("/console/profiles/{}/subscriptions", s(a, "profile")),
+                json!({ "principalType": kind, "principalId": id, "tier": s(a, "tier") }),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Kiro,
+        name: "subscriptions",
+        required: &["profile"],
+        optional: &[],
+        build: |a| {
+            get(format!(
+                "/console/profiles/{}/subscriptions",
+                s(a, "profile")
+            ))
+        },
+    },
+    AdminAction {
+        service: Service::Kiro,
+        name: "change_tier",
+        required: &["profile", "user", "tier"],
+        optional: &[],
+        build: |a| {
+            put(
+                format!(
+                    "/console/profiles/{}/subscriptions/users/{}",
+                    s(a, "profile"),
+                    s(a, "user")
+                ),
+                json!({ "tier": s(a, "tier") }),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Kiro,
+        name: "unsubscribe_user",
+        required: &["profile", "user"],
+        optional: &[],
+        build: |a| {
+            delete(format!(
+                "/console/profiles/{}/subscriptions/users/{}",
+                s(a, "profile"),
+                s(a, "user")
+            ))
+        },
+    },
+    AdminAction {
+        service: Service::Kiro,
+        name: "unsubscribe_group",
+        required: &["profile", "group"],
+        optional: &[],
+        build: |a| {
+            delete(format!(
+                "/console/profiles/{}/subscriptions/groups/{}",
+                s(a, "profile"),
+                s(a, "group")
+            ))
+        },
+    },
+    AdminAction {
+        service: Service::Kiro,
+        name: "delete_seat",
+        required: &["profile", "user"],
+        optional: &[],
+        build: |a| {
+            delete(format!(
+                "/console/profiles/{}/seats/{}",
+                s(a, "profile"),
+                s(a, "user")
+            ))
+        },
+    },
+    AdminAction {
+        service: Service::Kiro,
+        name: "settings",
+        required: &["profile"],
+        optional: &["set"],
+        build: |a| match a.get("set") {
+            Some(settings) => put(
+                format!("/console/profiles/{}/settings", s(a, "profile")),
+                settings.clone(),
+            ),
+            None => get(format!("/console/profiles/{}/settings", s(a, "profile"))),
+        },
+    },
+    AdminAction {
+        service: Service::Kiro,
+        name: "sync_delay",
+        required: &["delay"],
+        optional: &[],
+        build: |a| {
+            put(
+                "/_sim/kiro/sync-delay".into(),
+                json!({ "delay": s(a, "delay") }),
+            )
+        },
+    },
+    // ---- DNS provider ---------------------------------------------------------------------------
+    AdminAction {
+        service: Service::Dns,
+        name: "create_zone",
+        required: &["name"],
+        optional: &[],
+        build: |a| post("/client/v4/zones".into(), json!({ "name": s(a, "name") })),
+    },
+    AdminAction {
+        service: Service::Dns,
+        name: "find_zone",
+        required: &["name"],
+        optional: &[],
+        build: |a| get(format!("/client/v4/zones?name={}", s(a, "name"))),
+    },
+    AdminAction {
+        service: Service::Dns,
+        name: "create_record",
+        required: &["zone", "type", "name", "content"],
+        optional: &["ttl"],
+        build: |a| {
+            post(
+                format!("/client/v4/zones/{}/dns_records", s(a, "zone")),
+                json!({ "type": s(a, "type"), "name": s(a, "name"), "content": s(a, "content"),
+                        "ttl": or(a, "ttl", json!(1)) }),
+            )
+        },
+    },
+    AdminAction {
+        service: Service::Dns,
+        name: "list_records",
+        required: &["zone"],
+        optional: &[],
+        build: |a| get(format!("/client/v4/zones/{}/dns_records", s(a, "zone"))),
+    },
+    AdminAction {
+        service: Service::Dns,
+        name: "delete_record",
+        required: &["zone", "record"],
+        optional: &[],
+        build: |a| {
+            delete(format!(
+                "/client/v4/zones/{}/dns_records/{}",
+                s(a, "zone"),
+                s(a, "record")
+            ))
+        },
+    },
+    AdminAction {
+        service: Service::Dns,
+        name: "propagation",
+        required: &["delay"],
+        optional: &[],
+        build: |a| {
+            put(
+                "/_sim/dns/propagation".into(),
+                json!({ "delay": s(a, "delay") }),
+            )
+        },
+    },
+];
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+pub fn form_encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char);
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The actions of a user with the Kiro IDE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdeAction {
+    /// Sign in by email (route → discovery → authn → code + PKCE → tokens).
+    SignIn,
+    /// An inline completion.
+    Complete,
+    /// A chat message.
+    Chat,
+    /// GetUsageLimits.
+    Usage,
+    /// Refresh the access token if it has expired.
+    Refresh,
+    /// Forget the token cache.
+    SignOut,
+}
+
+/// `(name, action, required, optional)` of every IDE action.
+pub const IDE_ACTIONS: &[(&str, IdeAction, &[&str], &[&str])] = &[
+    ("sign_in", IdeAction::SignIn, &[], &["password"]),
+    ("complete", IdeAction::Complete, &[], &["left", "right"]),
+    ("chat", IdeAction::Chat, &[], &["message", "model"]),
+    ("usage", IdeAction::Usage, &[], &[]),
+    ("refresh", IdeAction::Refresh, &[], &[]),
+    ("sign_out", IdeAction::SignOut, &[], &[]),
+];

@@ -1,0 +1,690 @@
+//! Runs one scenario against its own in-process world, through the services' real HTTP APIs
+//! (`sim_world::clients`) and the Kiro IDE client (`sim_world::ide`), and records a
+//! transcript: one line per step with the world time, what was done and what came back.
+//! The transcript has no wall-clock times or ports in it, so the same seed gives the same
+//! transcript.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Map, Value, json};
+use sim_core::Seed;
+use sim_world::clients::{Api, Body, Response};
+use sim_world::ide::{Ide, IdeError, LOOPBACK_PORTS, TokenCache};
+use sim_world::{World, WorldConfig};
+use tokio::sync::Mutex;
+
+use crate::actions::{IdeAction, Request, Service};
+use crate::expect::{Answer, check};
+use crate::format::{Action, Actor, Auth, Scenario, Step};
+
+/// How a scenario ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Every step met its expectation.
+    Passed,
+    /// A step did not.
+    Failed(Failure),
+    /// Not run: the file says why.
+    Pending(String),
+}
+
+/// The step that failed, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// 1-based number of the step (macros expanded).
+    pub step: usize,
+    /// Where the step is written.
+    pub origin: String,
+    /// What it does.
+    pub label: String,
+    /// What was expected.
+    pub expected: String,
+    /// What happened.
+    pub actual: String,
+    /// The events around the failure, across the three services.
+    pub timeline: Vec<String>,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "step {} `{}` at {}", self.step, self.label, self.origin)?;
+        writeln!(f, "  expected: {}", self.expected)?;
+        writeln!(f, "  actual:   {}", self.actual)?;
+        if !self.timeline.is_empty() {
+            writeln!(f, "  timeline:")?;
+            for line in &self.timeline {
+                writeln!(f, "    {line}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The result of running one scenario.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The scenario file.
+    pub file: String,
+    /// Its name.
+    pub name: String,
+    /// Passed, failed or pending.
+    pub status: Status,
+    /// The transcript (deterministic for a seed).
+    pub transcript: String,
+    /// Wall time taken.
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    /// The status in words, with the failure's details.
+    pub fn status_text(&self) -> String {
+        match &self.status {
+            Status::Passed => "passed".into(),
+            Status::Pending(reason) => format!("pending: {reason}"),
+            Status::Failed(f) => format!("failed: {f}"),
+        }
+    }
+}
+
+/// The loopback ports the IDE may listen on, shared by every scenario running in this process.
+static PORTS: Mutex<Vec<u16>> = Mutex::const_new(Vec::new());
+static PORTS_INIT: std::sync::Once = std::sync::Once::new();
+
+/// Takes a free loopback port from the pool (waiting if all ten are in use) that can be bound
+/// right now; returns it to the pool with [`release_port`].
+async fn acquire_port() -> u16 {
+    PORTS_INIT.call_once(|| {
+        if let Ok(mut ports) = PORTS.try_lock() {
+            ports.extend(LOOPBACK_PORTS.iter().rev());
+        }
+    });
+    loop {
+        {
+            let mut ports = PORTS.lock().await;
+            // Another process (another test binary) may hold some: skip those.
+            let mut tried = Vec::new();
+            while let Some(port) = ports.pop() {
+                if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                    ports.extend(tried);
+                    return port;
+                }
+                tried.push(port);
+            }
+            ports.extend(tried);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn release_port(port: u16) {
+    PORTS.lock().await.push(port);
+}
+
+struct IdeState {
+    cache: Option<TokenCache>,
+    sign_ins: u32,
+}
+
+/// What a running scenario holds.
+struct Run<'a> {
+    scenario: &'a Scenario,
+    seed: Seed,
+    world: World,
+    okta: Api,
+    kiro: Api,
+    dns: Api,
+    vars: BTreeMap<String, Value>,
+    ides: BTreeMap<String, IdeState>,
+    transcript: Vec<String>,
+    /// `(world time, line)` of every request, for the failure timeline.
+    events: Vec<(String, String)>,
+    settle: bool,
+    urls: Vec<(String, String)>,
+}
+
+fn time(t: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// Runs a scenario with `seed` (the file's own seed, else 0, when `None`).
+pub async fn run(scenario: &Scenario, seed: Option<u64>) -> Outcome {
+    let started = Instant::now();
+    let seed = Seed(seed.or(scenario.seed).unwrap_or(0));
+    let mut head = format!(
+        "scenario: {} ({})\nseed: {}\n",
+        scenario.name, scenario.file, seed.0
+    );
+    if let Some(reason) = &scenario.pending {
+        head.push_str(&format!("pending: {reason}\n"));
+        return Outcome {
+            file: scenario.file.clone(),
+            name: scenario.name.clone(),
+            status: Status::Pending(reason.clone()),
+            transcript: head,
+            elapsed: started.elapsed(),
+        };
+    }
+    let world = match World::start(WorldConfig {
+        seed,
+        zones: scenario.world.zones.clone(),
+        ..WorldConfig::default()
+    })
+    .await
+    {
+        Ok(w) => w,
+        Err(e) => {
+            return Outcome {
+                file: scenario.file.clone(),
+                name: scenario.name.clone(),
+                status: Status::Failed(Failure {
+                    step: 0,
+                    origin: scenario.file.clone(),
+                    label: "start the world".into(),
+                    expected: "the world starts".into(),
+                    actual: e.to_string(),
+                    timeline: Vec::new(),
+                }),
+                transcript: head,
+                elapsed: started.elapsed(),
+            };
+        }
+    };
+    let clients = world.clients();
+    let raw = |api: &Api| api.with_authorization(None);
+    let okta = Api::anonymous(clients.okta.api.base())
+        .with_authorization(Some(format!("SSWS {}", world.okta().api_token())));
+    let kiro = Api::anonymous(clients.kiro.api.base())
+        .with_authorization(Some(format!("Bearer {}", world.kiro().admin_token())));
+    let dns = Api::anonymous(clients.dns.api.base())
+        .with_authorization(Some(format!("Bearer {}", world.dns().api_token())));
+    let _ = raw;
+    if let Some(body) = &scenario.world.sync_delay {
+        let _ = kiro
+            .send(
+                reqwest::Method::PUT,
+                "/_sim/kiro/sync-delay",
+                Body::Json(body.clone()),
+            )
+            .await;
+    }
+    if let Some(delay) = &scenario.world.dns_propagation {
+        let _ = dns
+            .send(
+                reqwest::Method::PUT,
+                "/_sim/dns/propagation",
+                Body::Json(json!({ "delay": delay })),
+            )
+            .await;
+    }
+    let urls = vec![
+        (
+            world.okta().url().trim_end_matches('/').to_string(),
+            "${okta_url}".to_string(),
+        ),
+        (
+            world.kiro().url().trim_end_matches('/').to_string(),
+            "${kiro_url}".to_string(),
+        ),
+        (
+            world.dns().api_url().trim_end_matches('/').to_string(),
+            "${dns_url}".to_string(),
+        ),
+    ];
+    let mut vars = BTreeMap::new();
+    vars.insert("okta_url".into(), json!(urls[0].0));
+    vars.insert("kiro_url".into(), json!(urls[1].0));
+    vars.insert("dns_url".into(), json!(urls[2].0));
+    vars.insert("seed".into(), json!(seed.0));
+    let ides = scenario
+        .actors
+        .iter()
+        .filter(|(_, a)| matches!(a, Actor::Ide { .. }))
+        .map(|(n, _)| {
+            (
+                n.clone(),
+                IdeState {
+                    cache: None,
+                    sign_ins: 0,
+                },
+            )
+        })
+        .collect();
+    let mut run = Run {
+        scenario,
+        seed,
+        world,
+        okta,
+        kiro,
+        dns,
+        vars,
+        ides,
+        transcript: vec![head.trim_end().to_string()],
+        events: Vec::new(),
+        settle: true,
+        urls,
+    };
+    let status = run.steps().await;
+    let transcript = run.transcript.join("\n") + "\n";
+    run.world.shutdown().await;
+    Outcome {
+        file: scenario.file.clone(),
+        name: scenario.name.clone(),
+        status,
+        transcript,
+        elapsed: started.elapsed(),
+    }
+}
+
+impl Run<'_> {
+    fn normalize(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (url, name) in &self.urls {
+            out = out.replace(url.as_str(), name);
+        }
+        out
+    }
+
+    fn now(&self) -> String {
+        time(self.world.clock().now())
+    }
+
+    async fn steps(&mut self) -> Status {
+        let scenario = self.scenario;
+        for (i, step) in scenario.steps.iter().enumerate() {
+            let n = i + 1;
+            let at = self.now();
+            let answer = match self.step(step).await {
+                Ok(answer) => answer,
+                Err(message) => {
+                    self.transcript
+                        .push(format!("[{at}] #{n} {} — error: {message}", step.label));
+                    return self.fail(n, step, "the step can run".into(), message).await;
+                }
+            };
+            let Some(answer) = answer else {
+                self.transcript.push(format!("[{at}] #{n} {}", step.label));
+                continue;
+            };
+            let line = format!(
+                "[{at}] #{n} {} → {}",
+                step.label,
+                self.normalize(&answer.summary())
+            );
+            self.events.push((at.clone(), line.clone()));
+            self.transcript.push(line);
+            if let Some(note) = &step.note {
+                self.transcript.push(format!("      note: {note}"));
+            }
+            let expect = match self.subst_expect(step) {
+                Ok(e) => e,
+                Err(message) => return self.fail(n, step, "known variables".into(), message).await,
+            };
+            if let Err((expected, actual)) = check(&expect, &answer) {
+                let actual = self.normalize(&actual);
+                let expected = self.normalize(&expected);
+                return self.fail(n, step, expected, actual).await;
+            }
+            for (name, path) in &step.save {
+                match crate::expect::lookup_answer(&answer, path) {
+                    Some(value) => {
+                        let shown = short(&self.normalize(&value.to_string()));
+                        self.transcript.push(format!("      {name} = {shown}"));
+                        self.vars.insert(name.clone(), value);
+                    }
+                    None => {
+                        return self
+                            .fail(
+                                n,
+                                step,
+                                format!("a value at {path} to save as `{name}`"),
+                                format!(
+                                    "nothing there in {}",
+                                    short(&self.normalize(&answer.body.to_string()))
+                                ),
+                            )
+                            .await;
+                    }
+                }
+            }
+        }
+        Status::Passed
+    }
+
+    async fn fail(&mut self, n: usize, step: &Step, expected: String, actual: String) -> Status {
+        self.transcript.push(format!("FAILED at step #{n}"));
+        // The timeline: the last requests of this scenario and Okta's System Log around them.
+        let mut timeline: Vec<(String, String)> =
+            self.events.iter().rev().take(8).rev().cloned().collect();
+        let since = timeline
+            .first()
+            .map(|(t, _)| t.clone())
+            .unwrap_or_else(|| self.now());
+        if let Ok(r) = self
+            .okta
+            .send(
+                reqwest::Method::GET,
+                &format!("/api/v1/logs?since={since}&limit=30"),
+                Body::None,
+            )
+            .await
+            && let Some(events) = r.body.as_array()
+        {
+            for e in events {
+                let published = e["published"].as_str().unwrap_or_default();
+                timeline.push((
+                    published.to_string(),
+                    format!(
+                        "[{}] okta log {} {} ({})",
+                        published,
+                        e["eventType"].as_str().unwrap_or_default(),
+                        e["displayMessage"].as_str().unwrap_or_default(),
+                        e["outcome"]["result"].as_str().unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        timeline.sort_by(|a, b| a.0.get(..19).cmp(&b.0.get(..19)));
+        Status::Failed(Failure {
+            step: n,
+            origin: step.origin.clone(),
+            label: step.label.clone(),
+            expected,
+            actual,
+            timeline: timeline
+                .into_iter()
+                .map(|(_, l)| self.normalize(&l))
+                .collect(),
+        })
+    }
+
+    fn subst_expect(&self, step: &Step) -> Result<crate::format::Expect, String> {
+        let mut e = step.expect.clone();
+        if let Some(text) = &e.error {
+            e.error = Some(subst_str(text, &self.vars)?);
+        }
+        if let Some(text) = &e.location {
+            e.location = Some(subst_str(text, &self.vars)?);
+        }
+        for (_, m) in e.json.iter_mut() {
+            *m = subst(m, &self.vars)?;
+        }
+        Ok(e)
+    }
+
+    /// Runs one step; `None` for steps without an answer (advance, set).
+    async fn step(&mut self, step: &Step) -> Result<Option<Answer>, String> {
+        match &step.action {
+            Action::Advance(by) => {
+                self.world.advance(*by).await;
+                Ok(None)
+            }
+            Action::Set(values) => {
+                for (k, v) in values {
+                    let v = subst(v, &self.vars)?;
+                    self.vars.insert(k.clone(), v);
+                }
+                Ok(None)
+            }
+            Action::Http {
+                service,
+                method,
+                path,
+                body,
+                form,
+                auth,
+            } => {
+                let path = subst_str(path, &self.vars)?;
+                let body = match (body, form) {
+                    (_, Some(form)) => {
+                        let mut pairs = Vec::new();
+                        for (k, v) in form {
+                            let v = subst(v, &self.vars)?;
+                            let v = match v {
+                                Value::String(s) => s,
+                                other => other.to_string(),
+                            };
+                            pairs.push((k.clone(), v));
+                        }
+                        Body::Form(pairs)
+                    }
+                    (Some(b), None) => Body::Json(subst(b, &self.vars)?),
+                    (None, None) => Body::None,
+                };
+                let api = self.api(*service);
+                let api = match auth {
+                    Auth::Admin => api,
+                    Auth::None => api.with_authorization(None),
+                    Auth::Bearer(v) => api
+                        .with_authorization(Some(format!("Bearer {}", subst_str(v, &self.vars)?))),
+                    Auth::Ssws(v) => {
+                        api.with_authorization(Some(format!("SSWS {}", subst_str(v, &self.vars)?)))
+                    }
+                };
+                let request = Request {
+                    method: method.clone(),
+                    path,
+                    body,
+                };
+                self.send(*service, &api, request).await.map(Some)
+            }
+            Action::Admin { action, args, .. } => {
+                let args = match subst(&Value::Object(args.clone()), &self.vars)? {
+                    Value::Object(m) => m,
+                    _ => Map::new(),
+                };
+                let request = (action.build)(&args);
+                let api = self.api(action.service);
+                self.send(action.service, &api, request).await.map(Some)
+            }
+            Action::Ide {
+                actor,
+                action,
+                args,
+            } => {
+                let args = match subst(&Value::Object(args.clone()), &self.vars)? {
+                    Value::Object(m) => m,
+                    _ => Map::new(),
+                };
+                self.ide(actor, *action, &args).await.map(Some)
+            }
+        }
+    }
+
+    fn api(&self, service: Service) -> Api {
+        match service {
+            Service::Okta => self.okta.clone(),
+            Service::Kiro => self.kiro.clone(),
+            Service::Dns => self.dns.clone(),
+        }
+    }
+
+    async fn send(&mut self, service: Service, api: &Api, r: Request) -> Result<Answer, String> {
+        let changes = r.method != reqwest::Method::GET;
+        let response: Response = api
+            .send(r.method.clone(), &r.path, r.body)
+            .await
+            .map_err(|e| self.normalize(&e.to_string()))?;
+        if service == Service::Okta && changes && self.settle {
+            // Wait for Okta's SCIM pushes caused by this change (issue 4), when Okta has them.
+            match self
+                .okta
+                .send(
+                    reqwest::Method::POST,
+                    "/_sim/okta/provisioning/settle",
+                    Body::Json(json!({})),
+                )
+                .await
+            {
+                Ok(r) if r.status == 404 || r.status == 405 => self.settle = false,
+                _ => {}
+            }
+        }
+        Ok(Answer {
+            request: format!(
+                "{} {} {}",
+                service.name(),
+                r.method,
+                self.normalize(&r.path)
+            ),
+            status: Some(response.status),
+            body: response.body,
+            error: None,
+            location: response.location,
+        })
+    }
+
+    async fn ide(
+        &mut self,
+        actor: &str,
+        action: IdeAction,
+        args: &Map<String, Value>,
+    ) -> Result<Answer, String> {
+        let Some(Actor::Ide { email, password }) = self.scenario.actors.get(actor).cloned() else {
+            return Err(format!("`{actor}` is not an IDE user"));
+        };
+        let kiro_url = self.world.kiro().url();
+        let state = self
+            .ides
+            .get_mut(actor)
+            .ok_or_else(|| format!("`{actor}` is not an IDE user"))?;
+        let text = |k: &str, d: &str| args.get(k).and_then(Value::as_str).unwrap_or(d).to_string();
+        let request = format!("ide {actor} {:?}", action);
+        let result: Result<Value, IdeError> = match action {
+            IdeAction::SignIn => {
+                state.sign_ins += 1;
+                let rng = self
+                    .seed
+                    .stream(&format!("scenario-ide/{actor}/{}", state.sign_ins));
+                let port = acquire_port().await;
+                let mut ide = Ide::new(&kiro_url, port, rng);
+                let password = text("password", &password);
+                let r = ide.sign_in(&email, &password).await.map(|c| {
+                    json!({
+                        "issuerUrl": c.issuer_url, "clientId": c.client_id, "profileArn": c.profile_arn,
+                        "expiresAt": c.expires_at, "scopes": c.scopes,
+                        "refreshToken": c.refresh_token.is_some(),
+                    })
+                });
+                release_port(port).await;
+                if r.is_ok() {
+                    state.cache = ide.cache().cloned();
+                }
+                r
+            }
+            IdeAction::SignOut => {
+                state.cache = None;
+                Ok(Value::Null)
+            }
+            _ => {
+                let mut ide = Ide::new(&kiro_url, LOOPBACK_PORTS[0], self.seed.stream("unused"))
+                    .with_cache(state.cache.clone());
+                let r = match action {
+                    IdeAction::Complete => {
+                        ide.complete(&text("left", "fn main() {"), &text("right", "}"))
+                            .await
+                    }
+                    IdeAction::Chat => {
+                        let model = args.get("model").and_then(Value::as_str);
+                        ide.chat(&text("message", "Hello"), model).await
+                    }
+                    IdeAction::Usage => ide.usage().await,
+                    IdeAction::Refresh => ide.ensure_fresh().await.map(
+                        |()| json!({ "expiresAt": ide.cache().map(|c| c.expires_at.clone()) }),
+                    ),
+                    IdeAction::SignIn | IdeAction::SignOut => Ok(Value::Null),
+                };
+                state.cache = ide.cache().cloned();
+                r
+            }
+        };
+        Ok(match result {
+            Ok(body) => Answer {
+                request,
+                status: Some(200),
+                body,
+                error: None,
+                location: None,
+            },
+            Err(e) => {
+                let status = match &e {
+                    IdeError::Refused { status, .. } => Some(*status),
+                    _ => None,
+                };
+                Answer {
+                    request,
+                    status,
+                    body: Value::Null,
+                    error: Some(e.to_string()),
+                    location: None,
+                }
+            }
+        })
+    }
+}
+
+/// At most 100 characters of `text`.
+pub fn short(text: &str) -> String {
+    let mut out: String = text.chars().take(100).collect();
+    if text.chars().count() > 100 {
+        out.push('…');
+    }
+    out
+}
+
+/// Replaces `${name}` in `text`.
+pub fn subst_str(text: &str, vars: &BTreeMap<String, Value>) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed `${{` in `{text}`"))?;
+        let name = &after[..end];
+        let value = vars.get(name).ok_or_else(|| {
+            format!("unknown variable `${{{name}}}` (not saved by an earlier step)")
+        })?;
+        match value {
+            Value::String(s) => out.push_str(s),
+            other => out.push_str(&other.to_string()),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Replaces `${name}` everywhere in a JSON value; a string that is exactly `${name}` takes the
+/// variable's JSON value (so numbers and lists keep their type).
+pub fn subst(value: &Value, vars: &BTreeMap<String, Value>) -> Result<Value, String> {
+    Ok(match value {
+        Value::String(s) => {
+            if let Some(name) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}'))
+                && !name.contains('}')
+                && !name.contains("${")
+            {
+                vars.get(name).cloned().ok_or_else(|| {
+                    format!("unknown variable `${{{name}}}` (not saved by an earlier step)")
+                })?
+            } else {
+                Value::String(subst_str(s, vars)?)
+            }
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| subst(v, vars))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                out.insert(k.clone(), subst(v, vars)?);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    })
+}

@@ -1,0 +1,54 @@
+//! The scenario library runs in CI: every file under `scenarios/library` parses, names only
+//! DOMAIN.md ids that exist, and passes (pending ones are reported, not failed).
+
+use scenarios::report;
+use scenarios::run::Status;
+
+fn library() -> Vec<scenarios::Scenario> {
+    let files = scenarios::discover(&[scenarios::library_dir()]).expect("library folder");
+    assert!(!files.is_empty(), "the library has scenarios");
+    files
+        .iter()
+        .map(|f| scenarios::load(f).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
+
+#[test]
+fn every_covered_id_exists_in_domain_md() {
+    let parsed = library();
+    let Some(domain) = scenarios::domain_md() else {
+        eprintln!("DOMAIN.md not found next to the workspace: skipping the id check");
+        return;
+    };
+    let ids = scenarios::domain_ids(&domain);
+    assert!(ids.len() > 50, "DOMAIN.md ids parsed: {ids:?}");
+    let coverage = report::coverage(&parsed, &ids);
+    assert!(
+        coverage.unknown.is_empty(),
+        "ids not in DOMAIN.md: {:?}",
+        coverage.unknown
+    );
+    eprintln!(
+        "DOMAIN.md coverage: {}/{}; not covered: {:?}",
+        ids.len() - coverage.uncovered().len(),
+        ids.len(),
+        coverage.uncovered()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_library_passes() {
+    let parsed = library();
+    let outcomes = report::run_all(parsed, None, 4, |o| {
+        report::print_line(&report::live_line(o));
+    })
+    .await;
+    let summary = report::summary(&outcomes);
+    println!("{summary}");
+    let failed: Vec<String> = outcomes
+        .iter()
+        .filter(|o| matches!(o.status, Status::Failed(_)))
+        .map(|o| format!("{}\n{}", o.transcript, o.status_text()))
+        .collect();
+    assert!(failed.is_empty(), "{}\n{summary}", failed.join("\n"));
+}
