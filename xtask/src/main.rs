@@ -40,6 +40,7 @@ const BENCHES: &[Bench] = &[
     Bench::new("push", "mock-okta", "provisioning"),
     Bench::new("kiro", "mock-kiro", "kiro"),
     Bench::new("world", "sim-world", "world"),
+    Bench::new("scenarios", "scenarios", "scenarios"),
 ];
 
 /// Project automation: `cargo xtask <command>`.
