@@ -210,6 +210,18 @@ struct UpArgs {
     /// Okta requests per minute of world time, per endpoint, before 429.
     #[arg(long, default_value_t = mock_okta::DEFAULT_RATE_LIMIT, value_parser = clap::value_parser!(u32).range(1..))]
     rate_limit: u32,
+
+    /// Pre-apply a setup before announcing ready. `documented`: every step of the documented
+    /// Okta + Kiro setup (two users, a group pushed to Kiro by SCIM and subscribed to Pro).
+    #[arg(long, value_enum)]
+    setup: Option<Setup>,
+}
+
+/// Setups `kiro-sim up` can pre-apply.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Setup {
+    /// The documented Okta + Kiro setup (sim_world::setup::documented).
+    Documented,
 }
 
 #[derive(Args, Debug)]
@@ -400,6 +412,12 @@ async fn run_up(args: UpArgs, shutdown: Shutdown) -> anyhow::Result<()> {
         ready.insert("ca_pem".into(), path.display().to_string().into());
     }
     ready.extend(world.ready_fields());
+    if let Some(Setup::Documented) = args.setup {
+        let done = sim_world::setup::documented(&world)
+            .await
+            .context("applying the documented setup")?;
+        ready.extend(done.ready_fields());
+    }
     print_ready(&ready)?;
     shutdown.wait().await;
     tracing::info!("shutting down");

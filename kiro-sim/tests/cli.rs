@@ -151,6 +151,50 @@ fn up_runs_the_whole_world_on_one_clock() {
 }
 
 #[test]
+fn up_with_the_documented_setup_announces_a_working_org() {
+    let (child, ready, stdout) = start(&[
+        "up",
+        "--dns-port",
+        "0",
+        "--dns-api-port",
+        "0",
+        "--okta-port",
+        "0",
+        "--kiro-port",
+        "0",
+        "--setup",
+        "documented",
+    ]);
+    for key in [
+        "kiro_scim_url",
+        "kiro_scim_token",
+        "kiro_profile_arn",
+        "okta_oidc_client_id",
+        "okta_issuer",
+    ] {
+        assert!(ready[key].is_string(), "{key} missing from {ready}");
+    }
+    assert_eq!(ready["users"][0]["login"], "ada@example.com");
+    // Okta pushed both users to Kiro before "ready".
+    let scim = ready["kiro_scim_url"].as_str().expect("scim url");
+    let (host, path) = scim
+        .trim_start_matches("http://")
+        .split_once('/')
+        .expect("path");
+    let mut stream = TcpStream::connect(host).expect("connect");
+    write!(
+        stream,
+        "GET /{path}/Users HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+        ready["kiro_scim_token"].as_str().expect("token")
+    )
+    .expect("write");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    assert!(answer.contains(r#""totalResults":2"#), "{answer}");
+    terminate(child, stdout);
+}
+
+#[test]
 fn okta_prints_its_org_url_and_api_token() {
     let (child, ready, stdout) = start(&["okta", "--port", "0", "--seed", "7"]);
     assert_eq!(ready["event"], "ready");

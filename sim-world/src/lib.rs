@@ -22,6 +22,7 @@
 
 pub mod clients;
 pub mod ide;
+pub mod setup;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;

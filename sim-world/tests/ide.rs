@@ -2,7 +2,7 @@
 //! loopback redirect, the documented token cache, refresh on expiry, signed out when the
 //! refresh fails — which is also the one point where a removed user loses access.
 //!
-//! covers: [KIRO-USE-3, KIRO-DOM-4, OKTA-APP-2, OKTA-APP-3, OKTA-TOK-4, OKTA-TOK-5]
+//! covers: [KIRO-USE-3, KIRO-DOM-4, OKTA-APP-2, OKTA-APP-3, OKTA-TOK-4, OKTA-TOK-5, OKTA-PROV-8, KIRO-SUB-3]
 
 mod common;
 
@@ -144,4 +144,33 @@ async fn okta_app_3_a_user_not_assigned_to_the_oidc_app_cannot_sign_in() {
         ),
         other => panic!("expected a sign-in error, got {other}"),
     }
+}
+
+#[tokio::test]
+async fn the_documented_setup_gives_a_working_org_through_okta_s_push() {
+    let world = sim_world::World::start(sim_world::WorldConfig::default())
+        .await
+        .expect("world");
+    let done = sim_world::setup::documented(&world)
+        .await
+        .expect("documented setup");
+    assert_eq!(done.users.len(), 2);
+    // Bob was never provisioned by hand: he reached Kiro by Okta's SCIM push of the group,
+    // holds a seat through the group's subscription, and signs in from the IDE.
+    let mut ide = Ide::new(
+        &world.kiro().url(),
+        LOOPBACK_PORTS[4],
+        world.seed().stream("ide"),
+    );
+    let cache = ide
+        .sign_in("bob@example.com", PASSWORD)
+        .await
+        .expect("sign in")
+        .clone();
+    assert_eq!(cache.issuer_url, done.okta_issuer);
+    assert_eq!(cache.profile_arn, done.kiro_profile_arn);
+    let chat = ide.chat("hello", None).await.expect("chat");
+    assert!(chat["assistantResponse"]["content"].is_string(), "{chat}");
+    let usage = ide.usage().await.expect("usage");
+    assert_eq!(usage["subscriptionInfo"]["subscriptionTitle"], "KIRO PRO");
 }

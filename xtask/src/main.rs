@@ -12,7 +12,7 @@
 //! - `cargo xtask scenario [PATH…] [--seed N] [--filter TEXT] [--junit FILE] [--list] [--jobs N]
 //!   [--verbose]`: runs scenario files (the library `scenarios/library` by default) through
 //!   `cargo run -p scenarios --bin scenario-runner`; exits non-zero on any failure.
-//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `push`, `kiro`, `world`) or of `all`.
+//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `push`, `kiro`, `world`, `scenarios`) or of `all`.
 //!
 //! Everything runs from the workspace root; `cargo` is the one that invoked us (`$CARGO`), or
 //! `cargo` from `PATH`.

@@ -1,0 +1,220 @@
+//! The documented setup, applied to a running world through the services' admin APIs: every
+//! step of both seed documents, so a trainee or a test starts from a working org
+//! (`kiro-sim up --setup documented`).
+//!
+//! Okta: users Ada and Bob in a "Kiro Developers" group; the Kiro-OIDC native app (refresh
+//! token grant, the Kiro redirect URIs) assigned to the group; a custom authorization server
+//! with the two Kiro scopes and an access policy + rule. Kiro: a profile on that issuer and
+//! client id, `example.com` verified by a TXT record published at the DNS provider, a SCIM
+//! token. Okta again: the "AWS IAM Identity Center" catalog app with API integration to Kiro's
+//! SCIM endpoint, Create Users and Update User Attributes on, `department` and
+//! `employeeNumber` unmapped, the group assigned and pushed. Kiro: the pushed group subscribed
+//! to Pro, so both users hold seats.
+
+use serde_json::{Value, json};
+
+use crate::World;
+use crate::clients::ClientError;
+
+/// The company domain of the documented setup.
+pub const DOMAIN: &str = "example.com";
+/// The users' password.
+pub const PASSWORD: &str = "Correct-Horse-9";
+/// The users (login, first name, last name).
+pub const USERS: [(&str, &str, &str); 2] = [
+    ("ada@example.com", "Ada", "Lovelace"),
+    ("bob@example.com", "Bob", "Builder"),
+];
+
+/// What the documented setup made: what a trainee or a test needs next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Documented {
+    /// The authorization server's issuer.
+    pub okta_issuer: String,
+    /// The Kiro-OIDC app's client id.
+    pub okta_oidc_client_id: String,
+    /// The provisioning ("AWS IAM Identity Center") app's id.
+    pub okta_scim_app_id: String,
+    /// The Kiro profile's ARN.
+    pub kiro_profile_arn: String,
+    /// Kiro's SCIM endpoint.
+    pub kiro_scim_url: String,
+    /// The SCIM token Okta pushes with.
+    pub kiro_scim_token: String,
+    /// Users and their password.
+    pub users: Vec<(String, String)>,
+}
+
+/// Applies the documented setup to `world`.
+pub async fn documented(world: &World) -> Result<Documented, ClientError> {
+    let c = world.clients();
+    let okta = &c.okta;
+    let mut user_ids = Vec::new();
+    for (login, first, last) in USERS {
+        user_ids.push(okta.create_user(login, first, last, PASSWORD).await?);
+    }
+    let group = okta.create_group("Kiro Developers").await?;
+    for user in &user_ids {
+        okta.add_member(&group, user).await?;
+    }
+
+    // Step 1: the OIDC app; Step 2: scopes and the access policy.
+    let client_id = okta.create_kiro_oidc_app("Kiro-OIDC").await?;
+    okta.assign_group(&client_id, &group).await?;
+    let server = okta.create_auth_server("Kiro", "api://kiro").await?;
+    okta.add_scope(
+        &server.id,
+        "codewhisperer:completions",
+        "Inline code completion in Kiro",
+    )
+    .await?;
+    okta.add_scope(&server.id, "codewhisperer:conversations", "Chat in Kiro")
+        .await?;
+    okta.create_policy_with_rule(
+        &server.id,
+        "Kiro",
+        &[&client_id],
+        &["authorization_code", "refresh_token"],
+        &[
+            "openid",
+            "offline_access",
+            "codewhisperer:completions",
+            "codewhisperer:conversations",
+        ],
+    )
+    .await?;
+
+    // Step 3: the Kiro profile, the verified domain, a SCIM token.
+    let profile = c
+        .kiro
+        .create_profile("Example Corp", &server.issuer, &client_id)
+        .await?;
+    let (record, token) = c.kiro.add_domain(&profile.id, DOMAIN).await?;
+    let zone = c.dns.zone(DOMAIN).await?;
+    c.dns.create_txt(&zone, &record, &token).await?;
+    c.kiro.verify_domain(&profile.id, DOMAIN).await?;
+    let scim_token = c.kiro.create_scim_token(&profile.id).await?;
+    // AWS's guidance: the Base URL goes in without the trailing slash.
+    let scim_url = profile.scim_endpoint.trim_end_matches('/').to_string();
+
+    // Step 4: the SCIM app from the catalog, API integration, features, mappings, push.
+    let app = okta
+        .api
+        .post(
+            "/api/v1/apps",
+            json!({ "name": "amazon_aws_sso", "label": "AWS IAM Identity Center", "signOnMode": "SAML_2_0" }),
+        )
+        .await?;
+    let scim_app = text(&app, "id", "/api/v1/apps")?;
+    okta.api
+        .post(
+            &format!("/api/v1/apps/{scim_app}/connections/default?activate=true"),
+            json!({ "baseUrl": scim_url, "profile": { "authScheme": "TOKEN", "token": scim_token } }),
+        )
+        .await?;
+    okta.api
+        .put(
+            &format!("/api/v1/apps/{scim_app}/features/USER_PROVISIONING"),
+            json!({
+                "create": { "lifecycleCreate": { "status": "ENABLED" } },
+                "update": { "profile": { "status": "ENABLED" }, "lifecycleDeactivate": { "status": "ENABLED" } },
+            }),
+        )
+        .await?;
+    let mappings = okta
+        .api
+        .get(&format!("/api/v1/mappings?targetId={scim_app}"))
+        .await?;
+    let mapping = mappings
+        .get(0)
+        .and_then(|m| m.get("id"))
+        .and_then(Value::as_str)
+        .ok_or(ClientError::Shape {
+            path: "/api/v1/mappings".into(),
+            field: "id",
+        })?
+        .to_string();
+    okta.api
+        .post(
+            &format!("/api/v1/mappings/{mapping}"),
+            json!({ "properties": { "department": null, "employeeNumber": null } }),
+        )
+        .await?;
+    okta.assign_group(&scim_app, &group).await?;
+    let push = okta
+        .api
+        .post(
+            &format!("/api/v1/apps/{scim_app}/group-push/mappings"),
+            json!({ "sourceGroupId": group, "status": "ACTIVE" }),
+        )
+        .await?;
+    let push_id = text(&push, "id", "group-push/mappings")?;
+    okta.api
+        .post("/_sim/okta/provisioning/settle", json!({}))
+        .await?;
+    let pushed = okta
+        .api
+        .get(&format!(
+            "/api/v1/apps/{scim_app}/group-push/mappings/{push_id}"
+        ))
+        .await?;
+    let kiro_group = text(&pushed, "targetGroupId", "group-push/mappings")?;
+
+    // Subscriptions: the pushed group to Pro, a seat for each member.
+    c.kiro
+        .subscribe(&profile.id, "GROUP", &kiro_group, "PRO")
+        .await?;
+
+    Ok(Documented {
+        okta_issuer: server.issuer,
+        okta_oidc_client_id: client_id,
+        okta_scim_app_id: scim_app,
+        kiro_profile_arn: profile.arn,
+        kiro_scim_url: scim_url,
+        kiro_scim_token: scim_token,
+        users: USERS
+            .iter()
+            .map(|(login, _, _)| (login.to_string(), PASSWORD.to_string()))
+            .collect(),
+    })
+}
+
+fn text(value: &Value, field: &'static str, path: &str) -> Result<String, ClientError> {
+    value
+        .get(field)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| ClientError::Shape {
+            path: path.to_string(),
+            field,
+        })
+}
+
+impl Documented {
+    /// The fields `kiro-sim up --setup documented` adds to its ready line.
+    pub fn ready_fields(&self) -> serde_json::Map<String, Value> {
+        let mut fields = serde_json::Map::new();
+        fields.insert("kiro_scim_url".into(), self.kiro_scim_url.clone().into());
+        fields.insert(
+            "kiro_scim_token".into(),
+            self.kiro_scim_token.clone().into(),
+        );
+        fields.insert(
+            "kiro_profile_arn".into(),
+            self.kiro_profile_arn.clone().into(),
+        );
+        fields.insert(
+            "okta_oidc_client_id".into(),
+            self.okta_oidc_client_id.clone().into(),
+        );
+        fields.insert("okta_issuer".into(), self.okta_issuer.clone().into());
+        fields.insert(
+            "users".into(),
+            self.users
+                .iter()
+                .map(|(login, password)| json!({ "login": login, "password": password }))
+                .collect(),
+        );
+        fields
+    }
+}
