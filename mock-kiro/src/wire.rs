@@ -41,9 +41,7 @@ pub(crate) fn current_request_id() -> String {
 
 /// Seconds since the Unix epoch.
 pub(crate) fn unix(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    sim_core::clock::unix_secs(t)
 }
 
 /// RFC 3339 with milliseconds.

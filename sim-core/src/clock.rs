@@ -322,6 +322,39 @@ impl std::fmt::Debug for Clock {
     }
 }
 
+/// Seconds since the Unix epoch (0 for times before it).
+pub fn unix_secs(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The civil date (year, month 1–12, day 1–31) of a time, in UTC.
+pub fn civil_date(t: SystemTime) -> (i64, u32, u32) {
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = (unix_secs(t) / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Midnight UTC at the start of a civil date (the inverse of [`civil_date`]).
+pub fn from_civil_date(year: i64, month: u32, day: u32) -> SystemTime {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    SystemTime::UNIX_EPOCH + Duration::from_secs(days.max(0) as u64 * 86_400)
+}
+
 /// Parses a duration as the CLI and the `/_sim/clock/advance` route take it: humantime's
 /// format (`90s`, `1h 30m`, `24h`, `7days`).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -496,6 +529,15 @@ mod tests {
         let before = clock.now();
         let after = clock.advance(Duration::from_secs(86_400)).await;
         assert!(after.duration_since(before).expect("forward") >= Duration::from_secs(86_400));
+    }
+
+    #[test]
+    fn civil_dates_round_trip() {
+        assert_eq!(civil_date(default_epoch()), (2026, 1, 1));
+        assert_eq!(civil_date(at(59 * 86_400 + 3_723)), (2026, 3, 1));
+        assert_eq!(from_civil_date(2026, 3, 1), at(59 * 86_400));
+        assert_eq!(from_civil_date(2027, 1, 1), at(365 * 86_400));
+        assert_eq!(unix_secs(default_epoch()), DEFAULT_EPOCH_UNIX_SECS);
     }
 
     #[test]

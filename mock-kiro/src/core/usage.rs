@@ -7,7 +7,9 @@
 //! (the smallest charge is 0.01), reset at the start of each month, refused at the limit
 //! unless the profile allows overages. A seat's first use makes it Active.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
+
+use sim_core::clock::{civil_date, from_civil_date};
 
 use super::seats::{Seat, SeatStatus};
 use super::{Kiro, Profile};
@@ -225,49 +227,21 @@ fn roll_period(seat: &mut Seat, now: SystemTime) {
 
 /// 00:00 UTC on the first of `now`'s month.
 pub fn month_start(now: SystemTime) -> SystemTime {
-    let (y, m, _) = civil(days(now));
-    SystemTime::UNIX_EPOCH + Duration::from_secs(days_from_civil(y, m, 1) as u64 * 86_400)
+    let (y, m, _) = civil_date(now);
+    from_civil_date(y, m, 1)
 }
 
 /// 00:00 UTC on the first of the month after `now`'s.
 pub fn next_month_start(now: SystemTime) -> SystemTime {
-    let (y, m, _) = civil(days(now));
+    let (y, m, _) = civil_date(now);
     let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    SystemTime::UNIX_EPOCH + Duration::from_secs(days_from_civil(y, m, 1) as u64 * 86_400)
-}
-
-fn days(t: SystemTime) -> i64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| (d.as_secs() / 86_400) as i64)
-        .unwrap_or(0)
-}
-
-/// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    from_civil_date(y, m, 1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn month_boundaries() {

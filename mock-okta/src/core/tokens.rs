@@ -881,36 +881,37 @@ impl Org {
             Some(asked) => asked,
             None => record.scopes.clone(),
         };
+        // The refresh re-checks the user and the policy (OKTA-TOK-4); the decision it reaches
+        // is the one the new tokens are minted with.
         let user = self.find_user(&record.user_id).cloned();
-        let refusal = match &user {
-            None => Some("user deleted".to_string()),
+        let checked = match &user {
+            None => Err("user deleted".to_string()),
             Some(u) if u.status != UserStatus::Active => {
-                Some(format!("user is {}", u.status.as_str()))
+                Err(format!("user is {}", u.status.as_str()))
             }
-            Some(u) if !self.is_assigned(&app.id, &u.id) => Some(NOT_ASSIGNED.to_string()),
+            Some(u) if !self.is_assigned(&app.id, &u.id) => Err(NOT_ASSIGNED.to_string()),
             Some(u) => self
                 .evaluate(as_id, &app.id, "refresh_token", &u.id, &scopes)
-                .err()
-                .map(|d| format!("{} ({})", d.oauth_error().description, d.code())),
+                .map_err(|d| format!("{} ({})", d.oauth_error().description, d.code())),
         };
-        if let Some(reason) = refusal {
-            if let Some(r) = self.tokens.refresh.get_mut(refresh_token) {
-                r.revoked = true;
+        let decision = match checked {
+            Ok(decision) => decision,
+            Err(reason) => {
+                if let Some(r) = self.tokens.refresh.get_mut(refresh_token) {
+                    r.revoked = true;
+                }
+                self.log.record(
+                    now,
+                    "app.oauth2.as.token.grant.refresh_token",
+                    "OAuth2 refresh token request",
+                    Actor::client(&app.id, &app.label),
+                    vec![Target::new(&record.user_id, "User", &record.user_id)],
+                    Outcome::failure(format!("refresh token revoked: {reason}")),
+                );
+                return Err(invalid());
             }
-            self.log.record(
-                now,
-                "app.oauth2.as.token.grant.refresh_token",
-                "OAuth2 refresh token request",
-                Actor::client(&app.id, &app.label),
-                vec![Target::new(&record.user_id, "User", &record.user_id)],
-                Outcome::failure(format!("refresh token revoked: {reason}")),
-            );
-            return Err(invalid());
-        }
+        };
         let user_id = record.user_id.clone();
-        let decision = self
-            .evaluate(as_id, &app.id, "refresh_token", &user_id, &scopes)
-            .map_err(|_| invalid())?;
         let set = self.mint(
             now,
             as_id,
@@ -1000,11 +1001,10 @@ impl Org {
             && decision.allows_refresh;
         let refresh_token = match (wants_refresh, refreshing) {
             (false, _) => None,
-            (true, Some((old, record))) if app.refresh_rotation == RefreshRotation::Static => {
+            (true, Some((old, _))) if app.refresh_rotation == RefreshRotation::Static => {
                 if let Some(r) = self.tokens.refresh.get_mut(old) {
                     r.idle_until = now + r.window;
                 }
-                let _ = record;
                 Some(old.to_string())
             }
             (true, previous) => {
@@ -1487,9 +1487,7 @@ fn evaluate_expression(expr: &str, user: &User) -> Value {
 
 /// Seconds since the Unix epoch.
 pub fn unix(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    sim_core::clock::unix_secs(t)
 }
 
 /// base64url(SHA-256(verifier)): the S256 code challenge (RFC 7636).
