@@ -20,12 +20,15 @@ pub struct Answer {
     pub error: Option<String>,
     /// The `Location` header.
     pub location: Option<String>,
+    /// The response headers by lower-case name (empty for answers outside HTTP).
+    pub headers: std::collections::BTreeMap<String, String>,
 }
 
 impl Answer {
     /// Whether the answer is a success.
     pub fn ok(&self) -> bool {
-        self.error.is_none() && self.status.is_some_and(|s| (200..300).contains(&s))
+        // Answers outside HTTP (a DNS answer, a decoded JWT, a TOTP code) have no status.
+        self.error.is_none() && self.status.is_none_or(|s| (200..300).contains(&s))
     }
 
     /// The error as one line: the service's own error fields, else the body.
@@ -78,10 +81,15 @@ impl Answer {
 
     /// One line for the transcript.
     pub fn summary(&self) -> String {
-        let status = self
-            .status
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| "no status".into());
+        let status = match (self.status, self.body["rcode"].as_str()) {
+            (Some(s), _) => s.to_string(),
+            (None, Some(rcode)) => format!(
+                "{rcode}, {} answers",
+                self.body["answers"].as_array().map_or(0, Vec::len)
+            ),
+            (None, None) if self.error.is_none() => "ok".into(),
+            (None, None) => "failed".into(),
+        };
         if self.ok() {
             status
         } else {
@@ -221,8 +229,27 @@ fn equal(expected: &Value, actual: &Value) -> bool {
 }
 
 /// The value at `path` in an answer: `$location` is the redirect `Location` and
-/// `$location.NAME` one of its query parameters; other paths look into the JSON body.
+/// `$location.NAME` one of its query parameters; `$header.NAME` a response header (any case);
+/// `$link.REL` the URL of the `Link` header's `rel="REL"` entry; other paths look into the
+/// JSON body.
 pub fn lookup_answer(answer: &Answer, path: &str) -> Option<Value> {
+    if let Some(name) = path.strip_prefix("$header.") {
+        return answer
+            .headers
+            .get(&name.to_ascii_lowercase())
+            .map(|v| Value::String(v.clone()));
+    }
+    if let Some(rel) = path.strip_prefix("$link.") {
+        let links = answer.headers.get("link")?;
+        return links.split(',').find_map(|entry| {
+            let (target, params) = entry.split_once(';')?;
+            let wanted = format!("rel=\"{rel}\"");
+            params
+                .split(';')
+                .any(|p| p.trim() == wanted)
+                .then(|| Value::String(target.trim().trim_matches(['<', '>']).to_string()))
+        });
+    }
     if let Some(rest) = path.strip_prefix("$location") {
         let location = answer.location.as_deref()?;
         let Some(name) = rest.strip_prefix('.') else {
@@ -262,4 +289,62 @@ pub fn lookup(body: &Value, path: &str) -> Option<Value> {
         }
     }
     Some(current.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn answer(headers: &[(&str, &str)]) -> Answer {
+        Answer {
+            request: "okta GET /api/v1/users".into(),
+            status: Some(200),
+            body: json!([]),
+            error: None,
+            location: None,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn headers_are_looked_up_by_any_case_and_links_by_rel() {
+        let a = answer(&[
+            ("x-okta-request-id", "abc"),
+            (
+                "link",
+                "<http://h/api/v1/users?limit=2>; rel=\"self\", <http://h/api/v1/users?limit=2&after=00u1>; rel=\"next\"",
+            ),
+        ]);
+        assert_eq!(
+            lookup_answer(&a, "$header.X-Okta-Request-Id"),
+            Some(json!("abc"))
+        );
+        assert_eq!(
+            lookup_answer(&a, "$link.next"),
+            Some(json!("http://h/api/v1/users?limit=2&after=00u1"))
+        );
+        assert_eq!(
+            lookup_answer(&a, "$link.self"),
+            Some(json!("http://h/api/v1/users?limit=2"))
+        );
+        assert_eq!(lookup_answer(&a, "$link.prev"), None);
+        assert_eq!(lookup_answer(&a, "$header.date"), None);
+        assert_eq!(lookup_answer(&answer(&[]), "$link.next"), None);
+    }
+
+    #[test]
+    fn answers_without_a_status_succeed_unless_they_carry_an_error() {
+        let mut a = answer(&[]);
+        a.status = None;
+        a.body = json!({ "rcode": "NXDOMAIN", "answers": [] });
+        assert!(a.ok());
+        assert_eq!(a.summary(), "NXDOMAIN, 0 answers");
+        a.error = Some("no answer".into());
+        assert!(!a.ok());
+        assert!(check(&Expect::default(), &a).is_err());
+    }
 }

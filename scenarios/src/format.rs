@@ -19,7 +19,12 @@
 //!   - ada.chat: { message: hello }
 //!     expect: { status: 403, error: AccessDeniedException }
 //!   - http: { service: kiro, method: GET, path: "/console/profiles/${profile}", as: admin }
-//!     expect: { json: { $.status: ACTIVE } }
+//!     expect: { json: { $.status: ACTIVE, $header.content-type: { contains: json } } }
+//!   - dig: { name: _kiro.example.com, type: TXT, over: tcp }   # a real DNS query
+//!     expect: { json: { $.rcode: NXDOMAIN } }
+//!   - jwt: "${access}"                  # decode a token: { header, claims }
+//!     expect: { json: { $.claims.scp: { contains: openid } } }
+//!   - totp: "${secret}"                 # the authenticator app's current code: { code }
 //! ```
 //!
 //! Every error names `file:line:column` and what was expected.
@@ -143,6 +148,20 @@ pub enum Action {
         /// Arguments (with `${…}`).
         args: Map<String, Value>,
     },
+    /// A DNS query to mock-dns over UDP or TCP (`dig: { name, type, over }`).
+    Dig {
+        /// The name asked for (with `${…}`).
+        name: String,
+        /// The record type (A, TXT, …).
+        record_type: String,
+        /// UDP or TCP.
+        over: crate::dig::Transport,
+    },
+    /// Decodes a JWT's header and claims (`jwt: "${access}"`), as jwt.io does: no check.
+    Jwt(String),
+    /// The current code of a TOTP secret at world time (`totp: "${secret}"`), as an
+    /// authenticator app shows it.
+    Totp(String),
     /// An IDE user's action.
     Ide {
         /// The actor's name.
@@ -504,7 +523,7 @@ fn step(
         [] => {
             return Err(ctx.err(
                 node.pos,
-                "missing step kind: expected one of advance, set, http, use, ACTOR.ACTION",
+                "missing step kind: expected one of advance, set, http, dig, jwt, totp, use, ACTOR.ACTION",
             ));
         }
         [_, second, ..] => {
@@ -543,6 +562,23 @@ fn step(
             ("set".to_string(), Action::Set(map))
         }
         "http" => http(ctx, value)?,
+        "dig" => dig(ctx, value)?,
+        "jwt" => (
+            "decode JWT".to_string(),
+            Action::Jwt(string(
+                ctx.file,
+                value,
+                "a JWT or a variable like \"${access}\"",
+            )?),
+        ),
+        "totp" => (
+            "authenticator code".to_string(),
+            Action::Totp(string(
+                ctx.file,
+                value,
+                "a base32 TOTP secret or a variable like \"${secret}\"",
+            )?),
+        ),
         name => typed(ctx, key, name, value)?,
     };
     let expect = match modifier("expect") {
@@ -707,7 +743,7 @@ fn typed(
     let Some((actor_name, action_name)) = name.split_once('.') else {
         return Err(ctx.err(
             key.pos,
-            format!("unknown step kind `{name}`: expected advance, set, http, use or ACTOR.ACTION (e.g. okta.create_user)"),
+            format!("unknown step kind `{name}`: expected advance, set, http, dig, jwt, totp, use or ACTOR.ACTION (e.g. okta.create_user)"),
         ));
     };
     let Some(actor) = ctx.actors.get(actor_name) else {
@@ -908,6 +944,65 @@ fn http(ctx: &Ctx<'_>, value: &Node) -> Result<(String, Action), ParseError> {
             body,
             form,
             auth,
+        },
+    ))
+}
+
+fn dig(ctx: &Ctx<'_>, value: &Node) -> Result<(String, Action), ParseError> {
+    let Some(entries) = value.as_map() else {
+        return Err(ctx.err(
+            value.pos,
+            "expected a DNS query: { name, type, over? } (over: udp or tcp)",
+        ));
+    };
+    let mut name = None;
+    let mut record_type = "A".to_string();
+    let mut over = crate::dig::Transport::Udp;
+    for (k, v) in entries {
+        match k.name.as_str() {
+            "name" => name = Some(string(ctx.file, v, "a DNS name like _kiro.example.com")?),
+            "type" => {
+                let t = string(ctx.file, v, "a record type")?.to_ascii_uppercase();
+                if !crate::dig::TYPES.contains(&t.as_str()) {
+                    return Err(ctx.err(
+                        v.pos,
+                        format!(
+                            "unknown record type `{t}`: expected one of {}",
+                            crate::dig::TYPES.join(", ")
+                        ),
+                    ));
+                }
+                record_type = t;
+            }
+            "over" => {
+                let text = string(ctx.file, v, "udp or tcp")?;
+                over = crate::dig::Transport::parse(&text).ok_or_else(|| {
+                    ctx.err(
+                        v.pos,
+                        format!("unknown transport `{text}`: expected udp or tcp"),
+                    )
+                })?;
+            }
+            other => {
+                return Err(ctx.err(
+                    k.pos,
+                    format!("unknown field `{other}` of `dig`: expected name, type or over"),
+                ));
+            }
+        }
+    }
+    let name = name.ok_or_else(|| {
+        ctx.err(
+            value.pos,
+            "missing field `name` of `dig`: expected the name to look up",
+        )
+    })?;
+    Ok((
+        format!("dig {record_type} {name} over {}", over.name()),
+        Action::Dig {
+            name,
+            record_type,
+            over,
         },
     ))
 }

@@ -2,12 +2,13 @@
 //!
 //! A scenario is a YAML file ([`format`]) naming the DOMAIN.md ids it covers, its actors (the
 //! Okta, Kiro and DNS admins, users with the Kiro IDE) and its steps (every admin and user
-//! action, raw HTTP, `advance: 24h`, named macros) with expectations. The runner ([`run`])
+//! action, raw HTTP, DNS queries, JWT decoding, TOTP codes, `advance: 24h`, named macros) with expectations. The runner ([`run`])
 //! starts one in-process world per scenario on a virtual clock and a seed and drives it only
 //! through the services' real APIs; [`report`] runs many in parallel, prints live lines, a
 //! summary, failures with a timeline, and JUnit XML. `cargo xtask scenario` is the front end.
 
 pub mod actions;
+pub mod dig;
 pub mod expect;
 pub mod format;
 pub mod report;

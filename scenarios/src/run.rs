@@ -141,6 +141,8 @@ struct Run<'a> {
     events: Vec<(String, String)>,
     settle: bool,
     urls: Vec<(String, String)>,
+    /// The id of the last `dig:` query.
+    dig_id: u16,
 }
 
 fn time(t: SystemTime) -> String {
@@ -263,6 +265,7 @@ pub async fn run(scenario: &Scenario, seed: Option<u64>) -> Outcome {
         events: Vec::new(),
         settle: true,
         urls,
+        dig_id: 0,
     };
     let status = run.steps().await;
     let transcript = run.transcript.join("\n") + "\n";
@@ -468,6 +471,47 @@ impl Run<'_> {
                 };
                 self.send(*service, &api, request).await.map(Some)
             }
+            Action::Dig {
+                name,
+                record_type,
+                over,
+            } => {
+                let name = subst_str(name, &self.vars)?;
+                self.dig_id = self.dig_id.wrapping_add(1);
+                let body = crate::dig::query(
+                    self.world.dns().dns_addr(),
+                    &name,
+                    record_type,
+                    *over,
+                    self.dig_id,
+                )
+                .await?;
+                Ok(Some(Answer {
+                    request: format!("dig {record_type} {name} over {}", over.name()),
+                    status: None,
+                    body,
+                    error: None,
+                    location: None,
+                    headers: Default::default(),
+                }))
+            }
+            Action::Jwt(token) => {
+                let token = subst_str(token, &self.vars)?;
+                Ok(Some(decoded_jwt(&token)))
+            }
+            Action::Totp(secret) => {
+                let secret = subst_str(secret, &self.vars)?;
+                let code = sim_core::totp::code_at(&secret, self.world.clock().now())
+                    .ok_or_else(|| format!("`{secret}` is not a base32 TOTP secret"))?;
+                Ok(Some(Answer {
+                    request: "totp".into(),
+                    status: None,
+                    body: json!({ "code": code }),
+                    error: None,
+                    location: None,
+                    headers: Default::default(),
+                }))
+            }
             Action::Admin { action, args, .. } => {
                 let args = match subst(&Value::Object(args.clone()), &self.vars)? {
                     Value::Object(m) => m,
@@ -531,6 +575,7 @@ impl Run<'_> {
             body: response.body,
             error: None,
             location: response.location,
+            headers: response.headers,
         })
     }
 
@@ -605,6 +650,7 @@ impl Run<'_> {
                 body,
                 error: None,
                 location: None,
+                headers: Default::default(),
             },
             Err(e) => {
                 let status = match &e {
@@ -617,9 +663,46 @@ impl Run<'_> {
                     body: Value::Null,
                     error: Some(e.to_string()),
                     location: None,
+                    headers: Default::default(),
                 }
             }
         })
+    }
+}
+
+/// A JWT's header and claims as JSON (`{ "header": …, "claims": … }`), unverified; an answer
+/// with an error when it is not three base64url parts of JSON.
+fn decoded_jwt(token: &str) -> Answer {
+    use base64::Engine;
+    let part = |p: &str| -> Option<Value> {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(p)
+            .ok()?;
+        serde_json::from_slice(&bytes).ok()
+    };
+    let parts: Vec<&str> = token.split('.').collect();
+    let decoded = match parts.as_slice() {
+        [h, c, s] if !s.is_empty() => part(h).zip(part(c)),
+        _ => None,
+    };
+    let (status, body, error) = match decoded {
+        Some((header, claims)) => (None, json!({ "header": header, "claims": claims }), None),
+        None => (
+            None,
+            Value::Null,
+            Some(format!(
+                "not a signed JWT (three base64url parts of JSON): {}",
+                short(token)
+            )),
+        ),
+    };
+    Answer {
+        request: "decode JWT".into(),
+        status,
+        body,
+        error,
+        location: None,
+        headers: Default::default(),
     }
 }
 

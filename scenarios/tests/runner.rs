@@ -33,7 +33,19 @@ fn parse_errors_name_file_line_column_and_what_was_expected() {
     );
     assert_eq!(
         parse_err("  - jump: 3\n"),
-        "t.yaml:8:5: unknown step kind `jump`: expected advance, set, http, use or ACTOR.ACTION (e.g. okta.create_user)"
+        "t.yaml:8:5: unknown step kind `jump`: expected advance, set, http, dig, jwt, totp, use or ACTOR.ACTION (e.g. okta.create_user)"
+    );
+    assert_eq!(
+        parse_err("  - dig: { name: example.com, type: SPF }\n"),
+        "t.yaml:8:37: unknown record type `SPF`: expected one of A, AAAA, CNAME, TXT, NS, SOA, MX"
+    );
+    assert_eq!(
+        parse_err("  - dig: { name: example.com, over: quic }\n"),
+        "t.yaml:8:37: unknown transport `quic`: expected udp or tcp"
+    );
+    assert_eq!(
+        parse_err("  - dig: { type: TXT }\n"),
+        "t.yaml:8:10: missing field `name` of `dig`: expected the name to look up"
     );
     assert_eq!(
         parse_err("  - okta.create_user: { login: a@example.com, first: A }\n"),

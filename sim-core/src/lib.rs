@@ -9,8 +9,8 @@
 //! - [`http`]: serving an axum router over plain http or https, and the `/_sim/clock` routes
 //!   every service exposes.
 //!
-//! The domain cores of the mocks use only [`clock`], [`seed`] and [`ids`] (plain values and
-//! pure functions); [`tls`] and [`http`] are for their wire layers.
+//! The domain cores of the mocks use only [`clock`], [`seed`], [`ids`] and [`totp`] (plain
+//! values and pure functions); [`tls`] and [`http`] are for their wire layers.
 
 pub mod clock;
 pub mod http;
@@ -18,6 +18,7 @@ pub mod ids;
 pub mod keys;
 pub mod seed;
 pub mod tls;
+pub mod totp;
 
 pub use clock::{Clock, ClockMode};
 pub use seed::Seed;

@@ -69,6 +69,8 @@ pub struct Response {
     pub location: Option<String>,
     /// The JSON body; `null` when empty, a string when not JSON.
     pub body: Value,
+    /// Every response header, by lower-case name (repeated headers joined by `, `).
+    pub headers: std::collections::BTreeMap<String, String>,
 }
 
 impl Api {
@@ -140,6 +142,17 @@ impl Api {
             .get("location")
             .and_then(|l| l.to_str().ok())
             .map(str::to_string);
+        let mut headers = std::collections::BTreeMap::<String, String>::new();
+        for (name, value) in response.headers() {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            headers
+                .entry(name.as_str().to_string())
+                .and_modify(|v| {
+                    v.push_str(", ");
+                    v.push_str(&value);
+                })
+                .or_insert(value);
+        }
         let text = response.text().await.map_err(transport)?;
         let body = if text.trim().is_empty() {
             Value::Null
@@ -150,6 +163,7 @@ impl Api {
             status,
             location,
             body,
+            headers,
         })
     }
 

@@ -12,7 +12,8 @@ use sim_core::ids::OktaKind;
 
 use super::filter::Expr;
 use super::log::{Actor, Outcome, Target};
-use super::{OktaError, Org, totp};
+use super::{OktaError, Org};
+use sim_core::totp;
 
 /// The lifecycle status of a user.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -22,7 +22,6 @@ pub mod filter;
 pub mod log;
 pub mod provisioning;
 pub mod tokens;
-pub mod totp;
 
 use std::collections::HashMap;
 use std::time::SystemTime;

@@ -25,7 +25,8 @@ use super::apps::{AppStatus, RefreshRotation};
 use super::authz::{AuthServer, Denial};
 use super::directory::{User, UserStatus};
 use super::log::{Actor, Outcome, Target};
-use super::{OAuthError, Org, totp};
+use super::{OAuthError, Org};
+use sim_core::totp;
 
 /// How long authorization codes, session tokens and authn transactions live.
 pub const SHORT_LIVED: Duration = Duration::from_secs(5 * 60);

@@ -489,7 +489,7 @@ impl Org {
 
     /// The TOTP code for `secret` at the world's time.
     pub async fn totp(&self, secret: &str) -> String {
-        mock_okta::core::totp::code_at(secret, self.now().await).expect("a base32 secret")
+        sim_core::totp::code_at(secret, self.now().await).expect("a base32 secret")
     }
 }
 

@@ -1,5 +1,7 @@
 //! RFC 6238 time-based one-time passwords (the TOTP factor, DOMAIN.md OKTA-TOK-7), on the
-//! world's clock: 30-second steps, 6 digits, HMAC-SHA1, one step of drift either way.
+//! world's clock: 30-second steps, 6 digits, HMAC-SHA1, one step of drift either way. Both
+//! sides use it: mock-okta's core verifies codes, and the clients (scenarios' `totp:` step,
+//! tests) compute them the way an authenticator app does.
 
 use std::time::SystemTime;
 
@@ -28,7 +30,7 @@ pub fn verify(secret: &str, now: SystemTime, code: &str) -> bool {
     let step = secs / STEP_SECS;
     [step.saturating_sub(1), step, step + 1]
         .iter()
-        .any(|s| sim_core::ids::constant_time_eq(hotp(&key, *s).as_bytes(), code.trim().as_bytes()))
+        .any(|s| crate::ids::constant_time_eq(hotp(&key, *s).as_bytes(), code.trim().as_bytes()))
 }
 
 /// RFC 4226 HOTP with 6 digits.
