@@ -106,6 +106,9 @@ pub(crate) struct Shared {
     /// This server's base URL (for the SCIM endpoint shown in settings).
     pub(crate) base_url: Mutex<String>,
     pub(crate) domain_check_interval: Duration,
+    /// The periodic domain check: when it started (checks fall on its multiples of the
+    /// interval) and whether a check is scheduled.
+    pub(crate) domain_checks: console::DomainChecks,
     /// The per-tenant SCIM throttle (`/_sim/kiro/scim-rate-limit`).
     pub(crate) scim_limits: scim::RateLimits,
 }
@@ -158,6 +161,7 @@ impl MockKiro {
             jwks: verify::JwksCache::default(),
             base_url: Mutex::new(String::new()),
             domain_check_interval: config.domain_check_interval,
+            domain_checks: console::DomainChecks::default(),
             scim_limits: scim::RateLimits::default(),
         });
         let http = sim_core::http::serve(listener, router(shared.clone()), config.tls)

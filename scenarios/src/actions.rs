@@ -731,6 +731,8 @@ pub enum IdeAction {
     Usage,
     /// Refresh the access token if it has expired.
     Refresh,
+    /// Refresh the tokens now, expired or not.
+    RefreshNow,
     /// Forget the token cache.
     SignOut,
 }
@@ -742,5 +744,6 @@ pub const IDE_ACTIONS: &[(&str, IdeAction, &[&str], &[&str])] = &[
     ("chat", IdeAction::Chat, &[], &["message", "model"]),
     ("usage", IdeAction::Usage, &[], &[]),
     ("refresh", IdeAction::Refresh, &[], &[]),
+    ("refresh_now", IdeAction::RefreshNow, &[], &[]),
     ("sign_out", IdeAction::SignOut, &[], &[]),
 ];

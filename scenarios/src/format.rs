@@ -5,7 +5,7 @@
 //! covers: [KIRO-DOM-4, KIRO-USE-1]
 //! seed: 7                        # optional (the runner's --seed wins)
 //! pending: "needs …"             # optional: reported as pending, not run
-//! world: { zones: [example.com], sync_delay: 24h, dns_propagation: 5m }
+//! world: { zones: [example.com], sync_delay: 24h, dns_propagation: 5m, domain_check: 10m }
 //! actors:
 //!   okta: okta-admin
 //!   kiro: kiro-admin
@@ -84,6 +84,8 @@ pub struct WorldSpec {
     pub sync_delay: Option<Value>,
     /// mock-dns's propagation delay.
     pub dns_propagation: Option<String>,
+    /// How often mock-kiro checks pending domains (its default when `None`).
+    pub domain_check: Option<Duration>,
 }
 
 /// Who acts.
@@ -381,7 +383,7 @@ fn world_spec(file: &str, node: &Node) -> Result<WorldSpec, ParseError> {
             file,
             node.pos,
             format!(
-                "expected a mapping (zones, sync_delay, dns_propagation), found {}",
+                "expected a mapping (zones, sync_delay, dns_propagation, domain_check), found {}",
                 node.shape()
             ),
         ));
@@ -411,12 +413,13 @@ fn world_spec(file: &str, node: &Node) -> Result<WorldSpec, ParseError> {
                 duration(file, v)?;
                 spec.dns_propagation = Some(string(file, v, "a duration")?);
             }
+            "domain_check" => spec.domain_check = Some(duration(file, v)?),
             other => {
                 return Err(err_at(
                     file,
                     k.pos,
                     format!(
-                        "unknown world setting `{other}`: expected zones, sync_delay, sync_delay_max or dns_propagation"
+                        "unknown world setting `{other}`: expected zones, sync_delay, sync_delay_max, dns_propagation or domain_check"
                     ),
                 ));
             }

@@ -1,6 +1,6 @@
 //! Scenario files and their runner (issue 6).
 //!
-//! A scenario is a YAML file ([`format`]) naming the DOMAIN.md ids it covers, its actors (the
+//! A scenario is a YAML file ([`format`](mod@format)) naming the DOMAIN.md ids it covers, its actors (the
 //! Okta, Kiro and DNS admins, users with the Kiro IDE) and its steps (every admin and user
 //! action, raw HTTP, DNS queries, JWT decoding, TOTP codes, `advance: 24h`, named macros) with expectations. The runner ([`run`])
 //! starts one in-process world per scenario on a virtual clock and a seed and drives it only

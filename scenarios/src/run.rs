@@ -167,10 +167,15 @@ pub async fn run(scenario: &Scenario, seed: Option<u64>) -> Outcome {
             elapsed: started.elapsed(),
         };
     }
+    let defaults = WorldConfig::default();
     let world = match World::start(WorldConfig {
         seed,
         zones: scenario.world.zones.clone(),
-        ..WorldConfig::default()
+        domain_check_interval: scenario
+            .world
+            .domain_check
+            .unwrap_or(defaults.domain_check_interval),
+        ..defaults
     })
     .await
     {
@@ -637,6 +642,9 @@ impl Run<'_> {
                     IdeAction::Refresh => ide.ensure_fresh().await.map(
                         |()| json!({ "expiresAt": ide.cache().map(|c| c.expires_at.clone()) }),
                     ),
+                    IdeAction::RefreshNow => ide.refresh_now().await.map(
+                        |()| json!({ "expiresAt": ide.cache().map(|c| c.expires_at.clone()) }),
+                    ),
                     IdeAction::SignIn | IdeAction::SignOut => Ok(Value::Null),
                 };
                 state.cache = ide.cache().cloned();
@@ -715,7 +723,7 @@ pub fn short(text: &str) -> String {
     out
 }
 
-/// Replaces `${name}` in `text`.
+/// Replaces `${name}` in `text` (and `${name%suffix}` by the value without that suffix).
 pub fn subst_str(text: &str, vars: &BTreeMap<String, Value>) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = text;
@@ -725,14 +733,16 @@ pub fn subst_str(text: &str, vars: &BTreeMap<String, Value>) -> Result<String, S
         let end = after
             .find('}')
             .ok_or_else(|| format!("unclosed `${{` in `{text}`"))?;
-        let name = &after[..end];
+        // `${name%suffix}`: the value without `suffix` at its end (as in the shell).
+        let (name, suffix) = after[..end].split_once('%').unwrap_or((&after[..end], ""));
         let value = vars.get(name).ok_or_else(|| {
             format!("unknown variable `${{{name}}}` (not saved by an earlier step)")
         })?;
-        match value {
-            Value::String(s) => out.push_str(s),
-            other => out.push_str(&other.to_string()),
-        }
+        let text = match value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        out.push_str(text.strip_suffix(suffix).unwrap_or(&text));
         rest = &after[end + 1..];
     }
     out.push_str(rest);
@@ -747,6 +757,7 @@ pub fn subst(value: &Value, vars: &BTreeMap<String, Value>) -> Result<Value, Str
             if let Some(name) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}'))
                 && !name.contains('}')
                 && !name.contains("${")
+                && !name.contains('%')
             {
                 vars.get(name).cloned().ok_or_else(|| {
                     format!("unknown variable `${{{name}}}` (not saved by an earlier step)")

@@ -338,6 +338,14 @@ impl Ide {
         self.refresh(now, cache).await
     }
 
+    /// Refreshes the tokens now, expired or not (the IDE's "refresh credentials"); a failed
+    /// refresh signs out.
+    pub async fn refresh_now(&mut self) -> Result<(), IdeError> {
+        let now = self.now().await?;
+        let cache = self.cache.clone().ok_or(IdeError::SignedOut)?;
+        self.refresh(now, cache).await
+    }
+
     async fn refresh(&mut self, now: SystemTime, cache: TokenCache) -> Result<(), IdeError> {
         let Some(refresh_token) = cache.refresh_token.clone() else {
             self.cache = None;

@@ -85,6 +85,8 @@ pub struct WorldConfig {
     pub dns_propagation: Duration,
     /// mock-kiro group sync delay.
     pub sync_delay: SyncDelay,
+    /// How often mock-kiro checks pending domains' TXT records (10 minutes by default).
+    pub domain_check_interval: Duration,
     /// mock-okta rate limit (requests per minute of world time per endpoint).
     pub okta_rate_limit: u32,
     /// How many SCIM calls Okta's push makes at once. 1 (the default) keeps the world
@@ -106,6 +108,7 @@ impl Default for WorldConfig {
             zones: Vec::new(),
             dns_propagation: Duration::ZERO,
             sync_delay: SyncDelay::default(),
+            domain_check_interval: mock_kiro::Config::default().domain_check_interval,
             okta_rate_limit: mock_okta::DEFAULT_RATE_LIMIT,
             okta_push_concurrency: 1,
         }
@@ -184,7 +187,7 @@ impl World {
             tls: tls.clone(),
             dns_server: dns.dns_addr(),
             sync_delay: config.sync_delay,
-            ..mock_kiro::Config::default()
+            domain_check_interval: config.domain_check_interval,
         })
         .await?;
         tracing::info!(okta = %okta.url(), kiro = %kiro.url(), dns = %dns.dns_addr(), "world ready");

@@ -5,10 +5,13 @@
 //! Verification looks DNS up for real (mock-dns in a world), with no lock held: on demand
 //! (`POST …/domains/{name}/verify`) and by a recurring job on the world's clock that checks
 //! every pending domain each `domain_check_interval` ([`start_domain_checks`]), so advancing
-//! the clock past a record's propagation delay and one interval verifies the domain.
+//! the clock past a record's propagation delay and one interval verifies the domain. The job
+//! only runs while some domain is pending (adding one schedules it again, on the same grid of
+//! check times), so long clock advances cost nothing when there is nothing to check.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use axum::Json;
 use axum::body::Bytes;
@@ -59,6 +62,7 @@ pub(super) async fn add(
         .kiro
         .lock()
         .add_domain(now, &id, &input.domain_name)?;
+    resume_domain_checks(&shared);
     Ok(Json(domain_json(&domain)))
 }
 
@@ -129,33 +133,90 @@ pub(super) async fn verify(
 /// Longest wait between periodic checks while DNS cannot be reached.
 const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
 
+/// The periodic check's schedule.
+#[derive(Debug, Default)]
+pub(crate) struct DomainChecks {
+    /// When the checks started; they fall on its multiples of the interval.
+    origin: parking_lot::Mutex<Option<SystemTime>>,
+    /// A check is scheduled.
+    scheduled: AtomicBool,
+}
+
 /// Starts the periodic check of pending domains on the world's clock: every
 /// `domain_check_interval` of world time, each pending domain is looked up and the result
 /// recorded. While DNS cannot be reached the wait doubles (up to [`MAX_BACKOFF`]), so a long
 /// advance of the clock does not wait out a lookup timeout every interval; a check that
-/// reaches DNS goes back to the interval. The job holds only a weak reference, so it ends once
-/// the server is dropped. An interval of zero turns the check off.
+/// reaches DNS goes back to the interval. With nothing pending the job stops, and
+/// [`resume_domain_checks`] starts it again at the next check time of the grid. The job holds
+/// only a weak reference, so it ends once the server is dropped. An interval of zero turns the
+/// check off.
 pub(crate) fn start_domain_checks(shared: &Arc<Shared>) {
-    let interval = shared.domain_check_interval;
-    if interval.is_zero() {
-        return;
-    }
-    schedule_check(Arc::downgrade(shared), &shared.clock, interval, interval);
+    *shared.domain_checks.origin.lock() = Some(shared.clock.now());
+    resume_domain_checks(shared);
 }
 
-fn schedule_check(me: Weak<Shared>, clock: &Clock, interval: Duration, wait: Duration) {
+/// Schedules the next check on the grid if none is scheduled and a domain is pending.
+fn resume_domain_checks(shared: &Arc<Shared>) {
+    let interval = shared.domain_check_interval;
+    let Some(origin) = *shared.domain_checks.origin.lock() else {
+        return;
+    };
+    {
+        // Decided under the core's lock, as the job's stop is: no pending domain is missed.
+        let kiro = shared.kiro.lock();
+        if interval.is_zero()
+            || kiro.pending_domains().is_empty()
+            || shared.domain_checks.scheduled.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+    }
+    // The first check time of the grid after now.
+    let now = shared.clock.now();
+    let elapsed = now.duration_since(origin).unwrap_or_default();
+    let ticks = elapsed.as_nanos() / interval.as_nanos() + 1;
+    let wait = interval
+        .saturating_mul(u32::try_from(ticks).unwrap_or(u32::MAX))
+        .saturating_sub(elapsed);
+    schedule_check(
+        Arc::downgrade(shared),
+        &shared.clock,
+        interval,
+        wait,
+        interval,
+    );
+}
+
+fn schedule_check(
+    me: Weak<Shared>,
+    clock: &Clock,
+    interval: Duration,
+    wait: Duration,
+    backoff: Duration,
+) {
     clock.schedule_in(wait, move |clock: Clock| async move {
         let Some(shared) = me.upgrade() else {
             return;
         };
         let reached = check_pending(&shared).await;
+        {
+            let kiro = shared.kiro.lock();
+            if reached && kiro.pending_domains().is_empty() {
+                // Nothing left to check: stop until a domain is added.
+                shared
+                    .domain_checks
+                    .scheduled
+                    .store(false, Ordering::Release);
+                return;
+            }
+        }
         drop(shared);
         let next = if reached {
             interval
         } else {
-            wait.saturating_mul(2).min(MAX_BACKOFF).max(interval)
+            backoff.saturating_mul(2).min(MAX_BACKOFF).max(interval)
         };
-        schedule_check(me, &clock, interval, next);
+        schedule_check(me, &clock, interval, next, next);
     });
 }
 
