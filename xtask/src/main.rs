@@ -41,6 +41,7 @@ const BENCHES: &[Bench] = &[
     Bench::new("kiro", "mock-kiro", "kiro"),
     Bench::new("world", "sim-world", "world"),
     Bench::new("scenarios", "scenarios", "scenarios"),
+    Bench::new("props", "sim-props", "props"),
 ];
 
 /// Project automation: `cargo xtask <command>`.

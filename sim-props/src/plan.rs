@@ -1,0 +1,654 @@
+//! How each model action is done against the real world, written once as data ([`Req`]):
+//! the harness ([`crate::world`]) sends these requests, and a failing sequence is written out
+//! as a scenario file from the very same requests ([`scenario_yaml`]), so the file replays
+//! exactly what the property test did.
+//!
+//! Requests name ids through `${variables}` saved from earlier answers (`save`), as scenario
+//! files do; the variables are the same in both.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::model::{
+    Action, App, DOMAINS, Feature, GROUPS, INITIAL_USERS, Model, Outcome, PROFILES, USERS, View,
+};
+
+/// The password of every user.
+pub const PASSWORD: &str = "Correct-Horse-9";
+
+/// Which service a request goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    /// mock-okta.
+    Okta,
+    /// mock-kiro.
+    Kiro,
+    /// mock-dns.
+    Dns,
+}
+
+impl Service {
+    /// The name scenario files use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Okta => "okta",
+            Service::Kiro => "kiro",
+            Service::Dns => "dns",
+        }
+    }
+}
+
+/// One HTTP request of an action.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Req {
+    /// Where.
+    pub service: Service,
+    /// Method.
+    pub method: &'static str,
+    /// Path (or absolute URL), with `${…}`.
+    pub path: String,
+    /// JSON body, with `${…}`.
+    pub body: Option<Value>,
+    /// `Some(token)`: `Authorization: Bearer token` instead of the admin credential.
+    pub bearer: Option<String>,
+    /// Variables to save from the answer: `(name, JSON path)`.
+    pub save: Vec<(String, String)>,
+}
+
+impl Req {
+    fn new(service: Service, method: &'static str, path: impl Into<String>) -> Req {
+        Req {
+            service,
+            method,
+            path: path.into(),
+            body: None,
+            bearer: None,
+            save: Vec::new(),
+        }
+    }
+
+    fn body(mut self, body: Value) -> Req {
+        self.body = Some(body);
+        self
+    }
+
+    fn save(mut self, name: impl Into<String>, path: &str) -> Req {
+        self.save.push((name.into(), path.to_string()));
+        self
+    }
+
+    fn bearer(mut self, token: &str) -> Req {
+        self.bearer = Some(token.to_string());
+        self
+    }
+}
+
+fn okta(method: &'static str, path: impl Into<String>) -> Req {
+    Req::new(Service::Okta, method, path)
+}
+
+fn kiro(method: &'static str, path: impl Into<String>) -> Req {
+    Req::new(Service::Kiro, method, path)
+}
+
+fn dns(method: &'static str, path: impl Into<String>) -> Req {
+    Req::new(Service::Dns, method, path)
+}
+
+fn app_var(app: App) -> &'static str {
+    match app {
+        App::Oidc => "${client_id}",
+        App::Scim => "${scim_app}",
+    }
+}
+
+fn create_user(u: usize) -> Req {
+    let (login, first, last) = USERS[u];
+    okta("POST", "/api/v1/users?activate=true")
+        .body(json!({
+            "profile": { "firstName": first, "lastName": last, "email": login, "login": login },
+            "credentials": { "password": { "value": PASSWORD } },
+        }))
+        .save(format!("u{u}"), "$.id")
+}
+
+/// Everything the world's set-up does, in order: the Okta org (users, groups, the OIDC app,
+/// the authorization server with the Kiro scopes and an access policy), two Kiro profiles on
+/// it with `example.com` verified in the first, two SCIM tokens (Okta's and an observer's),
+/// and the provisioning app connected to the first profile with the model's features.
+pub fn setup(model: &Model) -> Vec<Req> {
+    let mut out = Vec::new();
+    for u in 0..INITIAL_USERS {
+        out.push(create_user(u));
+    }
+    for (g, name) in GROUPS.iter().enumerate() {
+        out.push(
+            okta("POST", "/api/v1/groups")
+                .body(json!({ "profile": { "name": name } }))
+                .save(format!("g{g}"), "$.id"),
+        );
+    }
+    out.push(
+        okta("POST", "/api/v1/apps")
+            .body(json!({
+                "name": "oidc_client", "label": "Kiro-OIDC", "signOnMode": "OPENID_CONNECT",
+                "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
+                "settings": { "oauthClient": {
+                    "redirect_uris": sim_world::clients::kiro_redirect_uris(), "response_types": ["code"],
+                    "grant_types": ["authorization_code", "refresh_token"], "application_type": "native",
+                } },
+            }))
+            .save("client_id", "$.id"),
+    );
+    out.push(
+        okta("POST", "/api/v1/authorizationServers")
+            .body(json!({ "name": "Kiro", "description": "Kiro", "audiences": ["api://kiro"] }))
+            .save("as_id", "$.id")
+            .save("issuer", "$.issuer"),
+    );
+    for scope in ["codewhisperer:completions", "codewhisperer:conversations"] {
+        out.push(
+            okta("POST", "/api/v1/authorizationServers/${as_id}/scopes")
+                .body(json!({ "name": scope, "description": scope, "consent": "IMPLICIT", "metadataPublish": "ALL_CLIENTS" })),
+        );
+    }
+    out.push(
+        okta("POST", "/api/v1/authorizationServers/${as_id}/policies")
+            .body(json!({
+                "type": "OAUTH_AUTHORIZATION_POLICY", "status": "ACTIVE", "name": "Kiro",
+                "description": "Kiro", "priority": 1,
+                "conditions": { "clients": { "include": ["${client_id}"] } },
+            }))
+            .save("policy_id", "$.id"),
+    );
+    out.push(
+        okta("POST", "/api/v1/authorizationServers/${as_id}/policies/${policy_id}/rules").body(
+            json!({
+                "type": "RESOURCE_ACCESS", "name": "Kiro rule", "priority": 1,
+                "conditions": {
+                    "people": { "groups": { "include": ["EVERYONE"] } },
+                    "grantTypes": { "include": ["authorization_code", "refresh_token"] },
+                    "scopes": { "include": ["openid", "offline_access", "codewhisperer:completions", "codewhisperer:conversations"] },
+                },
+                "actions": { "token": { "accessTokenLifetimeMinutes": 60 } },
+            }),
+        ),
+    );
+    for (p, name) in PROFILES.iter().enumerate() {
+        out.push(
+            kiro("POST", "/console/profiles")
+                .body(json!({ "profileName": name, "issuerUrl": "${issuer}", "clientId": "${client_id}" }))
+                .save(format!("profile{p}"), "$.profileId")
+                .save(format!("scim{p}"), "$.scimEndpoint"),
+        );
+    }
+    for (d, domain) in DOMAINS.iter().enumerate() {
+        out.push(
+            dns("GET", format!("/client/v4/zones?name={domain}"))
+                .save(format!("zone{d}"), "$.result[0].id"),
+        );
+    }
+    out.extend(add_domain(0, 0));
+    out.push(publish_txt(0, 0));
+    out.push(kiro(
+        "POST",
+        "/console/profiles/${profile0}/domains/example.com/verify",
+    ));
+    out.push(new_token(0));
+    out.push(
+        kiro("POST", "/console/profiles/${profile0}/scim-tokens")
+            .body(json!({}))
+            .save("observer", "$.token"),
+    );
+    out.push(
+        okta("POST", "/api/v1/apps")
+            .body(json!({ "name": "amazon_aws_sso", "label": "AWS IAM Identity Center", "signOnMode": "SAML_2_0" }))
+            .save("scim_app", "$.id"),
+    );
+    out.push(
+        okta(
+            "POST",
+            "/api/v1/apps/${scim_app}/connections/default?activate=true",
+        )
+        .body(json!({ "baseUrl": "${scim0%/}", "profile": { "authScheme": "TOKEN", "token": "${token0}" } })),
+    );
+    out.push(features(model));
+    out.push(okta("GET", "/api/v1/mappings?targetId=${scim_app}").save("mapping", "$[0].id"));
+    out.push(
+        okta("POST", "/api/v1/mappings/${mapping}")
+            .body(json!({ "properties": { "department": null, "employeeNumber": null } })),
+    );
+    out
+}
+
+fn features(model: &Model) -> Req {
+    let status = |f: Feature| {
+        if model.features.contains(&f) {
+            "ENABLED"
+        } else {
+            "DISABLED"
+        }
+    };
+    okta("PUT", "/api/v1/apps/${scim_app}/features/USER_PROVISIONING").body(json!({
+        "create": { "lifecycleCreate": { "status": status(Feature::CreateUsers) } },
+        "update": {
+            "profile": { "status": status(Feature::UpdateAttributes) },
+            "lifecycleDeactivate": { "status": status(Feature::DeactivateUsers) },
+        },
+    }))
+}
+
+fn add_domain(p: usize, d: usize) -> Vec<Req> {
+    vec![
+        kiro("POST", format!("/console/profiles/${{profile{p}}}/domains"))
+            .body(json!({ "domainName": DOMAINS[d] }))
+            .save(format!("record_{p}_{d}"), "$.verificationRecord.name")
+            .save(format!("value_{p}_{d}"), "$.verificationRecord.value"),
+    ]
+}
+
+fn publish_txt(p: usize, d: usize) -> Req {
+    dns("POST", format!("/client/v4/zones/${{zone{d}}}/dns_records")).body(json!({
+        "type": "TXT", "name": format!("${{record_{p}_{d}}}"),
+        "content": format!("${{value_{p}_{d}}}"), "ttl": 1,
+    }))
+}
+
+fn new_token(k: usize) -> Req {
+    kiro("POST", "/console/profiles/${profile0}/scim-tokens")
+        .body(json!({}))
+        .save(format!("token{k}"), "$.token")
+        .save(format!("token_id{k}"), "$.tokenId")
+}
+
+/// Looks up user `u`'s id in Kiro (as `kiro_u{u}`), the way a SCIM client asks.
+fn kiro_user(u: usize) -> Req {
+    kiro(
+        "GET",
+        format!("${{scim0}}Users?filter=userName eq \"{}\"", USERS[u].0),
+    )
+    .bearer("${observer}")
+    .save(format!("kiro_u{u}"), "$.Resources[0].id")
+}
+
+/// Looks up group `g`'s id in Kiro (as `kiro_g{g}`).
+fn kiro_group(g: usize) -> Req {
+    kiro(
+        "GET",
+        format!("${{scim0}}Groups?filter=displayName eq \"{}\"", GROUPS[g]),
+    )
+    .bearer("${observer}")
+    .save(format!("kiro_g{g}"), "$.Resources[0].id")
+}
+
+/// The requests of an admin action (`None` for user and time actions).
+pub fn requests(action: &Action, before: &Model) -> Option<Vec<Req>> {
+    let subs = "/console/profiles/${profile0}/subscriptions";
+    Some(match *action {
+        Action::CreateUser(u) => vec![create_user(u)],
+        Action::DeactivateUser(u) => vec![okta(
+            "POST",
+            format!("/api/v1/users/${{u{u}}}/lifecycle/deactivate"),
+        )],
+        Action::ReactivateUser(u) => vec![okta(
+            "POST",
+            format!("/api/v1/users/${{u{u}}}/lifecycle/activate?sendEmail=false"),
+        )],
+        Action::AddMember(u, g) => vec![okta(
+            "PUT",
+            format!("/api/v1/groups/${{g{g}}}/users/${{u{u}}}"),
+        )],
+        Action::RemoveMember(u, g) => vec![okta(
+            "DELETE",
+            format!("/api/v1/groups/${{g{g}}}/users/${{u{u}}}"),
+        )],
+        Action::AssignUser(app, u) => vec![
+            okta("POST", format!("/api/v1/apps/{}/users", app_var(app)))
+                .body(json!({ "id": format!("${{u{u}}}"), "scope": "USER" })),
+        ],
+        Action::UnassignUser(app, u) => vec![okta(
+            "DELETE",
+            format!("/api/v1/apps/{}/users/${{u{u}}}", app_var(app)),
+        )],
+        Action::AssignGroup(app, g) => vec![
+            okta(
+                "PUT",
+                format!("/api/v1/apps/{}/groups/${{g{g}}}", app_var(app)),
+            )
+            .body(json!({})),
+        ],
+        Action::UnassignGroup(app, g) => vec![okta(
+            "DELETE",
+            format!("/api/v1/apps/{}/groups/${{g{g}}}", app_var(app)),
+        )],
+        Action::SetFeature(f, on) => {
+            let mut after = before.clone();
+            if on {
+                after.features.insert(f);
+            } else {
+                after.features.remove(&f);
+            }
+            vec![features(&after)]
+        }
+        Action::PushGroup(g) => vec![
+            okta("POST", "/api/v1/apps/${scim_app}/group-push/mappings")
+                .body(json!({ "sourceGroupId": format!("${{g{g}}}"), "status": "ACTIVE" }))
+                .save(format!("push{g}"), "$.id"),
+        ],
+        Action::UnlinkGroup(g) => vec![
+            okta(
+                "PATCH",
+                format!("/api/v1/apps/${{scim_app}}/group-push/mappings/${{push{g}}}"),
+            )
+            .body(json!({ "status": "INACTIVE" })),
+            okta(
+                "DELETE",
+                format!(
+                    "/api/v1/apps/${{scim_app}}/group-push/mappings/${{push{g}}}?deleteTargetGroup=true"
+                ),
+            ),
+        ],
+        Action::SubscribeUser(u, tier) => vec![
+            kiro_user(u),
+            kiro("POST", subs).body(json!({
+                "principalType": "USER", "principalId": format!("${{kiro_u{u}}}"), "tier": tier.as_str(),
+            })),
+        ],
+        Action::ChangeTier(u, tier) => vec![
+            kiro_user(u),
+            kiro("PUT", format!("{subs}/users/${{kiro_u{u}}}"))
+                .body(json!({ "tier": tier.as_str() })),
+        ],
+        Action::UnsubscribeUser(u) => vec![
+            kiro_user(u),
+            kiro("DELETE", format!("{subs}/users/${{kiro_u{u}}}")),
+        ],
+        Action::SubscribeGroup(g, tier) => vec![
+            kiro_group(g),
+            kiro("POST", subs).body(json!({
+                "principalType": "GROUP", "principalId": format!("${{kiro_g{g}}}"), "tier": tier.as_str(),
+            })),
+        ],
+        Action::UnsubscribeGroup(g) => vec![
+            kiro_group(g),
+            kiro("DELETE", format!("{subs}/groups/${{kiro_g{g}}}")),
+        ],
+        Action::AddDomain(p, d) => add_domain(p, d),
+        Action::PublishTxt(p, d) => vec![publish_txt(p, d)],
+        Action::VerifyDomain(p, d) => vec![kiro(
+            "POST",
+            format!("/console/profiles/${{profile{p}}}/domains/{}/verify", DOMAINS[d]),
+        )],
+        Action::RemoveDomain(p, d) => vec![kiro(
+            "DELETE",
+            format!("/console/profiles/${{profile{p}}}/domains/{}", DOMAINS[d]),
+        )],
+        Action::GenerateScimToken => vec![new_token(before.scim_tokens.len())],
+        Action::RevokeScimToken(k) => vec![kiro(
+            "DELETE",
+            format!("/console/profiles/${{profile0}}/scim-tokens/${{token_id{k}}}"),
+        )],
+        Action::OktaUsesToken(k) => vec![
+            okta(
+                "POST",
+                "/api/v1/apps/${scim_app}/connections/default?activate=true",
+            )
+            .body(json!({ "baseUrl": "${scim0%/}", "profile": { "authScheme": "TOKEN", "token": format!("${{token{k}}}") } })),
+        ],
+        Action::SignIn(_)
+        | Action::Complete(_)
+        | Action::Chat(_)
+        | Action::Refresh(_)
+        | Action::Advance(_) => return None,
+    })
+}
+
+/// The HTTP status a refused admin action answers with.
+pub fn refusal_status(reason: &str) -> u16 {
+    match reason {
+        "domain already in use" => 409,
+        _ => 404,
+    }
+}
+
+/// The IDE actor name of user `u` in scenario files.
+pub fn actor(u: usize) -> String {
+    USERS[u].1.to_ascii_lowercase()
+}
+
+fn yaml(value: &Value) -> String {
+    // JSON is YAML (flow style); keep it on one line.
+    value.to_string()
+}
+
+fn quote(text: &str) -> String {
+    Value::String(text.to_string()).to_string()
+}
+
+fn req_yaml(r: &Req, expect: Option<String>) -> String {
+    let mut out = format!(
+        "  - http: {{ service: {}, method: {}, path: {}",
+        r.service.name(),
+        r.method,
+        quote(&r.path)
+    );
+    if let Some(body) = &r.body {
+        let _ = write!(out, ", body: {}", yaml(body));
+    }
+    if let Some(token) = &r.bearer {
+        let _ = write!(out, ", as: {}", quote(&format!("bearer {token}")));
+    }
+    out.push_str(" }\n");
+    if !r.save.is_empty() {
+        let fields: Vec<String> = r
+            .save
+            .iter()
+            .map(|(name, path)| format!("{name}: {}", quote(path)))
+            .collect();
+        let _ = writeln!(out, "    save: {{ {} }}", fields.join(", "));
+    }
+    if let Some(expect) = expect {
+        let _ = writeln!(out, "    expect: {expect}");
+    }
+    out
+}
+
+/// The steps of one action with the outcome `after` expects.
+fn action_yaml(action: &Action, before: &Model, after: &Model) -> String {
+    let mut out = format!("  # {action:?}\n");
+    match action {
+        Action::SignIn(u) | Action::Complete(u) | Action::Chat(u) | Action::Refresh(u) => {
+            let verb = match action {
+                Action::SignIn(_) => "sign_in",
+                Action::Complete(_) => "complete",
+                Action::Chat(_) => "chat",
+                _ => "refresh_now",
+            };
+            let _ = writeln!(out, "  - {}.{verb}:", actor(*u));
+            let expect = match &after.expected {
+                Outcome::Refused("access denied") => {
+                    Some("{ status: 403, error: AccessDeniedException }")
+                }
+                Outcome::Refused("signed out") => Some("{ error: not signed in }"),
+                Outcome::Refused("no route") => Some("{ error: no organization is set up }"),
+                Outcome::Refused("sign-in refused") => Some("{ error: sign-in failed }"),
+                Outcome::Refused(_) => Some("{ status: 429 }"),
+                _ => None,
+            };
+            if let Some(e) = expect {
+                let _ = writeln!(out, "    expect: {e}");
+            }
+        }
+        Action::Advance(secs) => {
+            let _ = writeln!(out, "  - advance: {secs}s");
+        }
+        _ => {
+            let reqs = requests(action, before).unwrap_or_default();
+            let last = reqs.len().saturating_sub(1);
+            for (i, r) in reqs.iter().enumerate() {
+                let expect = if i == last {
+                    match &after.expected {
+                        Outcome::Ok => None,
+                        Outcome::Refused(reason) => {
+                            Some(format!("{{ status: {} }}", refusal_status(reason)))
+                        }
+                        Outcome::Domain(status) => {
+                            Some(format!("{{ json: {{ $.status: {status} }} }}"))
+                        }
+                    }
+                } else {
+                    None
+                };
+                // A refused request's answer has nothing to save.
+                let mut r = r.clone();
+                if i == last && matches!(after.expected, Outcome::Refused(_)) {
+                    r.save.clear();
+                }
+                out.push_str(&req_yaml(&r, expect));
+            }
+        }
+    }
+    out
+}
+
+/// Checks of the whole observable state, as scenario steps expecting what `view` says.
+fn view_yaml(view: &View) -> String {
+    let mut out = String::from("  # What the world must show now (the model's view).\n");
+    out.push_str(&req_yaml(
+        &kiro("GET", "${scim0}Users").bearer("${observer}"),
+        Some(format!(
+            "{{ json: {{ $.totalResults: {} }} }}",
+            view.kiro_users.len()
+        )),
+    ));
+    for (login, active) in &view.kiro_users {
+        out.push_str(&req_yaml(
+            &kiro(
+                "GET",
+                format!("${{scim0}}Users?filter=userName eq \"{login}\""),
+            )
+            .bearer("${observer}"),
+            Some(format!(
+                "{{ json: {{ \"$.Resources[0].active\": {active} }} }}"
+            )),
+        ));
+    }
+    out.push_str(&req_yaml(
+        &kiro("GET", "${scim0}Groups").bearer("${observer}"),
+        Some(format!(
+            "{{ json: {{ $.totalResults: {} }} }}",
+            view.kiro_groups.len()
+        )),
+    ));
+    for (name, members) in &view.kiro_groups {
+        let g = GROUPS.iter().position(|n| n == name).unwrap_or(0);
+        out.push_str(&req_yaml(&kiro_group(g), None));
+        for (u, (login, _, _)) in USERS.iter().enumerate() {
+            if !view.kiro_users.contains_key(*login) {
+                continue;
+            }
+            out.push_str(&req_yaml(&kiro_user(u), None));
+            out.push_str(&req_yaml(
+                &kiro(
+                    "GET",
+                    format!(
+                        "${{scim0}}Groups?filter=id eq \"${{kiro_g{g}}}\" and members eq \"${{kiro_u{u}}}\""
+                    ),
+                )
+                .bearer("${observer}"),
+                Some(format!(
+                    "{{ json: {{ $.totalResults: {} }} }}",
+                    u8::from(members.contains(*login))
+                )),
+            ));
+        }
+    }
+    let mut checks = vec![format!("$.seats: {{ count: {} }}", view.seats.len())];
+    for (login, seat) in &view.seats {
+        checks.push(format!(
+            "$.seats: {{ contains: {} }}",
+            json!({ "userName": login, "tier": seat.tier, "status": seat.status, "pendingTier": seat.pending_tier.as_ref().map(|t| json!({ "tier": t })) })
+        ));
+    }
+    checks.push(format!(
+        "$.pendingGrants: {{ count: {} }}",
+        view.pending_grants.len()
+    ));
+    checks.push(format!(
+        "$.groupSubscriptions: {{ count: {} }}",
+        view.group_subscriptions.len()
+    ));
+    // One step per check keeps the failure message pointed.
+    for check in checks {
+        out.push_str(&req_yaml(
+            &kiro("GET", "/console/profiles/${profile0}/subscriptions"),
+            Some(format!("{{ json: {{ {check} }} }}")),
+        ));
+    }
+    for p in 0..PROFILES.len() {
+        let domains: Vec<(&String, &String)> = view
+            .domains
+            .iter()
+            .filter(|((q, _), _)| *q == p)
+            .map(|((_, d), s)| (d, s))
+            .collect();
+        out.push_str(&req_yaml(
+            &kiro("GET", format!("/console/profiles/${{profile{p}}}/domains")),
+            Some(format!(
+                "{{ json: {{ $.domains: {{ count: {} }} }} }}",
+                domains.len()
+            )),
+        ));
+        for (d, status) in domains {
+            out.push_str(&req_yaml(
+                &kiro(
+                    "GET",
+                    format!("/console/profiles/${{profile{p}}}/domains/{d}"),
+                ),
+                Some(format!("{{ json: {{ $.status: {status} }} }}")),
+            ));
+        }
+    }
+    out
+}
+
+/// A failing sequence as a scenario file: the set-up, each action with the outcome the model
+/// expects, and after the last one every check of the model's view. Replay it with
+/// `cargo xtask scenario FILE`.
+pub fn scenario_yaml(title: &str, seed: u64, initial: &Model, actions: &[Action]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "name: {}", quote(title));
+    let _ = writeln!(
+        out,
+        "description: >\n  Written by the model-based property tests (sim-props) from a shrunk failing\n  sequence: the world's set-up, then each action with the outcome the reference model\n  expects, then the state the model expects the world to show."
+    );
+    out.push_str("covers: [OKTA-PROV-7, OKTA-TOK-4, KIRO-SUB-4]\n");
+    let _ = writeln!(out, "seed: {seed}");
+    let _ = writeln!(
+        out,
+        "world: {{ zones: [example.com, example.org], sync_delay: {}s, domain_check: {}s }}",
+        initial.sync_delay,
+        crate::model::DOMAIN_CHECK_SECS
+    );
+    out.push_str("actors:\n  okta: okta-admin\n  kiro: kiro-admin\n  dns: dns-admin\n");
+    for (u, (login, _, _)) in USERS.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  {}: {{ ide: {login}, password: {PASSWORD} }}",
+            actor(u)
+        );
+    }
+    out.push_str("steps:\n  # The set-up.\n");
+    let mut model = initial.start();
+    for r in setup(&model) {
+        out.push_str(&req_yaml(&r, None));
+    }
+    for action in initial.prelude.iter().chain(actions) {
+        let before = model.clone();
+        model.apply(action);
+        out.push_str(&action_yaml(action, &before, &model));
+    }
+    out.push_str(&view_yaml(&model.view()));
+    out
+}
