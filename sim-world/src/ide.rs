@@ -100,7 +100,8 @@ pub struct Ide {
 
 impl Ide {
     /// An IDE talking to the Kiro service at `kiro`, listening for the sign-in redirect on
-    /// `port` (one of [`LOOPBACK_PORTS`]; any port works but only those are registered), with
+    /// `port` (one of [`LOOPBACK_PORTS`]; any port works but only those are registered; when
+    /// it is taken the next registered one is used), with
     /// PKCE verifiers and states drawn from `rng`.
     pub fn new(kiro: &str, port: u16, rng: SimRng) -> Ide {
         Ide {
@@ -215,15 +216,8 @@ impl Ide {
             verifier.as_bytes(),
         ));
         let state = sim_core::ids::secret(&mut self.rng, 24);
-        let redirect_uri = format!("http://localhost:{}/oauth/callback", self.port);
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
-            .await
-            .map_err(|e| {
-                transport(format!(
-                    "cannot listen on the loopback port {}: {e}",
-                    self.port
-                ))
-            })?;
+        let (listener, port) = self.listen().await?;
+        let redirect_uri = format!("http://localhost:{port}/oauth/callback");
         let callback = tokio::spawn(capture_callback(listener));
         let response = self
             .http
@@ -336,6 +330,37 @@ impl Ide {
             return Ok(());
         }
         self.refresh(now, cache).await
+    }
+
+    /// Listens for the redirect on the IDE's port or, when that one is taken (by another
+    /// program, or by an outgoing connection that drew it from the ephemeral range), on the
+    /// next of the registered [`LOOPBACK_PORTS`], as the IDE does.
+    async fn listen(&self) -> Result<(tokio::net::TcpListener, u16), IdeError> {
+        let start = LOOPBACK_PORTS
+            .iter()
+            .position(|p| *p == self.port)
+            .unwrap_or(0);
+        let mut candidates = vec![self.port];
+        candidates.extend(
+            LOOPBACK_PORTS
+                .iter()
+                .cycle()
+                .skip(start + 1)
+                .take(LOOPBACK_PORTS.len())
+                .filter(|p| **p != self.port),
+        );
+        let mut last = None;
+        for port in candidates {
+            match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                Ok(listener) => return Ok((listener, port)),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(transport(format!(
+            "cannot listen on any registered loopback port (the first was {}): {}",
+            self.port,
+            last.map(|e| e.to_string()).unwrap_or_default()
+        )))
     }
 
     /// Refreshes the tokens now, expired or not (the IDE's "refresh credentials"); a failed

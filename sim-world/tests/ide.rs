@@ -174,3 +174,18 @@ async fn the_documented_setup_gives_a_working_org_through_okta_s_push() {
     let usage = ide.usage().await.expect("usage");
     assert_eq!(usage["subscriptionInfo"]["subscriptionTitle"], "KIRO PRO");
 }
+
+#[tokio::test]
+async fn kiro_use_3_a_taken_loopback_port_is_skipped_for_the_next_registered_one() {
+    let s = setup(23).await;
+    common::provision_and_subscribe(&s, "PRO").await;
+    // Another program holds the IDE's first choice.
+    let Ok(_taken) = std::net::TcpListener::bind(("127.0.0.1", LOOPBACK_PORTS[6])) else {
+        return; // Held by someone else already: the case this test builds is there anyway.
+    };
+    let mut ide = ide(&s, 6);
+    ide.sign_in("ada@example.com", PASSWORD)
+        .await
+        .expect("sign in on the next registered port");
+    ide.complete("fn main() {", "}").await.expect("signed in");
+}
