@@ -17,27 +17,7 @@ use crate::model::{
 /// The password of every user.
 pub const PASSWORD: &str = "Correct-Horse-9";
 
-/// Which service a request goes to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Service {
-    /// mock-okta.
-    Okta,
-    /// mock-kiro.
-    Kiro,
-    /// mock-dns.
-    Dns,
-}
-
-impl Service {
-    /// The name scenario files use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Service::Okta => "okta",
-            Service::Kiro => "kiro",
-            Service::Dns => "dns",
-        }
-    }
-}
+pub use scenarios::actions::Service;
 
 /// One HTTP request of an action.
 #[derive(Clone, Debug, PartialEq)]
