@@ -927,16 +927,22 @@ async fn okta_as_7_key_rotation_keeps_the_previous_key_listed_as_expired() {
         .ok()
         .clone();
     let again = statuses(&again);
+    assert_eq!(again.len(), 3, "{again:?}");
     assert_eq!(
-        again
+        again[..2]
             .iter()
             .map(|(k, s)| (k.as_str(), s.as_str()))
             .collect::<Vec<_>>(),
         [
             (before[1].0.as_str(), "EXPIRED"),
             (after[2].0.as_str(), "ACTIVE"),
-            (again[2].0.as_str(), "NEXT"),
         ]
+    );
+    // The new NEXT key is a key never published before.
+    assert_eq!(again[2].1, "NEXT");
+    assert!(
+        before.iter().chain(&after).all(|(k, _)| *k != again[2].0),
+        "{again:?} reuses a key of {before:?} / {after:?}"
     );
 
     // Refusals.

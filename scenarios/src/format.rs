@@ -80,10 +80,10 @@ pub struct Scenario {
 pub struct WorldSpec {
     /// Zones mock-dns creates at start.
     pub zones: Vec<String>,
-    /// mock-kiro's group sync delay (`/_sim/kiro/sync-delay` body).
-    pub sync_delay: Option<Value>,
+    /// mock-kiro's group sync delay.
+    pub sync_delay: Option<sim_world::SyncDelay>,
     /// mock-dns's propagation delay.
-    pub dns_propagation: Option<String>,
+    pub dns_propagation: Option<Duration>,
     /// How often mock-kiro checks pending domains (its default when `None`).
     pub domain_check: Option<Duration>,
 }
@@ -399,20 +399,13 @@ fn world_spec(file: &str, node: &Node) -> Result<WorldSpec, ParseError> {
                     spec.zones.push(string(file, item, "a zone name")?);
                 }
             }
-            "sync_delay" => {
-                duration(file, v)?;
-                spec.sync_delay =
-                    Some(serde_json::json!({ "delay": string(file, v, "a duration")? }));
-            }
+            "sync_delay" => spec.sync_delay = Some(sim_world::SyncDelay::Fixed(duration(file, v)?)),
             "sync_delay_max" => {
-                duration(file, v)?;
-                spec.sync_delay =
-                    Some(serde_json::json!({ "max": string(file, v, "a duration")? }));
+                spec.sync_delay = Some(sim_world::SyncDelay::Seeded {
+                    max: duration(file, v)?,
+                })
             }
-            "dns_propagation" => {
-                duration(file, v)?;
-                spec.dns_propagation = Some(string(file, v, "a duration")?);
-            }
+            "dns_propagation" => spec.dns_propagation = Some(duration(file, v)?),
             "domain_check" => spec.domain_check = Some(duration(file, v)?),
             other => {
                 return Err(err_at(

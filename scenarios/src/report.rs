@@ -22,6 +22,10 @@ pub async fn run_all(
     let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
     let mut set = tokio::task::JoinSet::new();
     let count = scenarios.len();
+    let names: Vec<(String, String)> = scenarios
+        .iter()
+        .map(|s| (s.file.clone(), s.name.clone()))
+        .collect();
     for (i, scenario) in scenarios.into_iter().enumerate() {
         let semaphore = semaphore.clone();
         let live = live.clone();
@@ -33,13 +37,34 @@ pub async fn run_all(
         });
     }
     let mut outcomes: Vec<Option<Outcome>> = vec![None; count];
+    let mut panics = Vec::new();
     while let Some(joined) = set.join_next().await {
         match joined {
             Ok((i, outcome)) => outcomes[i] = Some(outcome),
-            Err(e) => eprintln!("a scenario task panicked: {e}"),
+            Err(e) => panics.push(e.to_string()),
         }
     }
-    outcomes.into_iter().flatten().collect()
+    // A scenario whose task panicked has no outcome: it is reported failed, never dropped.
+    outcomes
+        .into_iter()
+        .zip(names)
+        .map(|(outcome, (file, name))| {
+            outcome.unwrap_or_else(|| Outcome {
+                file: file.clone(),
+                name,
+                status: Status::Failed(crate::run::Failure {
+                    step: 0,
+                    origin: file,
+                    label: "run the scenario".into(),
+                    expected: "the runner completes".into(),
+                    actual: format!("the runner panicked: {}", panics.join("; ")),
+                    timeline: Vec::new(),
+                }),
+                transcript: String::new(),
+                elapsed: std::time::Duration::ZERO,
+            })
+        })
+        .collect()
 }
 
 /// The live line of an outcome: `PASS  name  (file, 1.2s)`.

@@ -10,9 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::{Map, Value, json};
 use sim_core::Seed;
 use sim_world::clients::{Api, Body, Response};
-use sim_world::ide::{Ide, IdeError, LOOPBACK_PORTS, TokenCache};
+use sim_world::ide::{Ide, IdeError, LOOPBACK_PORTS};
 use sim_world::{World, WorldConfig};
-use tokio::sync::Mutex;
 
 use crate::actions::{IdeAction, Request, Service};
 use crate::expect::{Answer, check};
@@ -87,59 +86,19 @@ impl Outcome {
     }
 }
 
-/// The loopback ports the IDE may listen on, shared by every scenario running in this process.
-static PORTS: Mutex<Vec<u16>> = Mutex::const_new(Vec::new());
-static PORTS_INIT: std::sync::Once = std::sync::Once::new();
-
-/// Takes a free loopback port from the pool (waiting if all ten are in use) that can be bound
-/// right now; returns it to the pool with [`release_port`].
-async fn acquire_port() -> u16 {
-    PORTS_INIT.call_once(|| {
-        if let Ok(mut ports) = PORTS.try_lock() {
-            ports.extend(LOOPBACK_PORTS.iter().rev());
-        }
-    });
-    loop {
-        {
-            let mut ports = PORTS.lock().await;
-            // Another process (another test binary) may hold some: skip those.
-            let mut tried = Vec::new();
-            while let Some(port) = ports.pop() {
-                if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-                    ports.extend(tried);
-                    return port;
-                }
-                tried.push(port);
-            }
-            ports.extend(tried);
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn release_port(port: u16) {
-    PORTS.lock().await.push(port);
-}
-
-struct IdeState {
-    cache: Option<TokenCache>,
-    sign_ins: u32,
-}
-
 /// What a running scenario holds.
 struct Run<'a> {
     scenario: &'a Scenario,
-    seed: Seed,
     world: World,
     okta: Api,
     kiro: Api,
     dns: Api,
     vars: BTreeMap<String, Value>,
-    ides: BTreeMap<String, IdeState>,
+    /// Each IDE user's IDE (its token cache and HTTP connections live across steps).
+    ides: BTreeMap<String, Ide>,
     transcript: Vec<String>,
     /// `(world time, line)` of every request, for the failure timeline.
     events: Vec<(String, String)>,
-    settle: bool,
     urls: Vec<(String, String)>,
     /// The id of the last `dig:` query.
     dig_id: u16,
@@ -171,6 +130,11 @@ pub async fn run(scenario: &Scenario, seed: Option<u64>) -> Outcome {
     let world = match World::start(WorldConfig {
         seed,
         zones: scenario.world.zones.clone(),
+        sync_delay: scenario.world.sync_delay.unwrap_or(defaults.sync_delay),
+        dns_propagation: scenario
+            .world
+            .dns_propagation
+            .unwrap_or(defaults.dns_propagation),
         domain_check_interval: scenario
             .world
             .domain_check
@@ -198,32 +162,12 @@ pub async fn run(scenario: &Scenario, seed: Option<u64>) -> Outcome {
         }
     };
     let clients = world.clients();
-    let raw = |api: &Api| api.with_authorization(None);
     let okta = Api::anonymous(clients.okta.api.base())
         .with_authorization(Some(format!("SSWS {}", world.okta().api_token())));
     let kiro = Api::anonymous(clients.kiro.api.base())
         .with_authorization(Some(format!("Bearer {}", world.kiro().admin_token())));
     let dns = Api::anonymous(clients.dns.api.base())
         .with_authorization(Some(format!("Bearer {}", world.dns().api_token())));
-    let _ = raw;
-    if let Some(body) = &scenario.world.sync_delay {
-        let _ = kiro
-            .send(
-                reqwest::Method::PUT,
-                "/_sim/kiro/sync-delay",
-                Body::Json(body.clone()),
-            )
-            .await;
-    }
-    if let Some(delay) = &scenario.world.dns_propagation {
-        let _ = dns
-            .send(
-                reqwest::Method::PUT,
-                "/_sim/dns/propagation",
-                Body::Json(json!({ "delay": delay })),
-            )
-            .await;
-    }
     let urls = vec![
         (
             world.okta().url().trim_end_matches('/').to_string(),
@@ -248,18 +192,16 @@ pub async fn run(scenario: &Scenario, seed: Option<u64>) -> Outcome {
         .iter()
         .filter(|(_, a)| matches!(a, Actor::Ide { .. }))
         .map(|(n, _)| {
+            // The IDE listens on the first registered port, or the next free one.
+            let rng = seed.stream(&format!("scenario-ide/{n}"));
             (
                 n.clone(),
-                IdeState {
-                    cache: None,
-                    sign_ins: 0,
-                },
+                Ide::new(&world.kiro().url(), LOOPBACK_PORTS[0], rng),
             )
         })
         .collect();
     let mut run = Run {
         scenario,
-        seed,
         world,
         okta,
         kiro,
@@ -268,7 +210,6 @@ pub async fn run(scenario: &Scenario, seed: Option<u64>) -> Outcome {
         ides,
         transcript: vec![head.trim_end().to_string()],
         events: Vec::new(),
-        settle: true,
         urls,
         dig_id: 0,
     };
@@ -554,20 +495,16 @@ impl Run<'_> {
             .send(r.method.clone(), &r.path, r.body)
             .await
             .map_err(|e| self.normalize(&e.to_string()))?;
-        if service == Service::Okta && changes && self.settle {
-            // Wait for Okta's SCIM pushes caused by this change (issue 4), when Okta has them.
-            match self
-                .okta
+        if service == Service::Okta && changes {
+            // Wait for Okta's SCIM pushes caused by this change.
+            self.okta
                 .send(
                     reqwest::Method::POST,
                     "/_sim/okta/provisioning/settle",
                     Body::Json(json!({})),
                 )
                 .await
-            {
-                Ok(r) if r.status == 404 || r.status == 405 => self.settle = false,
-                _ => {}
-            }
+                .map_err(|e| format!("Okta's push did not settle: {e}"))?;
         }
         Ok(Answer {
             request: format!(
@@ -593,63 +530,39 @@ impl Run<'_> {
         let Some(Actor::Ide { email, password }) = self.scenario.actors.get(actor).cloned() else {
             return Err(format!("`{actor}` is not an IDE user"));
         };
-        let kiro_url = self.world.kiro().url();
-        let state = self
+        let ide = self
             .ides
             .get_mut(actor)
             .ok_or_else(|| format!("`{actor}` is not an IDE user"))?;
         let text = |k: &str, d: &str| args.get(k).and_then(Value::as_str).unwrap_or(d).to_string();
         let request = format!("ide {actor} {:?}", action);
+        let expires = |ide: &Ide| json!({ "expiresAt": ide.cache().map(|c| c.expires_at.clone()) });
         let result: Result<Value, IdeError> = match action {
             IdeAction::SignIn => {
-                state.sign_ins += 1;
-                let rng = self
-                    .seed
-                    .stream(&format!("scenario-ide/{actor}/{}", state.sign_ins));
-                let port = acquire_port().await;
-                let mut ide = Ide::new(&kiro_url, port, rng);
                 let password = text("password", &password);
-                let r = ide.sign_in(&email, &password).await.map(|c| {
+                ide.sign_in(&email, &password).await.map(|c| {
                     json!({
                         "issuerUrl": c.issuer_url, "clientId": c.client_id, "profileArn": c.profile_arn,
                         "expiresAt": c.expires_at, "scopes": c.scopes,
                         "refreshToken": c.refresh_token.is_some(),
                     })
-                });
-                release_port(port).await;
-                if r.is_ok() {
-                    state.cache = ide.cache().cloned();
-                }
-                r
+                })
             }
             IdeAction::SignOut => {
-                state.cache = None;
+                ide.sign_out();
                 Ok(Value::Null)
             }
-            _ => {
-                let mut ide = Ide::new(&kiro_url, LOOPBACK_PORTS[0], self.seed.stream("unused"))
-                    .with_cache(state.cache.clone());
-                let r = match action {
-                    IdeAction::Complete => {
-                        ide.complete(&text("left", "fn main() {"), &text("right", "}"))
-                            .await
-                    }
-                    IdeAction::Chat => {
-                        let model = args.get("model").and_then(Value::as_str);
-                        ide.chat(&text("message", "Hello"), model).await
-                    }
-                    IdeAction::Usage => ide.usage().await,
-                    IdeAction::Refresh => ide.ensure_fresh().await.map(
-                        |()| json!({ "expiresAt": ide.cache().map(|c| c.expires_at.clone()) }),
-                    ),
-                    IdeAction::RefreshNow => ide.refresh_now().await.map(
-                        |()| json!({ "expiresAt": ide.cache().map(|c| c.expires_at.clone()) }),
-                    ),
-                    IdeAction::SignIn | IdeAction::SignOut => Ok(Value::Null),
-                };
-                state.cache = ide.cache().cloned();
-                r
+            IdeAction::Complete => {
+                ide.complete(&text("left", "fn main() {"), &text("right", "}"))
+                    .await
             }
+            IdeAction::Chat => {
+                let model = args.get("model").and_then(Value::as_str);
+                ide.chat(&text("message", "Hello"), model).await
+            }
+            IdeAction::Usage => ide.usage().await,
+            IdeAction::Refresh => ide.ensure_fresh().await.map(|()| expires(ide)),
+            IdeAction::RefreshNow => ide.refresh_now().await.map(|()| expires(ide)),
         };
         Ok(match result {
             Ok(body) => Answer {

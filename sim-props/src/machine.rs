@@ -59,11 +59,6 @@ const FEATURES: [Feature; 3] = [
 ];
 const APPS: [App; 2] = [App::Oidc, App::Scim];
 
-/// Whether `action` can be taken in `m`.
-pub fn valid(m: &Model, action: &Action) -> bool {
-    m.allows(action)
-}
-
 /// Every action other than `Advance` that is valid in `m`, in weighted kinds: what builds
 /// the set-up up (assignments, pushes, subscriptions) and what users do come most often, so
 /// that short sequences reach the states the invariants are about.
@@ -143,7 +138,7 @@ fn candidates(m: &Model) -> Vec<(u32, Vec<Action>)> {
         (4, remove),
         (2, other),
     ] {
-        kind.retain(|a| valid(m, a));
+        kind.retain(|a| m.allows(a));
         if !kind.is_empty() {
             out.push((weight, kind));
         }
@@ -205,7 +200,7 @@ impl<V: Variant + std::fmt::Debug> ReferenceStateMachine for Machine<V> {
     }
 
     fn preconditions(state: &Model, action: &Action) -> bool {
-        valid(state, action)
+        state.allows(action)
     }
 }
 
@@ -280,7 +275,7 @@ pub struct Summary {
     pub cases: u64,
     /// Actions applied.
     pub steps: u64,
-    /// HTTP requests sent.
+    /// HTTP requests the harness sent (admin actions and observations; not the IDE's own).
     pub requests: u64,
     /// Wall time.
     pub elapsed: Duration,
@@ -293,7 +288,7 @@ impl Summary {
     pub fn line(&self) -> String {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
         format!(
-            "{} cases, {} steps, {} requests in {:.2} s: {:.1} sequences/s, {:.0} steps/s",
+            "{} cases, {} steps, {} harness requests in {:.2} s: {:.1} sequences/s, {:.0} steps/s",
             self.cases,
             self.steps,
             self.requests,
@@ -456,7 +451,11 @@ pub fn run<V: Variant + std::fmt::Debug>(settings: &Settings) -> Summary {
                 scope.spawn(move || run_one::<V>(settings, rng_seed, cases))
             })
             .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        // A runner that panicked re-raises here: its cases are never silently dropped.
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
     });
     let mut summary = Summary {
         cases: 0,

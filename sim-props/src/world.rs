@@ -25,7 +25,8 @@ pub struct Harness {
     ides: [Option<Ide>; 4],
     seed: Seed,
     port: u16,
-    /// Requests sent (for the summary line).
+    /// Requests the harness sent itself: admin actions, settles and observations (the IDE's
+    /// own requests are not counted).
     pub requests: u64,
 }
 
@@ -135,9 +136,7 @@ impl Harness {
         let world = World::start(WorldConfig {
             seed: Seed(seed),
             zones: DOMAINS.iter().map(|d| d.to_string()).collect(),
-            sync_delay: mock_kiro::core::seats::SyncDelay::Fixed(Duration::from_secs(
-                model.sync_delay,
-            )),
+            sync_delay: sim_world::SyncDelay::Fixed(Duration::from_secs(model.sync_delay)),
             domain_check_interval: Duration::from_secs(crate::model::DOMAIN_CHECK_SECS),
             okta_rate_limit: 1_000_000,
             ..WorldConfig::default()
@@ -151,8 +150,7 @@ impl Harness {
             .with_authorization(Some(format!("Bearer {}", world.kiro().admin_token())));
         let dns = Api::anonymous(c.dns.api.base())
             .with_authorization(Some(format!("Bearer {}", world.dns().api_token())));
-        let mut vars = BTreeMap::new();
-        vars.insert("kiro_url".to_string(), json!(world.kiro().url()));
+        let vars = BTreeMap::new();
         let mut h = Harness {
             world,
             okta,

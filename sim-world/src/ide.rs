@@ -122,6 +122,11 @@ impl Ide {
         self
     }
 
+    /// Forgets the tokens (signs out locally).
+    pub fn sign_out(&mut self) {
+        self.cache = None;
+    }
+
     /// The token cache, if signed in.
     pub fn cache(&self) -> Option<&TokenCache> {
         self.cache.as_ref()

@@ -30,7 +30,7 @@ use std::time::{Duration, SystemTime};
 
 use mock_dns::MockDns;
 use mock_kiro::MockKiro;
-use mock_kiro::core::seats::SyncDelay;
+pub use mock_kiro::core::seats::SyncDelay;
 use mock_okta::MockOkta;
 use serde_json::{Map, Value};
 use sim_core::keys::SigningKey;
