@@ -129,8 +129,13 @@ impl Shared {
         let now = self.clock.now();
         let (result, next) = {
             let mut core = self.core.write();
+            let queued = core.unpublished_changes();
             let result = f(&mut core, now);
-            (result, core.last_publication())
+            // Only a change that queued something needs a job (a refusal queues nothing).
+            let next = (core.unpublished_changes() > queued)
+                .then(|| core.last_publication())
+                .flatten();
+            (result, next)
         };
         if let Some(at) = next {
             let me = self.me.clone();

@@ -97,13 +97,16 @@ fn failure(code: u32, message: &str, chain: Option<(u32, &str)>) -> Value {
 
 /// Everything a refused request must leave alone: the zones, the zone's records, and the
 /// changes waiting to propagate.
-async fn snapshot(world: &World, zone_id: &str) -> (Value, Value, Value) {
+/// What a refusal must leave as it was: zones, records, the propagation delay and the jobs
+/// on the world clock (a refused change schedules no publication).
+async fn snapshot(world: &World, zone_id: &str) -> (Value, Value, Value, Value) {
     let zones = world.get("/zones").await;
     zones.result();
     (
         zones.body,
         world.records_body(zone_id).await,
         world.propagation().await,
+        world.pending_jobs().await,
     )
 }
 
@@ -111,7 +114,7 @@ async fn snapshot(world: &World, zone_id: &str) -> (Value, Value, Value) {
 async fn assert_refused(
     world: &World,
     zone_id: &str,
-    before: &(Value, Value, Value),
+    before: &(Value, Value, Value, Value),
     reply: Reply,
     status: u16,
     expected: Value,

@@ -109,27 +109,40 @@ pub(crate) struct Shared {
     /// The periodic domain check: when it started (checks fall on its multiples of the
     /// interval) and whether a check is scheduled.
     pub(crate) domain_checks: console::DomainChecks,
+    /// The one scheduled seat-grant job: when it fires, and its id.
+    pub(crate) grant_job: Mutex<Option<(std::time::SystemTime, sim_core::clock::JobId)>>,
     /// The per-tenant SCIM throttle (`/_sim/kiro/scim-rate-limit`).
     pub(crate) scim_limits: scim::RateLimits,
 }
 
 impl Shared {
     /// Makes sure the next pending seat grant (group sync delay, KIRO-SUB-4) fires on the
-    /// world's clock. Call after anything that may add a pending grant.
+    /// world's clock. Call after anything that may add a pending grant. One job is scheduled
+    /// at a time, at the earliest due grant; the job schedules the next one.
     pub(crate) fn schedule_grants(self: &Arc<Self>) {
         let Some(due) = self.kiro.lock().next_grant_due() else {
             return;
         };
+        let mut job = self.grant_job.lock();
+        match *job {
+            Some((at, _)) if at <= due => return,
+            Some((_, id)) => {
+                self.clock.cancel(id);
+            }
+            None => {}
+        }
         let me = Arc::downgrade(self);
-        self.clock.schedule_at(due, move |clock: Clock| {
+        let id = self.clock.schedule_at(due, move |clock: Clock| {
             if let Some(shared) = me.upgrade() {
+                // This is the scheduled job (an earlier one would have cancelled it).
+                *shared.grant_job.lock() = None;
                 let granted = shared.kiro.lock().apply_due_grants(clock.now());
                 tracing::debug!(granted, "group seats granted after the sync delay");
-                // Later grants get their own job.
                 shared.schedule_grants();
             }
             std::future::ready(())
         });
+        *job = Some((due, id));
     }
 }
 
@@ -162,6 +175,7 @@ impl MockKiro {
             base_url: Mutex::new(String::new()),
             domain_check_interval: config.domain_check_interval,
             domain_checks: console::DomainChecks::default(),
+            grant_job: Mutex::new(None),
             scim_limits: scim::RateLimits::default(),
         });
         let http = sim_core::http::serve(listener, router(shared.clone()), config.tls)

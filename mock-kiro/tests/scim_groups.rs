@@ -498,6 +498,44 @@ async fn kiro_sub_4_a_member_added_by_patch_to_a_subscribed_group_gets_a_seat_af
     assert_eq!(after["pendingGrants"], json!([]));
 }
 
+#[tokio::test]
+async fn kiro_sub_4_many_membership_changes_keep_one_grant_job_on_the_clock() {
+    let (sim, _issuer, profile, scim) = setup().await;
+    let profile_id = profile["profileId"].as_str().expect("profileId");
+    let ids = users(&scim, 6).await;
+    let gid = scim.create_group("Kiro Developers").await;
+    sim.subscribe(profile_id, "GROUP", &gid, "PRO").await;
+    let jobs = || async {
+        common::send(sim.http.get(sim.url("/_sim/clock")))
+            .await
+            .expect(200)["pending_jobs"]
+            .as_u64()
+            .expect("pending_jobs")
+    };
+    let idle = jobs().await;
+    // Members added one at a time, each due later than the last: one job waits for the first.
+    for (i, id) in ids.iter().enumerate() {
+        let reply = scim
+            .patch(
+                &format!("/Groups/{gid}"),
+                &patch_op(json!([{ "op": "add", "path": "members", "value": [{ "value": id }] }])),
+            )
+            .await;
+        assert_eq!(reply.status, 204, "{reply:?}");
+        assert_eq!(jobs().await, idle + 1, "after member {i}");
+        sim.advance("1m").await;
+    }
+    // Each grant still comes when due.
+    sim.advance("24h").await;
+    assert_eq!(
+        listing(&sim, profile_id).await["seats"]
+            .as_array()
+            .map(Vec::len),
+        Some(ids.len())
+    );
+    assert_eq!(jobs().await, idle);
+}
+
 /// The console's subscription listing of a profile.
 async fn listing(sim: &Sim, profile_id: &str) -> Value {
     let path = format!("/console/profiles/{profile_id}/subscriptions");

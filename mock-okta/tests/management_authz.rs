@@ -973,3 +973,32 @@ async fn okta_as_7_key_rotation_keeps_the_previous_key_listed_as_expired() {
         again
     );
 }
+
+#[tokio::test]
+async fn okta_as_3_a_rule_naming_a_deleted_group_can_still_be_turned_off_and_on() {
+    let okta = common::start().await;
+    let org = okta.kiro_org("ada@example.com").await;
+    let group_id = okta.create_group("Kiro Developers").await;
+    let path = format!("{AS}/{}/policies/{}/rules", org.as_id, org.policy_id);
+    let mut body = rule_body("Devs", &["authorization_code"], &["openid"], json!({}));
+    body["conditions"]["people"]["groups"]["include"] = json!([group_id]);
+    let rule = okta.post(&path, body).await.ok().clone();
+    let rid = id_of(&rule);
+    okta.delete(&format!("/api/v1/groups/{group_id}"))
+        .await
+        .expect(204);
+    // Toggling the status is not an update: nothing is validated again.
+    okta.post_empty(&format!("{path}/{rid}/lifecycle/deactivate"))
+        .await
+        .expect(204);
+    let off = okta.get(&format!("{path}/{rid}")).await.ok().clone();
+    assert_eq!(off["status"], "INACTIVE");
+    assert_eq!(off["conditions"], rule["conditions"]);
+    okta.post_empty(&format!("{path}/{rid}/lifecycle/activate"))
+        .await
+        .expect(204);
+    assert_eq!(
+        okta.get(&format!("{path}/{rid}")).await.ok()["status"],
+        "ACTIVE"
+    );
+}

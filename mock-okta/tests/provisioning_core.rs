@@ -257,3 +257,37 @@ fn okta_prov_7_a_failing_user_backs_off_from_a_minute_to_an_hour_and_a_retry_aft
         .expect("a retry time");
     assert_eq!(at, now + Duration::from_secs(7));
 }
+
+#[test]
+fn okta_prov_5_a_push_paused_while_its_call_is_out_stays_paused_when_the_call_fails() {
+    let mut org = org();
+    let app = app(&mut org);
+    let group = org.create_group(t0(), "Engineers", None).expect("group").id;
+    let push = org
+        .create_push_mapping(t0(), &app, &group, None, None, true)
+        .expect("pushed")
+        .id;
+    let tasks = org.take_push_tasks(t0(), 8);
+    assert_eq!(lines(&tasks), ["POST /Groups"]);
+    // The admin pauses the push while the create is on the wire; then the call fails.
+    org.set_push_mapping_status(t0(), &app, &push, false)
+        .expect("paused");
+    org.complete_push(
+        t0(),
+        &tasks[0],
+        PushResult::Failed(PushFailure {
+            status: Some(503),
+            message: "Service Unavailable".into(),
+            retry_after: None,
+        }),
+    );
+    let mapping = org.push_mapping(&app, &push).expect("still there");
+    assert_eq!(mapping.status.as_str(), "INACTIVE");
+    // Paused means deletable, and nothing is retried.
+    assert!(
+        org.take_push_tasks(t0() + Duration::from_secs(3600), 8)
+            .is_empty()
+    );
+    org.delete_push_mapping(t0(), &app, &push, false)
+        .expect("a paused mapping can be deleted");
+}

@@ -219,4 +219,11 @@ impl World {
         assert_eq!(reply.status, 200, "{reply:?}");
         reply.body
     }
+
+    /// Jobs waiting on the world clock (publications to come).
+    pub async fn pending_jobs(&self) -> Value {
+        let reply = self.send(self.http.get(self.url("/_sim/clock"))).await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+        reply.body["pending_jobs"].clone()
+    }
 }

@@ -780,23 +780,9 @@ async fn rule_lifecycle(
         &action,
         &format!("{AS}/{as_id}/policies/{policy_id}/rules/{rule_id}/lifecycle/{action}"),
     )?;
-    let now = now(&s);
-    let mut org = s.org.lock();
-    let rule = org.rule(&as_id, &policy_id, &rule_id)?.clone();
-    // The same rule with only its status changed, through the core's replace.
-    let same = NewRule {
-        name: rule.name,
-        priority: Some(rule.priority),
-        active: Some(active),
-        grant_types: rule.grant_types,
-        scopes: rule.scopes,
-        users_include: rule.users_include,
-        groups_include: rule.groups_include,
-        access_token_lifetime_minutes: Some(rule.access_token_lifetime_minutes),
-        refresh_token_lifetime_minutes: Some(rule.refresh_token_lifetime_minutes),
-        refresh_token_window_minutes: Some(rule.refresh_token_window_minutes),
-    };
-    org.update_rule(now, &as_id, &policy_id, &rule_id, same)?;
+    s.org
+        .lock()
+        .set_rule_active(now(&s), &as_id, &policy_id, &rule_id, active)?;
     Ok(no_content())
 }
 

@@ -777,6 +777,27 @@ impl Org {
         Ok(policy.clone())
     }
 
+    /// Activates or deactivates a rule (nothing else about it changes, and nothing is
+    /// validated again: a rule naming a since-deleted group can still be turned off).
+    pub fn set_rule_active(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        policy_id: &str,
+        rule_id: &str,
+        active: bool,
+    ) -> Result<Rule, OktaError> {
+        let rule = self
+            .policy_mut(as_id, policy_id)?
+            .rules
+            .iter_mut()
+            .find(|r| r.id == rule_id)
+            .ok_or_else(|| OktaError::not_found("PolicyRule", rule_id))?;
+        rule.active = active;
+        rule.last_updated = now;
+        Ok(rule.clone())
+    }
+
     /// Adds a rule to a policy (validated against Okta's ranges, OKTA-AS-3).
     pub fn create_rule(
         &mut self,

@@ -2358,7 +2358,8 @@ impl Org {
                     m.source_name,
                     failure.message
                 );
-                if m.deleting.is_none() {
+                // A mapping the admin paused (or is deleting) while the call was out stays so.
+                if m.deleting.is_none() && m.status != PushMappingStatus::Inactive {
                     m.status = PushMappingStatus::Error;
                     m.error_summary = Some(summary.clone());
                     m.last_updated = now;
