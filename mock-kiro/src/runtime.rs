@@ -31,7 +31,7 @@ use serde_json::{Value, json};
 
 use crate::core::usage::{Feature, UseError};
 use crate::verify::{self, Verified};
-use crate::wire::{AppState, AwsError};
+use crate::wire::{AppState, AwsError, bearer};
 
 /// The scope inline completions need (KIRO-USE-1).
 pub(crate) const COMPLETIONS_SCOPE: &str = "codewhisperer:completions";
@@ -105,17 +105,6 @@ impl IntoResponse for Refusal {
         }
         response
     }
-}
-
-/// The bearer token of a request.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim())
-        .filter(|t| !t.is_empty())
 }
 
 fn use_refusal(e: UseError) -> Refusal {

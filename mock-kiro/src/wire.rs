@@ -193,7 +193,7 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = AwsError;
 
     async fn from_request_parts(parts: &mut Parts, shared: &AppState) -> Result<Admin, AwsError> {
-        match bearer(parts) {
+        match bearer(&parts.headers) {
             Some(t) if ids::constant_time_eq(t.as_bytes(), shared.admin_token.as_bytes()) => {
                 Ok(Admin)
             }
@@ -207,9 +207,8 @@ impl FromRequestParts<AppState> for Admin {
 }
 
 /// The bearer token of a request, if any.
-pub(crate) fn bearer(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
+pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))

@@ -377,12 +377,8 @@ fn parse_advance(body: &[u8]) -> Result<Duration, ApiError> {
             }
         })
     })?;
-    humantime::parse_duration(request.by.trim()).map_err(|error| {
-        ApiError::invalid(format!(
-            "`by` is `{}`, which is not a duration like `90s`, `1h 30m`, `24h` or `7days`: {error}",
-            request.by
-        ))
-    })
+    crate::clock::parse_duration(&request.by)
+        .map_err(|error| ApiError::invalid(format!("`by`: {error}")))
 }
 
 /// An error answer of the sim routes: `{"error":"invalid_request","message":"..."}`.

@@ -174,36 +174,16 @@ impl Api {
         path: &str,
         body: Option<Value>,
     ) -> Result<Value, ClientError> {
-        let mut request = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base));
-        if let Some(authorization) = &self.authorization {
-            request = request.header("Authorization", authorization);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let transport = |source| ClientError::Transport {
-            method: method.to_string(),
-            path: path.to_string(),
-            source,
-        };
-        let response = request.send().await.map_err(transport)?;
-        let status = response.status();
-        let text = response.text().await.map_err(transport)?;
-        let body = if text.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        if status.is_success() {
-            Ok(body)
+        let body = body.map_or(Body::None, Body::Json);
+        let response = self.send(method.clone(), path, body).await?;
+        if (200..300).contains(&response.status) {
+            Ok(response.body)
         } else {
             Err(ClientError::Status {
                 method: method.to_string(),
                 path: path.to_string(),
-                status: status.as_u16(),
-                body,
+                status: response.status,
+                body: response.body,
             })
         }
     }
@@ -229,7 +209,7 @@ impl Api {
     }
 }
 
-fn field(value: &Value, name: &'static str, path: &str) -> Result<String, ClientError> {
+pub(crate) fn field(value: &Value, name: &'static str, path: &str) -> Result<String, ClientError> {
     value
         .get(name)
         .and_then(Value::as_str)
@@ -244,11 +224,9 @@ fn field(value: &Value, name: &'static str, path: &str) -> Result<String, Client
 pub fn kiro_redirect_uris() -> Vec<String> {
     let mut uris = vec!["kiro://kiro.oauth/callback".to_string()];
     uris.extend(
-        [
-            3128, 4649, 6588, 8008, 9091, 49153, 50153, 51153, 52153, 53153,
-        ]
-        .iter()
-        .map(|port| format!("http://localhost:{port}/oauth/callback")),
+        crate::ide::LOOPBACK_PORTS
+            .iter()
+            .map(|port| format!("http://localhost:{port}/oauth/callback")),
     );
     uris
 }

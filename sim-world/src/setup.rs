@@ -14,7 +14,7 @@
 use serde_json::{Value, json};
 
 use crate::World;
-use crate::clients::ClientError;
+use crate::clients::{ClientError, field};
 
 /// The company domain of the documented setup.
 pub const DOMAIN: &str = "example.com";
@@ -105,7 +105,7 @@ pub async fn documented(world: &World) -> Result<Documented, ClientError> {
             json!({ "name": "amazon_aws_sso", "label": "AWS IAM Identity Center", "signOnMode": "SAML_2_0" }),
         )
         .await?;
-    let scim_app = text(&app, "id", "/api/v1/apps")?;
+    let scim_app = field(&app, "id", "/api/v1/apps")?;
     okta.api
         .post(
             &format!("/api/v1/apps/{scim_app}/connections/default?activate=true"),
@@ -148,7 +148,7 @@ pub async fn documented(world: &World) -> Result<Documented, ClientError> {
             json!({ "sourceGroupId": group, "status": "ACTIVE" }),
         )
         .await?;
-    let push_id = text(&push, "id", "group-push/mappings")?;
+    let push_id = field(&push, "id", "group-push/mappings")?;
     okta.api
         .post("/_sim/okta/provisioning/settle", json!({}))
         .await?;
@@ -158,7 +158,7 @@ pub async fn documented(world: &World) -> Result<Documented, ClientError> {
             "/api/v1/apps/{scim_app}/group-push/mappings/{push_id}"
         ))
         .await?;
-    let kiro_group = text(&pushed, "targetGroupId", "group-push/mappings")?;
+    let kiro_group = field(&pushed, "targetGroupId", "group-push/mappings")?;
 
     // Subscriptions: the pushed group to Pro, a seat for each member.
     c.kiro
@@ -177,17 +177,6 @@ pub async fn documented(world: &World) -> Result<Documented, ClientError> {
             .map(|(login, _, _)| (login.to_string(), PASSWORD.to_string()))
             .collect(),
     })
-}
-
-fn text(value: &Value, field: &'static str, path: &str) -> Result<String, ClientError> {
-    value
-        .get(field)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| ClientError::Shape {
-            path: path.to_string(),
-            field,
-        })
 }
 
 impl Documented {

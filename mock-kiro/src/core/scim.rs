@@ -495,7 +495,7 @@ impl Kiro {
         filter: Option<&str>,
         count: Option<usize>,
         cursor: Option<&str>,
-    ) -> Result<Page<ScimUser>, ScimError> {
+    ) -> Result<Page<&ScimUser>, ScimError> {
         let conditions = filter
             .map(|f| parse_filter(f, &["userName", "externalId", "id"]))
             .transpose()?
@@ -644,7 +644,7 @@ impl Kiro {
         filter: Option<&str>,
         count: Option<usize>,
         cursor: Option<&str>,
-    ) -> Result<Page<ScimGroup>, ScimError> {
+    ) -> Result<Page<&ScimGroup>, ScimError> {
         let conditions = filter
             .map(|f| parse_filter(f, &["displayName", "externalId", "id", "members"]))
             .transpose()?
@@ -1116,12 +1116,14 @@ fn merge(target: &mut Value, patch: &Value) {
     }
 }
 
-fn paginate<T: Clone>(
-    matching: Vec<&T>,
+/// One page of `matching`, borrowed (the caller renders it under the lock: a group's member
+/// list is never copied to list it).
+fn paginate<'a, T>(
+    matching: Vec<&'a T>,
     count: Option<usize>,
     cursor: Option<&str>,
     id: impl Fn(&T) -> &String,
-) -> Result<Page<T>, ScimError> {
+) -> Result<Page<&'a T>, ScimError> {
     let total = matching.len();
     let count = count.unwrap_or(MAX_COUNT).min(MAX_COUNT);
     // The cursor is the id of the last item of the previous page. One that names no item
@@ -1137,12 +1139,7 @@ fn paginate<T: Clone>(
                 + 1
         }
     };
-    let items: Vec<T> = matching
-        .iter()
-        .skip(start)
-        .take(count)
-        .map(|i| (*i).clone())
-        .collect();
+    let items: Vec<&'a T> = matching.into_iter().skip(start).take(count).collect();
     let next_cursor = (start + items.len() < total && !items.is_empty())
         .then(|| items.last().map(|i| id(i).clone()))
         .flatten();

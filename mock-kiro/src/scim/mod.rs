@@ -325,7 +325,7 @@ impl FromRequestParts<AppState> for ScimCaller {
             .next()
             .unwrap_or_default()
             .to_string();
-        let profile = crate::wire::bearer(parts)
+        let profile = crate::wire::bearer(&parts.headers)
             .and_then(|token| shared.kiro.lock().authenticate_scim(now, &tenant, token));
         let Some(profile) = profile else {
             let mut response = ScimError::new(

@@ -61,9 +61,8 @@ pub(crate) async fn list(
 ) -> Result<Response, ScimError> {
     let at = caller.now;
     let q = ListQuery::parse(query.as_deref(), at)?;
-    let page = shared
-        .kiro
-        .lock()
+    let kiro = shared.kiro.lock();
+    let page = kiro
         .list_users(
             &caller.profile,
             q.filter.as_deref(),
@@ -71,11 +70,10 @@ pub(crate) async fn list(
             q.cursor.as_deref(),
         )
         .map_err(|e| ScimError::from_core(e, at))?;
-    Ok(list_response(
-        page.total,
-        page.items.iter().map(user_json).collect(),
-        page.next_cursor,
-    ))
+    let items = page.items.iter().map(|i| user_json(i)).collect();
+    let (total, next) = (page.total, page.next_cursor);
+    drop(kiro);
+    Ok(list_response(total, items, next))
 }
 
 /// `GET /Users/{id}`.

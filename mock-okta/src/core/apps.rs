@@ -182,7 +182,8 @@ pub struct NewOidcApp {
     pub activate: bool,
 }
 
-const GRANT_TYPES: [&str; 6] = [
+/// The OAuth grant types Okta knows (apps and access policy rules take these).
+pub(super) const GRANT_TYPES: [&str; 6] = [
     "authorization_code",
     "refresh_token",
     "implicit",

@@ -903,16 +903,7 @@ impl Org {
             causes.push("conditions.grantTypes.include: The field cannot be left blank".into());
         }
         for g in &new.grant_types {
-            if ![
-                "authorization_code",
-                "refresh_token",
-                "implicit",
-                "password",
-                "client_credentials",
-                "urn:ietf:params:oauth:grant-type:device_code",
-            ]
-            .contains(&g.as_str())
-            {
+            if !super::apps::GRANT_TYPES.contains(&g.as_str()) {
                 causes.push(format!(
                     "conditions.grantTypes.include: Invalid grant type: {g}"
                 ));
