@@ -102,25 +102,31 @@ pub(crate) fn unverified_issuer(token: &str) -> Option<String> {
 }
 
 /// Verifies `token` as issued by `issuer` (keys from `jwks_uri`).
-pub(crate) async fn verify(
-    shared: &Shared,
-    issuer: &str,
-    jwks_uri: &str,
-    token: &str,
-) -> Result<Verified, VerifyError> {
+/// A compact JWS whose header passed the checks that need no key.
+struct Compact<'t> {
+    /// `header.payload`, what the signature signs.
+    signed: &'t str,
+    payload: &'t str,
+    signature: Vec<u8>,
+    kid: String,
+}
+
+fn decode_part(part: &str) -> Result<Map<String, Value>, VerifyError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| VerifyError::Malformed)?;
+    serde_json::from_slice(&bytes).map_err(|_| VerifyError::Malformed)
+}
+
+/// Splits a token into its three parts and checks its header: `alg` exactly `RS256`, a `kid`.
+fn compact(token: &str) -> Result<Compact<'_>, VerifyError> {
     let mut parts = token.split('.');
     let (Some(h), Some(p), Some(s), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(VerifyError::Malformed);
     };
-    let decode = |part: &str| -> Result<Map<String, Value>, VerifyError> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(part)
-            .map_err(|_| VerifyError::Malformed)?;
-        serde_json::from_slice(&bytes).map_err(|_| VerifyError::Malformed)
-    };
-    let header = decode(h)?;
+    let header = decode_part(h)?;
     let alg = header
         .get("alg")
         .and_then(Value::as_str)
@@ -136,6 +142,26 @@ pub(crate) async fn verify(
     let signature = URL_SAFE_NO_PAD
         .decode(s)
         .map_err(|_| VerifyError::Malformed)?;
+    Ok(Compact {
+        signed: &token[..h.len() + 1 + p.len()],
+        payload: p,
+        signature,
+        kid,
+    })
+}
+
+pub(crate) async fn verify(
+    shared: &Shared,
+    issuer: &str,
+    jwks_uri: &str,
+    token: &str,
+) -> Result<Verified, VerifyError> {
+    let Compact {
+        signed,
+        payload,
+        signature,
+        kid,
+    } = compact(token)?;
     let key = key_for(shared, issuer, jwks_uri, &kid).await?;
     let public = ring::signature::RsaPublicKeyComponents {
         n: &key.n,
@@ -144,11 +170,11 @@ pub(crate) async fn verify(
     public
         .verify(
             &ring::signature::RSA_PKCS1_2048_8192_SHA256,
-            format!("{h}.{p}").as_bytes(),
+            signed.as_bytes(),
             &signature,
         )
         .map_err(|_| VerifyError::Signature)?;
-    let claims = decode(p)?;
+    let claims = decode_part(payload)?;
     let iss = claims
         .get("iss")
         .and_then(Value::as_str)
@@ -251,4 +277,63 @@ fn cached(shared: &Shared, issuer: &str, kid: &str, fresh_only: bool) -> Option<
         return None;
     }
     entry.keys.iter().find(|k| k.kid == kid).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn token(header: Value) -> String {
+        let part = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        format!(
+            "{}.{}.{}",
+            part(&header),
+            part(&json!({ "iss": "https://idp.test" })),
+            URL_SAFE_NO_PAD.encode(b"sig")
+        )
+    }
+
+    #[test]
+    fn only_rs256_with_a_kid_gets_as_far_as_the_key() {
+        let refused = |header: Value| compact(&token(header)).err();
+        assert_eq!(
+            refused(json!({ "alg": "none", "kid": "k" })),
+            Some(VerifyError::Algorithm("none".into()))
+        );
+        assert_eq!(
+            refused(json!({ "alg": "HS256", "kid": "k" })),
+            Some(VerifyError::Algorithm("HS256".into()))
+        );
+        assert_eq!(
+            refused(json!({ "alg": "RS512", "kid": "k" })),
+            Some(VerifyError::Algorithm("RS512".into()))
+        );
+        assert_eq!(
+            refused(json!({ "kid": "k" })),
+            Some(VerifyError::Algorithm(String::new()))
+        );
+        assert_eq!(
+            refused(json!({ "alg": "RS256" })),
+            Some(VerifyError::MissingClaim("kid"))
+        );
+        let good = token(json!({ "alg": "RS256", "kid": "k" }));
+        let parsed = compact(&good).expect("well formed");
+        assert_eq!(parsed.kid, "k");
+        assert_eq!(parsed.signature, b"sig");
+        assert_eq!(format!("{}.{}", parsed.signed, "c2ln"), good);
+    }
+
+    #[test]
+    fn anything_but_three_base64url_json_parts_is_malformed() {
+        let good = token(json!({ "alg": "RS256", "kid": "k" }));
+        for bad in [
+            "a.b".to_string(),
+            format!("{good}.extra"),
+            "!!!.e30.c2ln".to_string(),
+            format!("{}.e30.c2ln", URL_SAFE_NO_PAD.encode("not json")),
+        ] {
+            assert_eq!(compact(&bad).err(), Some(VerifyError::Malformed), "{bad}");
+        }
+    }
 }
