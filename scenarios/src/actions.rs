@@ -435,7 +435,7 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
             } else {
                 get(format!(
                     "/api/v1/logs?limit=1000&filter={}",
-                    form_encode(&filter)
+                    form_urlencoded::byte_serialize(filter.as_bytes()).collect::<String>()
                 ))
             }
         },
@@ -703,20 +703,6 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         },
     },
 ];
-
-/// `application/x-www-form-urlencoded` encoding of one value.
-pub fn form_encode(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char);
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
 
 /// The actions of a user with the Kiro IDE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

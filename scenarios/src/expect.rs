@@ -256,11 +256,9 @@ pub fn lookup_answer(answer: &Answer, path: &str) -> Option<Value> {
             return Some(Value::String(location.to_string()));
         };
         let query = location.split_once('?').map(|(_, q)| q).unwrap_or_default();
-        return query
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| Value::String(v.replace("%20", " ").replace('+', " ")));
+        return form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| Value::String(v.into_owned()));
     }
     lookup(&answer.body, path)
 }
@@ -334,6 +332,20 @@ mod tests {
         assert_eq!(lookup_answer(&a, "$link.prev"), None);
         assert_eq!(lookup_answer(&a, "$header.date"), None);
         assert_eq!(lookup_answer(&answer(&[]), "$link.next"), None);
+    }
+
+    #[test]
+    fn redirect_parameters_are_fully_decoded() {
+        let mut a = answer(&[]);
+        a.location = Some(
+            "http://localhost:3128/oauth/callback?error=access_denied&error_description=User+is+not%20assigned%3A+x&state=a%2Fb".into(),
+        );
+        assert_eq!(
+            lookup_answer(&a, "$location.error_description"),
+            Some(json!("User is not assigned: x"))
+        );
+        assert_eq!(lookup_answer(&a, "$location.state"), Some(json!("a/b")));
+        assert_eq!(lookup_answer(&a, "$location.code"), None);
     }
 
     #[test]
