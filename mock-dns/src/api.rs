@@ -1,4 +1,4 @@
-//! The provider wire layer: an HTTP API shaped like Cloudflare's v4 API (DOMAIN.md DNS-1).
+//! The provider wire layer: an HTTP API shaped like Cloudflare's v4 API (BEHAVIOURS.md DNS-1).
 //!
 //! Routes (all under `/client/v4`, bearer-token auth):
 //! - `GET /user/tokens/verify`

@@ -5,7 +5,7 @@
 //! There are two views of the data:
 //! - the **provider view** (what the HTTP API lists and edits) changes at once;
 //! - the **published view** (what DNS queries see) takes each change after the propagation
-//!   delay (DOMAIN.md DNS-3). Changes are queued with the time they become visible; visibility
+//!   delay (BEHAVIOURS.md DNS-3). Changes are queued with the time they become visible; visibility
 //!   times never go backwards, so changes to one record are published in the order made, even
 //!   if the delay is shortened in between. The service layer schedules [`DnsCore::publish_due`]
 //!   on the world's clock for each queued change.

@@ -1,4 +1,4 @@
-//! mock-dns: a DNS provider and a real authoritative DNS server (DOMAIN.md DNS-1..3).
+//! mock-dns: a DNS provider and a real authoritative DNS server (BEHAVIOURS.md DNS-1..3).
 //!
 //! Admins (and tools written for a real provider) manage zones and records through an HTTP API
 //! shaped like Cloudflare's v4 API; resolvers (`dig`, hickory, mock-kiro's domain verification)

@@ -1,4 +1,4 @@
-//! mock-kiro: the Kiro console and service side (DOMAIN.md KIRO-*).
+//! mock-kiro: the Kiro console and service side (BEHAVIOURS.md KIRO-*).
 //!
 //! Profiles pointing at an external issuer, domain verification by real DNS TXT lookups
 //! against mock-dns, SCIM access tokens, a SCIM 2.0 server with AWS IAM Identity Center

@@ -1,4 +1,4 @@
-//! The runtime API the Kiro IDE calls (DOMAIN.md KIRO-DOM-4, KIRO-SUB-1, KIRO-SUB-5,
+//! The runtime API the Kiro IDE calls (BEHAVIOURS.md KIRO-DOM-4, KIRO-SUB-1, KIRO-SUB-5,
 //! KIRO-USE-1..2, KIRO-GOV-1).
 //!
 //! - `GET /signin/metadata?email=` (no auth): a verified company domain routes the sign-in to

@@ -1,4 +1,4 @@
-//! Verifying the IDE's bearer JWTs (DOMAIN.md KIRO-USE-1, KIRO-USE-3) the way a careful
+//! Verifying the IDE's bearer JWTs (BEHAVIOURS.md KIRO-USE-1, KIRO-USE-3) the way a careful
 //! resource server does:
 //!
 //! - compact JWS with exactly three parts; header `alg` must be `RS256` (so `none`, `HS256`

@@ -1,4 +1,4 @@
-//! mock-okta: a mock Okta org (DOMAIN.md OKTA-*).
+//! mock-okta: a mock Okta org (BEHAVIOURS.md OKTA-*).
 //!
 //! The directory (users, groups), OIDC apps, custom authorization servers that issue RS256
 //! JWTs, the sign-in flows (`/api/v1/authn`, the login page, `/oauth2/{id}/v1/authorize` and

@@ -1,4 +1,4 @@
-//! What every mock-okta HTTP response shares (DOMAIN.md OKTA-API-1, OKTA-API-3):
+//! What every mock-okta HTTP response shares (BEHAVIOURS.md OKTA-API-1, OKTA-API-3):
 //!
 //! - [`common_headers`]: middleware that gives each request an `X-Okta-Request-Id`, counts it
 //!   against its endpoint's rate limit (per minute of *world* time), answers 429 with
@@ -107,7 +107,7 @@ pub(crate) async fn common_headers(
     let request_id = ids::secret(&mut shared.request_ids.lock(), 27);
     let now = shared.clock.now();
     let bucket = bucket(request.method().as_str(), request.uri().path());
-    // A management change may have given the push engine work (DOMAIN.md OKTA-PROV-7).
+    // A management change may have given the push engine work (BEHAVIOURS.md OKTA-PROV-7).
     let path = request.uri().path();
     let kicks = matches!(
         *request.method(),

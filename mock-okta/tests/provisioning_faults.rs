@@ -1,4 +1,4 @@
-//! Push failures (DOMAIN.md OKTA-PROV-7): a target down for two hours of world time, a 5xx
+//! Push failures (BEHAVIOURS.md OKTA-PROV-7): a target down for two hours of world time, a 5xx
 //! whose work was done, a 429 with `Retry-After`. Retries run on the world clock (exponential
 //! backoff from 1 minute to 1 hour); errors show on the app user, the push mapping and in the
 //! System Log until the call succeeds; after recovery nothing is lost and nothing is applied

@@ -61,7 +61,7 @@ pub struct Scenario {
     pub file: String,
     /// Its title.
     pub name: String,
-    /// The DOMAIN.md ids it covers, with where they are named.
+    /// The BEHAVIOURS.md ids it covers, with where they are named.
     pub covers: Vec<(String, Pos)>,
     /// Its seed (the runner's `--seed` overrides it).
     pub seed: Option<u64>,
@@ -304,7 +304,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ParseError> {
             file,
             covers_node.pos,
             format!(
-                "expected a list of DOMAIN.md ids, found {}",
+                "expected a list of BEHAVIOURS.md ids, found {}",
                 covers_node.shape()
             ),
         ));
@@ -312,7 +312,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ParseError> {
     let mut covers = Vec::new();
     for item in items {
         covers.push((
-            string(file, item, "a DOMAIN.md id like KIRO-DOM-3")?,
+            string(file, item, "a BEHAVIOURS.md id like KIRO-DOM-3")?,
             item.pos,
         ));
     }

@@ -1,6 +1,6 @@
 //! Scenario files and their runner (issue 6).
 //!
-//! A scenario is a YAML file ([`format`](mod@format)) naming the DOMAIN.md ids it covers, its actors (the
+//! A scenario is a YAML file ([`format`](mod@format)) naming the BEHAVIOURS.md ids it covers, its actors (the
 //! Okta, Kiro and DNS admins, users with the Kiro IDE) and its steps (every admin and user
 //! action, raw HTTP, DNS queries, JWT decoding, TOTP codes, `advance: 24h`, named macros) with expectations. The runner ([`run`])
 //! starts one in-process world per scenario on a virtual clock and a seed and drives it only
@@ -20,16 +20,20 @@ use std::path::{Path, PathBuf};
 pub use format::{ParseError, Scenario, parse};
 pub use run::{Outcome, Status};
 
+/// The workspace root (the repository's top folder).
+pub fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
 /// The library folder, `scenarios/library` in the workspace.
 pub fn library_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("library")
 }
 
-/// DOMAIN.md, `../shared/DOMAIN.md` next to the workspace, if it is there.
-pub fn domain_md() -> Option<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
-    std::fs::read_to_string(root.join("../shared/DOMAIN.md")).ok()
-}
+/// The behaviour catalogue, `docs/BEHAVIOURS.md` in the repository, compiled in: it is the
+/// project's specification and always travels with the code that names its ids.
+pub const CATALOGUE: &str = include_str!("../../docs/BEHAVIOURS.md");
 
 /// Every `*.yaml` file under the given files and folders, sorted.
 pub fn discover(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
@@ -81,9 +85,9 @@ pub fn display_path(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// The ids DOMAIN.md defines (`- OKTA-APP-1 …` lines), in order.
-pub fn domain_ids(domain_md: &str) -> Vec<String> {
-    domain_md
+/// The ids a catalogue defines (`- OKTA-APP-1 …` lines), in order.
+pub fn catalogue_ids(catalogue: &str) -> Vec<String> {
+    catalogue
         .lines()
         .filter_map(|l| l.strip_prefix("- "))
         .filter_map(|l| l.split_whitespace().next())

@@ -1,10 +1,11 @@
 //! Running many scenarios: in parallel (each has its own world), a live line per scenario as
 //! it finishes, failures with their step, expected vs actual and timeline, a summary, JUnit
-//! XML, and the coverage of DOMAIN.md ids.
+//! XML, and the coverage of BEHAVIOURS.md ids.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::format::Scenario;
@@ -18,53 +19,59 @@ pub async fn run_all(
     jobs: usize,
     live: impl Fn(&Outcome) + Send + Sync + 'static,
 ) -> Vec<Outcome> {
-    let live = Arc::new(live);
     let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
     let mut set = tokio::task::JoinSet::new();
-    let count = scenarios.len();
     let names: Vec<(String, String)> = scenarios
         .iter()
         .map(|s| (s.file.clone(), s.name.clone()))
         .collect();
+    let mut index_of = std::collections::HashMap::new();
     for (i, scenario) in scenarios.into_iter().enumerate() {
         let semaphore = semaphore.clone();
-        let live = live.clone();
-        set.spawn(async move {
+        let handle = set.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
-            let outcome = run(&scenario, seed).await;
-            live(&outcome);
-            (i, outcome)
+            run(&scenario, seed).await
         });
+        index_of.insert(handle.id(), i);
     }
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; count];
-    let mut panics = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        match joined {
-            Ok((i, outcome)) => outcomes[i] = Some(outcome),
-            Err(e) => panics.push(e.to_string()),
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; names.len()];
+    // Live lines come in file order, whatever finishes first: each outcome is printed once
+    // every file before it has been.
+    let mut next = 0;
+    while let Some(joined) = set.join_next_with_id().await {
+        let (i, outcome) = match joined {
+            Ok((id, outcome)) => (index_of[&id], outcome),
+            // A scenario whose task panicked is reported failed, never dropped.
+            Err(e) => {
+                let i = index_of[&e.id()];
+                (i, panicked(&names[i], &e.to_string()))
+            }
+        };
+        outcomes[i] = Some(outcome);
+        while let Some(Some(done)) = outcomes.get(next) {
+            live(done);
+            next += 1;
         }
     }
-    // A scenario whose task panicked has no outcome: it is reported failed, never dropped.
-    outcomes
-        .into_iter()
-        .zip(names)
-        .map(|(outcome, (file, name))| {
-            outcome.unwrap_or_else(|| Outcome {
-                file: file.clone(),
-                name,
-                status: Status::Failed(crate::run::Failure {
-                    step: 0,
-                    origin: file,
-                    label: "run the scenario".into(),
-                    expected: "the runner completes".into(),
-                    actual: format!("the runner panicked: {}", panics.join("; ")),
-                    timeline: Vec::new(),
-                }),
-                transcript: String::new(),
-                elapsed: std::time::Duration::ZERO,
-            })
-        })
-        .collect()
+    outcomes.into_iter().flatten().collect()
+}
+
+/// The outcome of a scenario whose runner panicked.
+fn panicked((file, name): &(String, String), why: &str) -> Outcome {
+    Outcome {
+        file: file.clone(),
+        name: name.clone(),
+        status: Status::Failed(crate::run::Failure {
+            step: 0,
+            origin: file.clone(),
+            label: "run the scenario".into(),
+            expected: "the runner completes".into(),
+            actual: format!("the runner panicked: {why}"),
+            timeline: Vec::new(),
+        }),
+        transcript: String::new(),
+        elapsed: std::time::Duration::ZERO,
+    }
 }
 
 /// The live line of an outcome: `PASS  name  (file, 1.2s)`.
@@ -179,12 +186,12 @@ pub fn junit(outcomes: &[Outcome]) -> String {
     out
 }
 
-/// Which DOMAIN.md ids the scenarios cover.
+/// Which BEHAVIOURS.md ids the scenarios cover.
 #[derive(Clone, Debug, Default)]
 pub struct Coverage {
-    /// Every id DOMAIN.md defines, with the files covering it (empty: not covered).
+    /// Every id BEHAVIOURS.md defines, with the files covering it (empty: not covered).
     pub ids: BTreeMap<String, Vec<String>>,
-    /// Ids named in files that DOMAIN.md does not define: `file:line:column: id`.
+    /// Ids named in files that BEHAVIOURS.md does not define: `file:line:column: id`.
     pub unknown: Vec<String>,
 }
 
@@ -199,10 +206,10 @@ impl Coverage {
     }
 }
 
-/// Counts which of `domain_ids` the scenarios name in `covers:`.
-pub fn coverage(scenarios: &[Scenario], domain_ids: &[String]) -> Coverage {
+/// Counts which of `catalogue_ids` the scenarios name in `covers:`.
+pub fn coverage(scenarios: &[Scenario], catalogue_ids: &[String]) -> Coverage {
     let mut c = Coverage {
-        ids: domain_ids
+        ids: catalogue_ids
             .iter()
             .map(|id| (id.clone(), Vec::new()))
             .collect(),
@@ -217,4 +224,50 @@ pub fn coverage(scenarios: &[Scenario], domain_ids: &[String]) -> Coverage {
         }
     }
     c
+}
+
+/// Adds the ids Rust tests claim: a line `// covers: OKTA-API-5, DNS-4` in a test source
+/// (`*/tests/**/*.rs` under `root`) covers those ids, for behaviours a protocol-level test shows
+/// better than a scenario can (a stack-depth limit, a truncated UDP answer).
+pub fn add_test_coverage(c: &mut Coverage, root: &Path) -> std::io::Result<()> {
+    for file in test_sources(root)? {
+        let text = std::fs::read_to_string(&file)?;
+        let shown = file.strip_prefix(root).unwrap_or(&file).display().to_string();
+        for (n, line) in text.lines().enumerate() {
+            let Some((_, ids)) = line.split_once("// covers:") else {
+                continue;
+            };
+            for id in ids.split([',', ' ']).filter(|s| !s.is_empty()) {
+                match c.ids.get_mut(id) {
+                    Some(files) => files.push(shown.clone()),
+                    None => c.unknown.push(format!("{shown}:{}: {id}", n + 1)),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every `*.rs` file under a `tests` folder of a workspace member, sorted.
+fn test_sources(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for member in std::fs::read_dir(root)? {
+        let tests = member?.path().join("tests");
+        if !tests.is_dir() {
+            continue;
+        }
+        let mut stack = vec![tests];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir)? {
+                let path = entry?.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }

@@ -1,5 +1,5 @@
 //! The scenario library runs in CI: every file under `scenarios/library` parses, names only
-//! DOMAIN.md ids that exist, together they cover every id, and they pass (pending ones are
+//! BEHAVIOURS.md ids that exist, together they cover every id, and they pass (pending ones are
 //! reported, not failed).
 
 use scenarios::report;
@@ -15,22 +15,20 @@ fn library() -> Vec<scenarios::Scenario> {
 }
 
 #[test]
-fn the_library_covers_exactly_the_ids_of_domain_md() {
+fn the_library_and_the_tests_cover_exactly_the_catalogue_ids() {
     let parsed = library();
-    // The project is always checked out with `../shared` beside it (CI too).
-    let domain = scenarios::domain_md()
-        .expect("../shared/DOMAIN.md next to the workspace (the behaviour catalogue)");
-    let ids = scenarios::domain_ids(&domain);
-    assert!(ids.len() > 50, "DOMAIN.md ids parsed: {ids:?}");
-    let coverage = report::coverage(&parsed, &ids);
+    let ids = scenarios::catalogue_ids(scenarios::CATALOGUE);
+    assert!(ids.len() > 50, "BEHAVIOURS.md ids parsed: {ids:?}");
+    let mut coverage = report::coverage(&parsed, &ids);
+    report::add_test_coverage(&mut coverage, &scenarios::workspace_root()).expect("test sources");
     assert!(
         coverage.unknown.is_empty(),
-        "ids not in DOMAIN.md: {:?}",
+        "ids not in BEHAVIOURS.md: {:?}",
         coverage.unknown
     );
     assert!(
         coverage.uncovered().is_empty(),
-        "DOMAIN.md ids no scenario covers: {:?}",
+        "BEHAVIOURS.md ids no scenario covers: {:?}",
         coverage.uncovered()
     );
 }

@@ -1,4 +1,4 @@
-//! RFC 6238 time-based one-time passwords (the TOTP factor, DOMAIN.md OKTA-TOK-7), on the
+//! RFC 6238 time-based one-time passwords (the TOTP factor, BEHAVIOURS.md OKTA-TOK-7), on the
 //! world's clock: 30-second steps, 6 digits, HMAC-SHA1, one step of drift either way. Both
 //! sides use it: mock-okta's core verifies codes, and the clients (scenarios' `totp:` step,
 //! tests) compute them the way an authenticator app does.

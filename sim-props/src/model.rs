@@ -1,5 +1,5 @@
 //! The reference model: the combined system (Okta, Kiro, DNS, the users' IDEs, the clock) at
-//! the level a user observes, in plain Rust with no I/O. It is written from DOMAIN.md and the
+//! the level a user observes, in plain Rust with no I/O. It is written from BEHAVIOURS.md and the
 //! seed documents, not from the mocks' code: what Okta pushes when, what a seat is and when it
 //! is granted, which domain routes where, when a signed-in user can use Kiro.
 //!

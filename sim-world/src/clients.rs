@@ -220,7 +220,7 @@ pub(crate) fn field(value: &Value, name: &'static str, path: &str) -> Result<Str
         })
 }
 
-/// The Kiro redirect URIs of DOMAIN.md OKTA-APP-2.
+/// The Kiro redirect URIs of BEHAVIOURS.md OKTA-APP-2.
 pub fn kiro_redirect_uris() -> Vec<String> {
     let mut uris = vec!["kiro://kiro.oauth/callback".to_string()];
     uris.extend(

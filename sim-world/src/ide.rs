@@ -1,4 +1,4 @@
-//! A client that does what the Kiro IDE does (DOMAIN.md KIRO-USE-3, KIRO-DOM-4, OKTA-TOK-1..5):
+//! A client that does what the Kiro IDE does (BEHAVIOURS.md KIRO-USE-3, KIRO-DOM-4, OKTA-TOK-1..5):
 //!
 //! 1. sign-in by email: `GET {kiro}/signin/metadata?email=` gives the issuer, client id,
 //!    scopes and profile of the verified domain;

@@ -1,5 +1,5 @@
 //! The console (admin) API under `/console/…`: what a Kiro admin does in the console
-//! (DOMAIN.md KIRO-PRO-1..2, KIRO-DOM-1..3, KIRO-TOK-1, KIRO-GOV-1, KIRO-SUB-2..8).
+//! (BEHAVIOURS.md KIRO-PRO-1..2, KIRO-DOM-1..3, KIRO-TOK-1, KIRO-GOV-1, KIRO-SUB-2..8).
 //!
 //! Every route requires the admin token (`Authorization: Bearer …`, [`Admin`]); bodies and
 //! answers are JSON in camelCase; refusals are AWS JSON errors ([`AwsError`]). Handlers take

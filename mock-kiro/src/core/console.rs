@@ -1,4 +1,4 @@
-//! Profiles, domains, SCIM access tokens and governance settings (DOMAIN.md KIRO-PRO-1..2,
+//! Profiles, domains, SCIM access tokens and governance settings (BEHAVIOURS.md KIRO-PRO-1..2,
 //! KIRO-DOM-1..4, KIRO-TOK-1, KIRO-GOV-1).
 //!
 //! - A profile connects an external identity provider: an issuer (whose discovery document the

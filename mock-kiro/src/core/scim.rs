@@ -1,4 +1,4 @@
-//! Users and groups with AWS IAM Identity Center's SCIM semantics (DOMAIN.md KIRO-SCIM-1..3).
+//! Users and groups with AWS IAM Identity Center's SCIM semantics (BEHAVIOURS.md KIRO-SCIM-1..3).
 //!
 //! What IdC does, and so what this does:
 //! - filters are `eq` only, joined by `and`, on `userName`, `externalId`, `id` (users) and

@@ -1,4 +1,4 @@
-//! Subscriptions (DOMAIN.md KIRO-SUB-2..8).
+//! Subscriptions (BEHAVIOURS.md KIRO-SUB-2..8).
 //!
 //! There is no group subscription in Kiro, only seats: subscribing a group gives each of its
 //! members a seat of their own, recording why. A user holding seats through several sources

@@ -1,4 +1,4 @@
-//! What a signed-in user may do, and what it costs (DOMAIN.md KIRO-SUB-1, KIRO-SUB-5,
+//! What a signed-in user may do, and what it costs (BEHAVIOURS.md KIRO-SUB-1, KIRO-SUB-5,
 //! KIRO-USE-1..2, KIRO-GOV-1).
 //!
 //! The wire layer has already verified the bearer JWT (signature, issuer, client, expiry,

@@ -1,4 +1,4 @@
-//! `/api/v1/apps` (DOMAIN.md OKTA-APP-1, OKTA-APP-4, OKTA-DIR-2): OIDC apps (`name:
+//! `/api/v1/apps` (BEHAVIOURS.md OKTA-APP-1, OKTA-APP-4, OKTA-DIR-2): OIDC apps (`name:
 //! "oidc_client"`, `signOnMode: "OPENID_CONNECT"`) and instances of catalog apps (`name:
 //! "amazon_aws_sso"`, `signOnMode: "SAML_2_0"`, `settings.app.acsURL/entityID`) created, read,
 //! listed (`q`, `filter` on `status`/`name`, paged), replaced (`PUT`), activated, deactivated

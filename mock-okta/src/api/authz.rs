@@ -1,4 +1,4 @@
-//! `/api/v1/authorizationServers` (DOMAIN.md OKTA-AS-2, OKTA-AS-3, OKTA-AS-6, OKTA-AS-7):
+//! `/api/v1/authorizationServers` (BEHAVIOURS.md OKTA-AS-2, OKTA-AS-3, OKTA-AS-6, OKTA-AS-7):
 //! servers (CRUD, lifecycle), scopes, claims, access policies (CRUD, lifecycle) and their rules
 //! (CRUD, lifecycle; lifetimes validated against Okta's ranges by the core), signing keys and
 //! rotation, and Token Preview.

@@ -1,4 +1,4 @@
-//! `/api/v1/groups` (DOMAIN.md OKTA-DIR-2): create, get, list (`q`, paged), `PUT` profile,
+//! `/api/v1/groups` (BEHAVIOURS.md OKTA-DIR-2): create, get, list (`q`, paged), `PUT` profile,
 //! delete, members (paged), adding and removing members, and the apps a group is assigned to.
 
 use axum::Router;

@@ -1,4 +1,4 @@
-//! `GET /api/v1/logs`, the System Log (DOMAIN.md OKTA-API-4), in Okta's `LogEvent` shape.
+//! `GET /api/v1/logs`, the System Log (BEHAVIOURS.md OKTA-API-4), in Okta's `LogEvent` shape.
 //!
 //! Parameters as Okta has them:
 //! - `since` (inclusive) and `until` (exclusive): RFC 3339 timestamps; anything else is

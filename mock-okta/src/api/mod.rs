@@ -1,6 +1,6 @@
 //! The management API (`/api/v1/...`) in Okta's shapes: a thin layer that parses Okta's
 //! request bodies and query parameters, makes one core call under the org lock, and renders
-//! Okta's objects (DOMAIN.md OKTA-API-1..4, OKTA-DIR-1..2, OKTA-APP-1, OKTA-AS-2..3,
+//! Okta's objects (BEHAVIOURS.md OKTA-API-1..4, OKTA-DIR-1..2, OKTA-APP-1, OKTA-AS-2..3,
 //! OKTA-AS-6..7).
 //!
 //! - [`users`]: `/api/v1/users` (CRUD, lifecycle, groups, app links).

@@ -1,4 +1,4 @@
-//! Paging of every list endpoint (DOMAIN.md OKTA-API-2): `limit` (clamped to the endpoint's
+//! Paging of every list endpoint (BEHAVIOURS.md OKTA-API-2): `limit` (clamped to the endpoint's
 //! maximum) and an `after` cursor, the id of the last item of the previous page. Every list
 //! answers `Link: <…>; rel="self"` and, when more items remain, `Link: <…>; rel="next"`.
 //! Links are absolute, built from the request's own `Host` header and the org URL's scheme,

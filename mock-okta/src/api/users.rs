@@ -1,4 +1,4 @@
-//! `/api/v1/users` (DOMAIN.md OKTA-DIR-1): create (`activate=true|false`), get by id or
+//! `/api/v1/users` (BEHAVIOURS.md OKTA-DIR-1): create (`activate=true|false`), get by id or
 //! login, list (`q`, `filter`, `search`, paged), partial (`POST`) and full (`PUT`) updates
 //! incl. an admin password change, the lifecycle operations, delete (deactivate first, then
 //! delete), a user's groups and app links.

@@ -1,4 +1,4 @@
-//! OIDC apps and their assignments (DOMAIN.md OKTA-APP-1..3, OKTA-DIR-2).
+//! OIDC apps and their assignments (BEHAVIOURS.md OKTA-APP-1..3, OKTA-DIR-2).
 //!
 //! An app's client id is its app id (`0oa…`), as in Okta. A user can sign in to an app only
 //! while assigned to it, directly or through a group (OKTA-APP-3).
@@ -105,7 +105,7 @@ impl SignOnMode {
 }
 
 /// The SAML settings of a catalog app (`settings.app` of AWS IAM Identity Center: the ACS URL
-/// and the issuer URL AWS shows). Kept and shown, never used (DOMAIN.md OKTA-APP-4).
+/// and the issuer URL AWS shows). Kept and shown, never used (BEHAVIOURS.md OKTA-APP-4).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SamlSettings {
     /// `acsURL`: where AWS receives assertions.
@@ -193,7 +193,7 @@ pub(super) const GRANT_TYPES: [&str; 6] = [
 ];
 
 impl Org {
-    /// Creates an OIDC app; the client id is issued (DOMAIN.md OKTA-APP-1).
+    /// Creates an OIDC app; the client id is issued (BEHAVIOURS.md OKTA-APP-1).
     pub fn create_oidc_app(&mut self, now: SystemTime, new: NewOidcApp) -> Result<App, OktaError> {
         let settings = validate(new)?;
         let id = self.new_id(OktaKind::App);

@@ -1,4 +1,4 @@
-//! Custom authorization servers (DOMAIN.md OKTA-AS-1..3, OKTA-AS-7): scopes, claims, access
+//! Custom authorization servers (BEHAVIOURS.md OKTA-AS-1..3, OKTA-AS-7): scopes, claims, access
 //! policies with rules, policy evaluation, and signing keys with rotation.
 //!
 //! Evaluation follows Okta: the first active policy (by priority) that includes the client is

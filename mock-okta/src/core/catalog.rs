@@ -1,4 +1,4 @@
-//! The app catalog (Okta Integration Network) and instances of catalog apps (DOMAIN.md
+//! The app catalog (Okta Integration Network) and instances of catalog apps (BEHAVIOURS.md
 //! OKTA-APP-4).
 //!
 //! The catalog offers "AWS IAM Identity Center" (`amazon_aws_sso`): a SAML 2.0 app whose SAML
@@ -88,7 +88,7 @@ pub struct NewCatalogApp {
 }
 
 impl Org {
-    /// Adds an instance of a catalog app (DOMAIN.md OKTA-APP-4). Apps with provisioning get
+    /// Adds an instance of a catalog app (BEHAVIOURS.md OKTA-APP-4). Apps with provisioning get
     /// their provisioning state: connection not enabled, every To App feature off, the entry's
     /// default attribute mappings.
     pub fn create_catalog_app(

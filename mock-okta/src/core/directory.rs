@@ -1,4 +1,4 @@
-//! Users, groups and factors (DOMAIN.md OKTA-DIR-1..2, OKTA-TOK-7).
+//! Users, groups and factors (BEHAVIOURS.md OKTA-DIR-1..2, OKTA-TOK-7).
 //!
 //! User lifecycle as Okta has it: created with `activate=false` → STAGED; activated without a
 //! password → PROVISIONED (pending the user's activation), with one → ACTIVE; ACTIVE ⇄
@@ -169,7 +169,7 @@ const PASSWORD_RULES: &str = "Password requirements were not met. Password requi
 impl Org {
     // ---- users ---------------------------------------------------------------------------
 
-    /// Creates a user (DOMAIN.md OKTA-DIR-1).
+    /// Creates a user (BEHAVIOURS.md OKTA-DIR-1).
     pub fn create_user(&mut self, now: SystemTime, new: NewUser) -> Result<User, OktaError> {
         let profile = validate_profile(new.profile)?;
         let login = profile

@@ -1,4 +1,4 @@
-//! The System Log (DOMAIN.md OKTA-API-4): every admin change, sign-in, token grant and
+//! The System Log (BEHAVIOURS.md OKTA-API-4): every admin change, sign-in, token grant and
 //! refusal, as events in Okta's LogEvent shape (the wire layer renders them).
 
 use std::time::SystemTime;

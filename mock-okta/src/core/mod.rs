@@ -180,7 +180,7 @@ impl Org {
         self.mfa_required
     }
 
-    /// Sets the sign-on policy's second-factor requirement (DOMAIN.md OKTA-TOK-7).
+    /// Sets the sign-on policy's second-factor requirement (BEHAVIOURS.md OKTA-TOK-7).
     pub fn set_mfa_required(&mut self, now: SystemTime, required: bool) {
         self.mfa_required = required;
         self.log.record(

@@ -1,4 +1,4 @@
-//! SCIM 2.0 provisioning from the org to a downstream app (DOMAIN.md OKTA-PROV-1..8).
+//! SCIM 2.0 provisioning from the org to a downstream app (BEHAVIOURS.md OKTA-PROV-1..8).
 //!
 //! Okta is the only side that moves users: it pushes users and groups to the app as they
 //! change; the app cannot pull. Per provisioning app (a catalog app such as AWS IAM Identity

@@ -1,4 +1,4 @@
-//! Sign-in and tokens (DOMAIN.md OKTA-TOK-1..7, OKTA-AS-4..6).
+//! Sign-in and tokens (BEHAVIOURS.md OKTA-TOK-1..7, OKTA-AS-4..6).
 //!
 //! - Primary authentication (`/api/v1/authn` or the login page) checks the password of an
 //!   ACTIVE user; when the sign-on policy requires MFA, a TOTP factor must be verified too. It

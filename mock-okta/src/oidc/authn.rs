@@ -1,4 +1,4 @@
-//! `POST /api/v1/authn` and `POST /api/v1/authn/factors/{factorId}/verify` (DOMAIN.md
+//! `POST /api/v1/authn` and `POST /api/v1/authn/factors/{factorId}/verify` (BEHAVIOURS.md
 //! OKTA-TOK-2, OKTA-TOK-7): headless primary authentication in Okta's transaction shapes.
 //!
 //! - `SUCCESS` carries a single-use `sessionToken` (5 minutes) for `/authorize`.

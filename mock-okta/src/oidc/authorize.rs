@@ -1,4 +1,4 @@
-//! `/v1/authorize`, the login form's POST and `/v1/logout` (DOMAIN.md OKTA-TOK-1, OKTA-TOK-2,
+//! `/v1/authorize`, the login form's POST and `/v1/logout` (BEHAVIOURS.md OKTA-TOK-1, OKTA-TOK-2,
 //! OKTA-APP-2, OKTA-APP-3, OKTA-AS-3).
 //!
 //! The session comes from the `sid` cookie or from a `sessionToken` parameter (exchanged for a

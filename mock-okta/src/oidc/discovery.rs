@@ -1,4 +1,4 @@
-//! Discovery and keys of an authorization server (DOMAIN.md OKTA-AS-1, OKTA-AS-7):
+//! Discovery and keys of an authorization server (BEHAVIOURS.md OKTA-AS-1, OKTA-AS-7):
 //! `/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server` (Okta's
 //! documents, `issuer` exactly `Org::issuer`) and `/v1/keys` (every published key: ACTIVE,
 //! NEXT and EXPIRED, so tokens signed before a rotation still verify).

@@ -1,4 +1,4 @@
-//! The TOTP factor admin endpoints (DOMAIN.md OKTA-TOK-7), SSWS-authenticated:
+//! The TOTP factor admin endpoints (BEHAVIOURS.md OKTA-TOK-7), SSWS-authenticated:
 //!
 //! - `POST /api/v1/users/{id}/factors` `{"factorType":"token:software:totp","provider":"OKTA"}`
 //!   enrolls a factor: `PENDING_ACTIVATION`, with the shared secret in

@@ -1,4 +1,4 @@
-//! The HTML pages of sign-in (DOMAIN.md OKTA-TOK-2): the login form, the `/authorize` error
+//! The HTML pages of sign-in (BEHAVIOURS.md OKTA-TOK-2): the login form, the `/authorize` error
 //! page (shown instead of redirecting to an unverified redirect URI) and the signed-out page.
 //!
 //! The login form is a plain HTML form a browser (or a test driving one) can fill in:

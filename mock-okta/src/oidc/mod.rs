@@ -1,4 +1,4 @@
-//! The sign-in wire layer (DOMAIN.md OKTA-AS-1, OKTA-AS-4, OKTA-AS-7, OKTA-TOK-1..7): the OIDC
+//! The sign-in wire layer (BEHAVIOURS.md OKTA-AS-1, OKTA-AS-4, OKTA-AS-7, OKTA-TOK-1..7): the OIDC
 //! endpoints of each authorization server, the login page, `/api/v1/authn` and the TOTP factor
 //! admin endpoints.
 //!

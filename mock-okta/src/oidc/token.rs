@@ -1,4 +1,4 @@
-//! `/v1/token`, `/v1/introspect`, `/v1/revoke` and `/v1/userinfo` (DOMAIN.md OKTA-TOK-1,
+//! `/v1/token`, `/v1/introspect`, `/v1/revoke` and `/v1/userinfo` (BEHAVIOURS.md OKTA-TOK-1,
 //! OKTA-TOK-3..6, OKTA-AS-4, OKTA-AS-5).
 //!
 //! The org is locked only for the core call; JWTs are signed after the lock is released

@@ -1,4 +1,4 @@
-//! The provisioning API (DOMAIN.md OKTA-APP-4, OKTA-PROV-1..7), in Okta's shapes where Okta
+//! The provisioning API (BEHAVIOURS.md OKTA-APP-4, OKTA-PROV-1..7), in Okta's shapes where Okta
 //! documents them:
 //!
 //! - `GET /api/v1/catalog/apps[?q=…]`, `GET /api/v1/catalog/apps/{name}` (sim shape: Okta's

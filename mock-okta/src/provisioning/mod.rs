@@ -1,4 +1,4 @@
-//! The push engine (DOMAIN.md OKTA-PROV-3..7): drains the core's push tasks over HTTP.
+//! The push engine (BEHAVIOURS.md OKTA-PROV-3..7): drains the core's push tasks over HTTP.
 //!
 //! - [`kick`]: after every change (the middleware calls it for every mutating management
 //!   request) a drain starts, unless one is already due: single-flight per org.

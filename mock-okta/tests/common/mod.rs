@@ -18,7 +18,7 @@ pub const T0: &str = "2026-01-01T00:00:00.000Z";
 /// A password every test user can have (meets the org's password policy).
 pub const PASSWORD: &str = "Tr0ub4dor&3xQ";
 
-/// The Kiro redirect URIs of DOMAIN.md OKTA-APP-2.
+/// The Kiro redirect URIs of BEHAVIOURS.md OKTA-APP-2.
 pub const KIRO_REDIRECT_URIS: [&str; 11] = [
     "kiro://kiro.oauth/callback",
     "http://localhost:3128/oauth/callback",
@@ -33,7 +33,7 @@ pub const KIRO_REDIRECT_URIS: [&str; 11] = [
     "http://localhost:53153/oauth/callback",
 ];
 
-/// The Kiro scopes (DOMAIN.md OKTA-AS-2).
+/// The Kiro scopes (BEHAVIOURS.md OKTA-AS-2).
 pub const KIRO_SCOPES: [&str; 2] = ["codewhisperer:completions", "codewhisperer:conversations"];
 
 /// A running mock-okta and an HTTP client for it.

@@ -19,7 +19,7 @@ use sim_core::Seed;
 
 /// The password of every test user.
 pub const PASSWORD: &str = "Tr0ub4dor&3xQ";
-/// The sign-in redirect URI the tests use (one of Kiro's, DOMAIN.md OKTA-APP-2).
+/// The sign-in redirect URI the tests use (one of Kiro's, BEHAVIOURS.md OKTA-APP-2).
 pub const REDIRECT: &str = "http://localhost:3128/oauth/callback";
 /// Kiro's custom-scheme redirect URI.
 pub const KIRO_SCHEME_REDIRECT: &str = "kiro://kiro.oauth/callback";
@@ -27,7 +27,7 @@ pub const KIRO_SCHEME_REDIRECT: &str = "kiro://kiro.oauth/callback";
 pub const LOGOUT_REDIRECT: &str = "http://localhost:3128/signed-out";
 /// The access-token audience of the test authorization server.
 pub const AUDIENCE: &str = "api://kiro";
-/// Kiro's scopes (DOMAIN.md OKTA-AS-2).
+/// Kiro's scopes (BEHAVIOURS.md OKTA-AS-2).
 pub const KIRO_SCOPES: [&str; 2] = ["codewhisperer:completions", "codewhisperer:conversations"];
 /// The scopes the default rule allows.
 pub const RULE_SCOPES: [&str; 6] = [

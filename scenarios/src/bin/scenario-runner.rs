@@ -25,7 +25,7 @@ struct Args {
     /// Write JUnit XML here.
     #[arg(long)]
     junit: Option<PathBuf>,
-    /// List the scenarios and the DOMAIN.md ids they cover; run nothing.
+    /// List the scenarios and the BEHAVIOURS.md ids they cover; run nothing.
     #[arg(long)]
     list: bool,
     /// How many scenarios run at once (default: the number of CPUs).
@@ -130,18 +130,17 @@ fn list(parsed: &[scenarios::Scenario]) {
             ids.join(", ")
         );
     }
-    let Some(domain) = scenarios::domain_md() else {
-        println!("\n(DOMAIN.md not found next to the workspace: coverage not counted)");
-        return;
-    };
-    let c: Coverage = report::coverage(parsed, &scenarios::domain_ids(&domain));
+    let mut c: Coverage = report::coverage(parsed, &scenarios::catalogue_ids(scenarios::CATALOGUE));
+    if let Err(e) = report::add_test_coverage(&mut c, &scenarios::workspace_root()) {
+        println!("(Rust tests' `// covers:` lines not read: {e})");
+    }
     let covered = c.ids.values().filter(|f| !f.is_empty()).count();
-    println!("\nDOMAIN.md coverage: {covered}/{} ids", c.ids.len());
+    println!("\nBEHAVIOURS.md coverage: {covered}/{} ids", c.ids.len());
     let uncovered = c.uncovered();
     if !uncovered.is_empty() {
         println!("not covered: {}", uncovered.join(", "));
     }
     for u in &c.unknown {
-        println!("unknown id (not in DOMAIN.md): {u}");
+        println!("unknown id (not in BEHAVIOURS.md): {u}");
     }
 }
