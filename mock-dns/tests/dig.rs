@@ -15,18 +15,14 @@ use serde_json::json;
 
 use common::{World, ZONE};
 
-/// Whether `dig` can run here; panics if it cannot and `CI` is set.
+/// Whether `dig` can run here (skipped with one line if not; a failure under `CI`).
 fn dig_available(test: &str) -> bool {
-    if Command::new("dig").arg("-v").output().is_ok() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "`dig` is not on PATH, but CI is set and CI must run {test}: \
-         install it (apt-get install bind9-dnsutils)"
-    );
-    eprintln!("skipping {test}: `dig` is not on PATH (apt-get install bind9-dnsutils)");
-    false
+    sim_testkit::tool::require_program(
+        test,
+        "dig",
+        &["-v"],
+        "install dig: apt-get install bind9-dnsutils",
+    )
 }
 
 /// Runs `dig @127.0.0.1 -p PORT <args>` (no `~/.digrc`, one try) on the blocking pool, so the

@@ -226,18 +226,27 @@ pub fn coverage(scenarios: &[Scenario], catalogue_ids: &[String]) -> Coverage {
     c
 }
 
-/// Adds the ids Rust tests claim: a line `// covers: OKTA-API-5, DNS-4` in a test source
+/// Adds the ids Rust tests claim: a line `// covers: OKTA-API-5, DNS-4` (or a module's
+/// `//! covers: [DNS-2, DNS-3]`) in a test source
 /// (`*/tests/**/*.rs` under `root`) covers those ids, for behaviours a protocol-level test shows
 /// better than a scenario can (a stack-depth limit, a truncated UDP answer).
 pub fn add_test_coverage(c: &mut Coverage, root: &Path) -> std::io::Result<()> {
     for file in test_sources(root)? {
         let text = std::fs::read_to_string(&file)?;
-        let shown = file.strip_prefix(root).unwrap_or(&file).display().to_string();
+        let shown = file
+            .strip_prefix(root)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
         for (n, line) in text.lines().enumerate() {
-            let Some((_, ids)) = line.split_once("// covers:") else {
+            let line = line.trim_start();
+            let Some(ids) = ["// covers:", "//! covers:"]
+                .iter()
+                .find_map(|marker| line.strip_prefix(marker))
+            else {
                 continue;
             };
-            for id in ids.split([',', ' ']).filter(|s| !s.is_empty()) {
+            for id in ids.split([',', ' ', '[', ']']).filter(|s| !s.is_empty()) {
                 match c.ids.get_mut(id) {
                     Some(files) => files.push(shown.clone()),
                     None => c.unknown.push(format!("{shown}:{}: {id}", n + 1)),

@@ -190,6 +190,11 @@ fn ci(root: &Path, args: &CiArgs) -> Result<()> {
         },
     ];
 
+    // Tests that need a missing outside tool record their skip here (sim-testkit).
+    let skip_log = root.join("target/ci-skipped.txt");
+    fs::create_dir_all(root.join("target")).context("creating target/")?;
+    fs::write(&skip_log, "").with_context(|| format!("emptying {}", skip_log.display()))?;
+
     // (step name, what happened): "skipped", or the time it took and "ok" / "FAILED".
     let mut timings: Vec<(&str, String)> = Vec::new();
     let mut failure = None;
@@ -201,7 +206,11 @@ fn ci(root: &Path, args: &CiArgs) -> Result<()> {
         }
         println!("==> {}", step.name);
         let start = Instant::now();
-        let result = run_cargo(root, &step.args);
+        let result = run_cargo_env(
+            root,
+            &step.args,
+            &[(sim_testkit::tool::SKIP_LOG_ENV, &skip_log)],
+        );
         let took = secs(start.elapsed());
         if let Err(err) = result {
             timings.push((step.name, format!("{took}  FAILED")));
@@ -214,6 +223,10 @@ fn ci(root: &Path, args: &CiArgs) -> Result<()> {
     println!("==> timings");
     for (name, outcome) in &timings {
         println!("    {name:<20} {outcome}");
+    }
+    let skips = fs::read_to_string(&skip_log).unwrap_or_default();
+    if let Some(line) = sim_testkit::tool::summarize(&skips) {
+        println!("==> {line}");
     }
     match failure {
         Some(err) => Err(err),
@@ -286,9 +299,15 @@ fn bench_target_parser() -> PossibleValuesParser {
 
 /// Runs `cargo {args}` in `root` with inherited stdio; an error if it cannot start or fails.
 fn run_cargo(root: &Path, args: &[&str]) -> Result<()> {
+    run_cargo_env(root, args, &[])
+}
+
+/// [`run_cargo`] with extra environment variables.
+fn run_cargo_env(root: &Path, args: &[&str], env: &[(&str, &Path)]) -> Result<()> {
     let shown = format!("cargo {}", args.join(" "));
     let status = Command::new(cargo())
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(root)
         .status()
         .with_context(|| format!("could not run `{shown}`"))?;

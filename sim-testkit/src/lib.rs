@@ -1,0 +1,9 @@
+//! What kiro-sim's tests share.
+//!
+//! [`tool`]: some tests drive a real outside client (`dig`, an Okta SDK in Python or Node,
+//! Chromium, a Docker engine). On a machine without it such a test is skipped with one line,
+//! and the skip is recorded so that `cargo xtask ci` can end with one summary line
+//! ("skipped 3: install dig (bind9-dnsutils), …"); under `CI` a missing tool fails the test,
+//! since CI installs every tool.
+
+pub mod tool;
