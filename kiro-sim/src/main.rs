@@ -113,9 +113,10 @@ struct WorldArgs {
     #[arg(long, default_value = "virtual", value_parser = parse_clock_mode)]
     clock: ClockMode,
 
-    /// Start of virtual time (RFC 3339).
-    #[arg(long, default_value = "2026-01-01T00:00:00Z", value_parser = parse_rfc3339)]
-    epoch: SystemTime,
+    /// Start of virtual time (RFC 3339); the wall-clock now when not given, so outside JWT
+    /// verifiers accept the tokens. Pin it (e.g. 2026-01-01T00:00:00Z) for byte-identical runs.
+    #[arg(long, value_parser = parse_rfc3339)]
+    epoch: Option<SystemTime>,
 
     /// Address to listen on.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
@@ -300,7 +301,10 @@ struct World {
 
 impl World {
     fn new(args: &WorldArgs) -> anyhow::Result<World> {
-        let clock = Clock::new(args.clock, args.epoch);
+        let clock = Clock::new(
+            args.clock,
+            args.epoch.unwrap_or_else(sim_core::clock::wall_epoch),
+        );
         let seed = Seed(args.seed);
         let mut ready = Map::new();
         ready.insert("event".into(), "ready".into());
@@ -381,7 +385,7 @@ async fn run_up(args: UpArgs, shutdown: Shutdown) -> anyhow::Result<()> {
     let config = sim_world::WorldConfig {
         seed: Seed(w.seed),
         clock: w.clock,
-        epoch: w.epoch,
+        epoch: w.epoch.unwrap_or_else(sim_core::clock::wall_epoch),
         bind: w.bind,
         ports: sim_world::Ports {
             dns: args.dns_port,

@@ -1030,7 +1030,7 @@ mod tests {
     use sim_core::Seed;
 
     fn t(secs: u64) -> SystemTime {
-        sim_core::clock::default_epoch() + Duration::from_secs(secs)
+        sim_core::clock::fixed_epoch() + Duration::from_secs(secs)
     }
 
     fn core() -> DnsCore {

@@ -361,7 +361,7 @@ mod tests {
 
     #[test]
     fn http_dates_are_imf_fixdates() {
-        let t = sim_core::clock::default_epoch();
+        let t = sim_core::clock::fixed_epoch();
         assert_eq!(httpdate(t), "Thu, 01 Jan 2026 00:00:00 GMT");
         assert_eq!(
             httpdate(t + Duration::from_secs(86_400 * 59 + 3_723)),
@@ -384,7 +384,7 @@ mod tests {
     #[test]
     fn the_limit_resets_each_minute_of_world_time() {
         let mut limiter = RateLimiter::new(2);
-        let t = sim_core::clock::default_epoch();
+        let t = sim_core::clock::fixed_epoch();
         assert!(!limiter.hit("b".into(), t).exceeded);
         assert!(!limiter.hit("b".into(), t).exceeded);
         let third = limiter.hit("b".into(), t);

@@ -17,7 +17,7 @@ const REDIRECT: &str = "http://localhost:3128/oauth/callback";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 fn t0() -> SystemTime {
-    sim_core::clock::default_epoch()
+    sim_core::clock::fixed_epoch()
 }
 
 fn org() -> Org {

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use sim_core::Seed;
 
 fn t0() -> SystemTime {
-    sim_core::clock::default_epoch()
+    sim_core::clock::fixed_epoch()
 }
 
 fn org() -> Org {

@@ -129,6 +129,8 @@ pub async fn run(scenario: &Scenario, seed: Option<u64>) -> Outcome {
     let defaults = WorldConfig::default();
     let world = match World::start(WorldConfig {
         seed,
+        // Pinned, so the same seed gives the same transcript byte for byte.
+        epoch: sim_core::clock::fixed_epoch(),
         zones: scenario.world.zones.clone(),
         sync_delay: scenario.world.sync_delay.unwrap_or(defaults.sync_delay),
         dns_propagation: scenario

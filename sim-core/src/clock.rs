@@ -26,12 +26,25 @@ use std::time::{Duration, SystemTime};
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-/// The instant a virtual clock starts at unless told otherwise: 2026-01-01T00:00:00Z.
-pub const DEFAULT_EPOCH_UNIX_SECS: u64 = 1_767_225_600;
+/// The pinned start of virtual time, 2026-01-01T00:00:00Z: what runs whose output must be
+/// byte-identical from run to run start at (the scenario runner, property tests, benchmarks,
+/// unit tests; [`Clock::default`]).
+pub const FIXED_EPOCH_UNIX_SECS: u64 = 1_767_225_600;
 
-/// The default start of virtual time, [`DEFAULT_EPOCH_UNIX_SECS`] as a [`SystemTime`].
-pub fn default_epoch() -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(DEFAULT_EPOCH_UNIX_SECS)
+/// [`FIXED_EPOCH_UNIX_SECS`] as a [`SystemTime`].
+pub fn fixed_epoch() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(FIXED_EPOCH_UNIX_SECS)
+}
+
+/// The wall-clock "now", in whole seconds: where a world started for outside clients begins
+/// (`kiro-sim up`, `World::start` by default), because every JWT verifier compares `exp` and
+/// `iat` with its own wall clock, and tokens signed at a fixed past instant would already be
+/// expired for it. Whole seconds keep `iat`/`exp` and the clock's `now` free of fractions.
+pub fn wall_epoch() -> SystemTime {
+    let since = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    SystemTime::UNIX_EPOCH + Duration::from_secs(since.as_secs())
 }
 
 /// Whether a clock runs on virtual or on real time.
@@ -110,7 +123,7 @@ struct State {
 impl Clock {
     /// A virtual clock starting at 2026-01-01T00:00:00Z.
     pub fn new_virtual() -> Clock {
-        Clock::virtual_at(default_epoch())
+        Clock::virtual_at(fixed_epoch())
     }
 
     /// A virtual clock starting at `start`.
@@ -379,7 +392,7 @@ mod tests {
     }
 
     fn at(secs: u64) -> SystemTime {
-        default_epoch() + Duration::from_secs(secs)
+        fixed_epoch() + Duration::from_secs(secs)
     }
 
     #[test]
@@ -533,11 +546,11 @@ mod tests {
 
     #[test]
     fn civil_dates_round_trip() {
-        assert_eq!(civil_date(default_epoch()), (2026, 1, 1));
+        assert_eq!(civil_date(fixed_epoch()), (2026, 1, 1));
         assert_eq!(civil_date(at(59 * 86_400 + 3_723)), (2026, 3, 1));
         assert_eq!(from_civil_date(2026, 3, 1), at(59 * 86_400));
         assert_eq!(from_civil_date(2027, 1, 1), at(365 * 86_400));
-        assert_eq!(unix_secs(default_epoch()), DEFAULT_EPOCH_UNIX_SECS);
+        assert_eq!(unix_secs(fixed_epoch()), FIXED_EPOCH_UNIX_SECS);
     }
 
     #[test]

@@ -135,6 +135,7 @@ impl Harness {
     pub async fn start(model: &Model, seed: u64, port: u16) -> Result<Harness, HarnessError> {
         let world = World::start(WorldConfig {
             seed: Seed(seed),
+            epoch: sim_core::clock::fixed_epoch(),
             zones: DOMAINS.iter().map(|d| d.to_string()).collect(),
             sync_delay: sim_world::SyncDelay::Fixed(Duration::from_secs(model.sync_delay)),
             domain_check_interval: Duration::from_secs(crate::model::DOMAIN_CHECK_SECS),

@@ -69,7 +69,9 @@ pub struct WorldConfig {
     pub seed: Seed,
     /// Virtual (default) or system time.
     pub clock: ClockMode,
-    /// Start of virtual time.
+    /// Start of virtual time: the wall-clock now by default (see
+    /// [`sim_core::clock::wall_epoch`]); pin it ([`sim_core::clock::fixed_epoch`]) where
+    /// output must be byte-identical from run to run.
     pub epoch: SystemTime,
     /// Address every service binds to.
     pub bind: IpAddr,
@@ -100,7 +102,7 @@ impl Default for WorldConfig {
         WorldConfig {
             seed: Seed(0),
             clock: ClockMode::Virtual,
-            epoch: sim_core::clock::default_epoch(),
+            epoch: sim_core::clock::wall_epoch(),
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             ports: Ports::default(),
             tls: false,

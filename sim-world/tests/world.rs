@@ -214,7 +214,12 @@ async fn the_same_seed_gives_the_same_world() {
 
 #[tokio::test]
 async fn one_clock_drives_every_service() {
-    let world = World::start(WorldConfig::default()).await.expect("world");
+    let world = World::start(WorldConfig {
+        epoch: sim_core::clock::fixed_epoch(),
+        ..WorldConfig::default()
+    })
+    .await
+    .expect("world");
     world.advance(Duration::from_secs(24 * 3600)).await;
     for url in [
         world.okta().url(),
@@ -229,4 +234,28 @@ async fn one_clock_drives_every_service() {
             .expect("json");
         assert_eq!(clock["now"], "2026-01-02T00:00:00.000Z", "{url}");
     }
+}
+
+/// Outside verifiers compare `exp` with their wall clock, so a world started with the
+/// defaults begins at the wall-clock now (whole seconds), not at a fixed date in the past.
+#[tokio::test]
+async fn a_default_world_starts_at_the_wall_clock_now() {
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let world = World::start(WorldConfig::default()).await.expect("world");
+    let clock: Value = reqwest::get(format!("{}/_sim/clock", world.okta().url()))
+        .await
+        .expect("clock")
+        .json()
+        .await
+        .expect("json");
+    let now_ms = clock["unix_ms"].as_u64().expect("unix_ms");
+    assert_eq!(now_ms % 1000, 0, "whole seconds: {clock}");
+    let now = now_ms / 1000;
+    assert!(
+        (before..=before + 60).contains(&now),
+        "the world's now {now} is the wall clock's {before}"
+    );
 }

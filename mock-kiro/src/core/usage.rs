@@ -245,7 +245,7 @@ mod tests {
 
     #[test]
     fn month_boundaries() {
-        let jan15 = sim_core::clock::default_epoch() + Duration::from_secs(14 * 86_400 + 3_600);
+        let jan15 = sim_core::clock::fixed_epoch() + Duration::from_secs(14 * 86_400 + 3_600);
         assert_eq!(
             humantime::format_rfc3339_seconds(month_start(jan15)).to_string(),
             "2026-01-01T00:00:00Z"
@@ -254,7 +254,7 @@ mod tests {
             humantime::format_rfc3339_seconds(next_month_start(jan15)).to_string(),
             "2026-02-01T00:00:00Z"
         );
-        let dec31 = sim_core::clock::default_epoch() + Duration::from_secs(364 * 86_400);
+        let dec31 = sim_core::clock::fixed_epoch() + Duration::from_secs(364 * 86_400);
         assert_eq!(
             humantime::format_rfc3339_seconds(next_month_start(dec31)).to_string(),
             "2027-01-01T00:00:00Z"

@@ -472,7 +472,7 @@ mod tests {
     #[test]
     fn the_throttle_counts_per_world_minute() {
         let limits = RateLimits::default();
-        let t0 = sim_core::clock::default_epoch() + std::time::Duration::from_secs(15);
+        let t0 = sim_core::clock::fixed_epoch() + std::time::Duration::from_secs(15);
         assert_eq!(limits.admit("t", t0), Ok(()));
         limits.set(Some(2));
         assert_eq!(limits.admit("t", t0), Ok(()));

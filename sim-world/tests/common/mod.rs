@@ -26,6 +26,7 @@ pub struct Setup {
 pub async fn setup(seed: u64) -> Setup {
     let world = World::start(WorldConfig {
         seed: sim_core::Seed(seed),
+        epoch: sim_core::clock::fixed_epoch(),
         zones: vec!["example.com".into()],
         ..WorldConfig::default()
     })
