@@ -100,6 +100,10 @@ struct IdeArgs {
     /// The token cache file (accessToken, refreshToken, expiresAt, issuerUrl, clientId, scopes).
     #[arg(long, default_value = "kiro-auth-token.json")]
     cache: PathBuf,
+    /// The CA certificate (PEM) to trust for https: a `--tls` world's CA file (the ready
+    /// line's `ca_pem`).
+    #[arg(long, value_name = "PATH")]
+    ca: Option<PathBuf>,
 }
 
 /// Flags every service command takes.
@@ -126,7 +130,8 @@ struct WorldArgs {
     #[arg(long)]
     tls: bool,
 
-    /// With --tls: write the world's CA certificate (PEM) here, for clients to trust.
+    /// With --tls: write the world's CA certificate (PEM) here, for clients to trust (default:
+    /// `kiro-sim-ca-{pid}.pem` in the temporary directory); the ready line's `ca_pem` names it.
     #[arg(long, requires = "tls", value_name = "PATH")]
     ca_out: Option<PathBuf>,
 }
@@ -299,6 +304,14 @@ struct World {
     ready: Map<String, Value>,
 }
 
+/// Where a `--tls` world writes its CA certificate: `--ca-out`, or a per-process file in the
+/// temporary directory (every https client of the world needs it, so there is always one).
+fn ca_file(args: &WorldArgs) -> PathBuf {
+    args.ca_out.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("kiro-sim-ca-{}.pem", std::process::id()))
+    })
+}
+
 impl World {
     fn new(args: &WorldArgs) -> anyhow::Result<World> {
         let clock = Clock::new(
@@ -313,11 +326,10 @@ impl World {
         let ca = if args.tls {
             let ca = WorldCa::new(&format!("kiro-sim world CA (seed {seed})"))
                 .context("creating the world's CA")?;
-            if let Some(path) = &args.ca_out {
-                ca.write_ca_pem(path)
-                    .with_context(|| format!("writing the CA certificate to {}", path.display()))?;
-                ready.insert("ca_pem".into(), path.display().to_string().into());
-            }
+            let path = ca_file(args);
+            ca.write_ca_pem(&path)
+                .with_context(|| format!("writing the CA certificate to {}", path.display()))?;
+            ready.insert("ca_pem".into(), path.display().to_string().into());
             Some(ca)
         } else {
             None
@@ -410,8 +422,9 @@ async fn run_up(args: UpArgs, shutdown: Shutdown) -> anyhow::Result<()> {
     ready.insert("event".into(), "ready".into());
     ready.insert("clock".into(), w.clock.as_str().into());
     ready.insert("seed".into(), w.seed.into());
-    if let (Some(path), Some(ca)) = (&w.ca_out, world.ca()) {
-        ca.write_ca_pem(path)
+    if let Some(ca) = world.ca() {
+        let path = ca_file(w);
+        ca.write_ca_pem(&path)
             .with_context(|| format!("writing the CA certificate to {}", path.display()))?;
         ready.insert("ca_pem".into(), path.display().to_string().into());
     }
@@ -491,7 +504,14 @@ async fn run_ide(command: IdeCommand) -> anyhow::Result<()> {
         ),
         Err(_) => None,
     };
-    let mut ide = Ide::new(&args.kiro, port, Seed(0).stream("kiro-sim ide")).with_cache(cache);
+    let trust = match &args.ca {
+        Some(path) => sim_core::outbound::Trust::from_pem_file(path)
+            .with_context(|| format!("reading the CA certificate {}", path.display()))?,
+        None => sim_core::outbound::Trust::Platform,
+    };
+    let mut ide = Ide::new(&args.kiro, port, Seed(0).stream("kiro-sim ide"), &trust)
+        .context("starting the IDE client")?
+        .with_cache(cache);
     let result = match &command {
         IdeCommand::Login { email, password, .. } => ide
             .sign_in(email, password)

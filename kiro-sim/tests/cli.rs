@@ -350,7 +350,9 @@ async fn ide_signs_in_and_uses_kiro_against_kiro_sim_up() {
         &s("kiro_admin_token"),
         &s("dns_api"),
         &s("dns_api_token"),
-    );
+        &sim_core::outbound::Trust::Platform,
+    )
+    .expect("clients");
     let user = c
         .okta
         .create_user("ada@example.com", "Ada", "Lovelace", "Correct-Horse-9")
@@ -479,4 +481,81 @@ async fn ide_signs_in_and_uses_kiro_against_kiro_sim_up() {
     );
     let _ = std::fs::remove_dir_all(dir);
     terminate(child, stdout);
+}
+
+// covers: SIM-TLS-1
+/// `kiro-sim up --tls --setup documented` (which once failed with "scheme is not http"): the
+/// setup and Okta's push run over https, the ready line names the CA file, and `kiro-sim ide`
+/// trusting that file signs Ada in and completes code.
+#[test]
+fn up_over_tls_with_the_documented_setup_serves_the_ide() {
+    let (child, ready, stdout) = start(&[
+        "up",
+        "--tls",
+        "--dns-port",
+        "0",
+        "--dns-api-port",
+        "0",
+        "--okta-port",
+        "0",
+        "--kiro-port",
+        "0",
+        "--setup",
+        "documented",
+    ]);
+    let s = |k: &str| ready[k].as_str().expect(k).to_string();
+    let (kiro, issuer, ca) = (s("kiro"), s("okta_issuer"), s("ca_pem"));
+    assert!(
+        kiro.starts_with("https://") && issuer.starts_with("https://"),
+        "{ready}"
+    );
+    let pem = std::fs::read_to_string(&ca).expect("the CA file the ready line names");
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+
+    let dir = std::env::temp_dir().join(format!("kiro-sim-ide-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let cache = dir.join("kiro-auth-token.json");
+    let cache_arg = cache.to_str().expect("utf-8");
+    let common = [
+        "--kiro",
+        kiro.as_str(),
+        "--cache",
+        cache_arg,
+        "--ca",
+        ca.as_str(),
+    ];
+    let password = ready["users"][0]["password"].as_str().expect("password");
+    let (code, login) = ide(&[
+        &["login"][..],
+        &common,
+        &[
+            "--email",
+            "ada@example.com",
+            "--password",
+            password,
+            "--port",
+            "6588",
+        ],
+    ]
+    .concat());
+    assert_eq!(
+        (code, &login["signedIn"]),
+        (0, &serde_json::json!(true)),
+        "{login}"
+    );
+    let (code, completion) = ide(&[&["complete"][..], &common].concat());
+    assert_eq!(code, 0);
+    assert!(
+        completion["completions"][0]["content"].is_string(),
+        "{completion}"
+    );
+    // Without the CA, the IDE cannot reach an https world at all.
+    let (code, _) = ide(&[
+        &["status"][..],
+        &["--kiro", kiro.as_str(), "--cache", cache_arg],
+    ]
+    .concat());
+    assert_ne!(code, 0, "an untrusted https service is refused");
+    terminate(child, stdout);
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -60,6 +60,9 @@ pub struct Config {
     pub sync_delay: SyncDelay,
     /// How often pending domains are checked against DNS (world time).
     pub domain_check_interval: Duration,
+    /// Which CAs discovery and JWKS fetches trust for an https issuer (the world CA in a
+    /// `--tls` world).
+    pub trust: sim_core::outbound::Trust,
 }
 
 impl Default for Config {
@@ -72,6 +75,7 @@ impl Default for Config {
             dns_server: SocketAddr::from(([127, 0, 0, 1], 1053)),
             sync_delay: SyncDelay::default(),
             domain_check_interval: Duration::from_secs(10 * 60),
+            trust: sim_core::outbound::Trust::default(),
         }
     }
 }
@@ -164,7 +168,8 @@ impl MockKiro {
             })?;
         let mut kiro = Kiro::new(config.seed);
         kiro.set_sync_delay(config.sync_delay);
-        let outbound = outbound::Outbound::new(config.dns_server).map_err(StartError::Client)?;
+        let outbound = outbound::Outbound::new(config.dns_server, &config.trust)
+            .map_err(StartError::Client)?;
         let shared = Arc::new(Shared {
             kiro: Mutex::new(kiro),
             clock: config.clock,

@@ -36,10 +36,14 @@ pub(crate) struct FetchedKey {
 
 impl Outbound {
     /// Clients that resolve through `dns_server`.
-    pub(crate) fn new(dns_server: SocketAddr) -> Result<Outbound, String> {
-        let http = reqwest::Client::builder()
+    /// HTTP over `trust` (see [`sim_core::outbound`]).
+    pub(crate) fn new(
+        dns_server: SocketAddr,
+        trust: &sim_core::outbound::Trust,
+    ) -> Result<Outbound, String> {
+        let http = sim_core::outbound::builder(trust)
+            .map_err(|e| e.to_string())?
             .timeout(HTTP_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| e.to_string())?;
         let mut ns = NameServerConfig::udp_and_tcp(dns_server.ip());

@@ -61,6 +61,8 @@ pub struct Config {
     /// 1 makes a world byte-identical even with a target that numbers resources in arrival
     /// order.
     pub push_concurrency: usize,
+    /// Which CAs the push trusts for an https SCIM base URL (the world CA in a `--tls` world).
+    pub trust: sim_core::outbound::Trust,
 }
 
 impl Default for Config {
@@ -73,6 +75,7 @@ impl Default for Config {
             keys: None,
             rate_limit_per_minute: DEFAULT_RATE_LIMIT,
             push_concurrency: DEFAULT_PUSH_CONCURRENCY,
+            trust: sim_core::outbound::Trust::default(),
         }
     }
 }
@@ -138,7 +141,7 @@ impl MockOkta {
             ),
             request_ids: Mutex::new(config.seed.stream("mock-okta/request-ids")),
             rate_limits: Mutex::new(wire::RateLimiter::new(config.rate_limit_per_minute)),
-            engine: provisioning::Engine::new(config.push_concurrency)
+            engine: provisioning::Engine::new(config.push_concurrency, &config.trust)
                 .map_err(|e| StartError::Client(e.to_string()))?,
         });
         let http = sim_core::http::serve(listener, router(shared.clone()), config.tls)

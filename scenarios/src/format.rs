@@ -5,7 +5,7 @@
 //! covers: [KIRO-DOM-4, KIRO-USE-1]
 //! seed: 7                        # optional (the runner's --seed wins)
 //! pending: "needs …"             # optional: reported as pending, not run
-//! world: { zones: [example.com], sync_delay: 24h, dns_propagation: 5m, domain_check: 10m }
+//! world: { zones: [example.com], sync_delay: 24h, dns_propagation: 5m, domain_check: 10m, tls: true }
 //! actors:
 //!   okta: okta-admin
 //!   kiro: kiro-admin
@@ -86,6 +86,8 @@ pub struct WorldSpec {
     pub dns_propagation: Option<Duration>,
     /// How often mock-kiro checks pending domains (its default when `None`).
     pub domain_check: Option<Duration>,
+    /// Serve every HTTP API over https with the world's CA (every client of the run trusts it).
+    pub tls: bool,
 }
 
 /// Who acts.
@@ -383,7 +385,7 @@ fn world_spec(file: &str, node: &Node) -> Result<WorldSpec, ParseError> {
             file,
             node.pos,
             format!(
-                "expected a mapping (zones, sync_delay, dns_propagation, domain_check), found {}",
+                "expected a mapping (zones, sync_delay, dns_propagation, domain_check, tls), found {}",
                 node.shape()
             ),
         ));
@@ -407,12 +409,18 @@ fn world_spec(file: &str, node: &Node) -> Result<WorldSpec, ParseError> {
             }
             "dns_propagation" => spec.dns_propagation = Some(duration(file, v)?),
             "domain_check" => spec.domain_check = Some(duration(file, v)?),
+            "tls" => {
+                let NodeKind::Scalar(Value::Bool(on)) = &v.kind else {
+                    return Err(err_at(file, v.pos, "expected true or false"));
+                };
+                spec.tls = *on;
+            }
             other => {
                 return Err(err_at(
                     file,
                     k.pos,
                     format!(
-                        "unknown world setting `{other}`: expected zones, sync_delay, sync_delay_max, dns_propagation or domain_check"
+                        "unknown world setting `{other}`: expected zones, sync_delay, sync_delay_max, dns_propagation, domain_check or tls"
                     ),
                 ));
             }

@@ -132,6 +132,7 @@ pub async fn run(scenario: &Scenario, seed: Option<u64>) -> Outcome {
         // Pinned, so the same seed gives the same transcript byte for byte.
         epoch: sim_core::clock::fixed_epoch(),
         zones: scenario.world.zones.clone(),
+        tls: scenario.world.tls,
         sync_delay: scenario.world.sync_delay.unwrap_or(defaults.sync_delay),
         dns_propagation: scenario
             .world
@@ -146,30 +147,12 @@ pub async fn run(scenario: &Scenario, seed: Option<u64>) -> Outcome {
     .await
     {
         Ok(w) => w,
-        Err(e) => {
-            return Outcome {
-                file: scenario.file.clone(),
-                name: scenario.name.clone(),
-                status: Status::Failed(Failure {
-                    step: 0,
-                    origin: scenario.file.clone(),
-                    label: "start the world".into(),
-                    expected: "the world starts".into(),
-                    actual: e.to_string(),
-                    timeline: Vec::new(),
-                }),
-                transcript: head,
-                elapsed: started.elapsed(),
-            };
-        }
+        Err(e) => return not_started(scenario, head, started, e.to_string()),
     };
     let clients = world.clients();
-    let okta = Api::anonymous(clients.okta.api.base())
-        .with_authorization(Some(format!("SSWS {}", world.okta().api_token())));
-    let kiro = Api::anonymous(clients.kiro.api.base())
-        .with_authorization(Some(format!("Bearer {}", world.kiro().admin_token())));
-    let dns = Api::anonymous(clients.dns.api.base())
-        .with_authorization(Some(format!("Bearer {}", world.dns().api_token())));
+    let okta = clients.okta.api.clone();
+    let kiro = clients.kiro.api.clone();
+    let dns = clients.dns.api.clone();
     let urls = vec![
         (
             world.okta().url().trim_end_matches('/').to_string(),
@@ -196,12 +179,14 @@ pub async fn run(scenario: &Scenario, seed: Option<u64>) -> Outcome {
         .map(|(n, _)| {
             // The IDE listens on the first registered port, or the next free one.
             let rng = seed.stream(&format!("scenario-ide/{n}"));
-            (
-                n.clone(),
-                Ide::new(&world.kiro().url(), LOOPBACK_PORTS[0], rng),
-            )
+            let ide = Ide::new(&world.kiro().url(), LOOPBACK_PORTS[0], rng, world.trust())?;
+            Ok((n.clone(), ide))
         })
-        .collect();
+        .collect::<Result<_, sim_world::ide::IdeError>>();
+    let ides = match ides {
+        Ok(ides) => ides,
+        Err(e) => return not_started(scenario, head, started, e.to_string()),
+    };
     let mut run = Run {
         scenario,
         world,
@@ -222,6 +207,29 @@ pub async fn run(scenario: &Scenario, seed: Option<u64>) -> Outcome {
         file: scenario.file.clone(),
         name: scenario.name.clone(),
         status,
+        transcript,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// The outcome of a scenario whose world (or one of its IDEs) could not start.
+fn not_started(
+    scenario: &Scenario,
+    transcript: String,
+    started: std::time::Instant,
+    actual: String,
+) -> Outcome {
+    Outcome {
+        file: scenario.file.clone(),
+        name: scenario.name.clone(),
+        status: Status::Failed(Failure {
+            step: 0,
+            origin: scenario.file.clone(),
+            label: "start the world".into(),
+            expected: "the world starts".into(),
+            actual,
+            timeline: Vec::new(),
+        }),
         transcript,
         elapsed: started.elapsed(),
     }

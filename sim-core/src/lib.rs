@@ -6,16 +6,18 @@
 //! - [`ids`]: id and secret formats of the real systems (Okta ids, UUIDs, hex ids).
 //! - [`keys`]: the fixed RSA-2048 dev signing keys (and, with the `keygen` feature, fresh ones).
 //! - [`tls`]: a per-world certificate authority and rustls server configs.
+//! - [`outbound`]: the one builder of every outbound HTTP client (policy, world CA trust).
 //! - [`http`]: serving an axum router over plain http or https, and the `/_sim/clock` routes
 //!   every service exposes.
 //!
 //! The domain cores of the mocks use only [`clock`], [`seed`], [`ids`] and [`totp`] (plain
-//! values and pure functions); [`tls`] and [`http`] are for their wire layers.
+//! values and pure functions); [`tls`], [`http`] and [`outbound`] are for their wire layers.
 
 pub mod clock;
 pub mod http;
 pub mod ids;
 pub mod keys;
+pub mod outbound;
 pub mod seed;
 pub mod tls;
 pub mod totp;

@@ -145,12 +145,9 @@ impl Harness {
         .await
         .map_err(|e| format!("the world does not start: {e}"))?;
         let c = world.clients();
-        let okta = Api::anonymous(c.okta.api.base())
-            .with_authorization(Some(format!("SSWS {}", world.okta().api_token())));
-        let kiro = Api::anonymous(c.kiro.api.base())
-            .with_authorization(Some(format!("Bearer {}", world.kiro().admin_token())));
-        let dns = Api::anonymous(c.dns.api.base())
-            .with_authorization(Some(format!("Bearer {}", world.dns().api_token())));
+        let okta = c.okta.api.clone();
+        let kiro = c.kiro.api.clone();
+        let dns = c.dns.api.clone();
         let vars = BTreeMap::new();
         let mut h = Harness {
             world,
@@ -267,9 +264,17 @@ impl Harness {
             Action::SignIn(u) | Action::Complete(u) | Action::Chat(u) | Action::Refresh(u) => {
                 let (kiro, port) = (self.world.kiro().url(), self.port);
                 let seed = self.seed;
-                let ide = self.ides[u].get_or_insert_with(|| {
-                    Ide::new(&kiro, port, seed.stream(&format!("props-ide/{u}")))
-                });
+                let ide = match self.ides[u].take() {
+                    Some(ide) => ide,
+                    None => Ide::new(
+                        &kiro,
+                        port,
+                        seed.stream(&format!("props-ide/{u}")),
+                        self.world.trust(),
+                    )
+                    .map_err(|e| format!("no IDE: {e}"))?,
+                };
+                let ide = self.ides[u].insert(ide);
                 let result = match action {
                     Action::SignIn(_) => ide.sign_in(USERS[u].0, PASSWORD).await.map(drop),
                     Action::Complete(_) => ide.complete("fn main() {", "}").await.map(drop),

@@ -74,24 +74,14 @@ pub struct Response {
 }
 
 impl Api {
-    /// An API at `base` authorized by `authorization` (the full header value).
-    pub fn new(base: &str, authorization: String) -> Api {
+    /// An API at `base` called through `http` (built by [`sim_core::outbound`]: redirects
+    /// are answers, not followed) with `authorization` as the full `Authorization` header value
+    /// (`None`: no header).
+    pub fn new(http: reqwest::Client, base: &str, authorization: Option<String>) -> Api {
         Api {
-            http: reqwest::Client::new(),
+            http,
             base: base.trim_end_matches('/').to_string(),
-            authorization: Some(authorization),
-        }
-    }
-
-    /// An API at `base` called without an `Authorization` header.
-    pub fn anonymous(base: &str) -> Api {
-        Api {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap_or_default(),
-            base: base.trim_end_matches('/').to_string(),
-            authorization: None,
+            authorization,
         }
     }
 
@@ -575,7 +565,8 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Clients for services at these URLs with these credentials.
+    /// Clients for services at these URLs with these credentials, trusting `trust` for https
+    /// (the world CA of a `--tls` world); one HTTP client is shared by the three.
     pub fn new(
         okta_url: &str,
         okta_token: &str,
@@ -583,17 +574,19 @@ impl Clients {
         kiro_token: &str,
         dns_url: &str,
         dns_token: &str,
-    ) -> Clients {
-        Clients {
+        trust: &sim_core::outbound::Trust,
+    ) -> Result<Clients, sim_core::outbound::OutboundError> {
+        let http = sim_core::outbound::client(trust)?;
+        Ok(Clients {
             okta: OktaAdmin {
-                api: Api::new(okta_url, format!("SSWS {okta_token}")),
+                api: Api::new(http.clone(), okta_url, Some(format!("SSWS {okta_token}"))),
             },
             kiro: KiroAdmin {
-                api: Api::new(kiro_url, format!("Bearer {kiro_token}")),
+                api: Api::new(http.clone(), kiro_url, Some(format!("Bearer {kiro_token}"))),
             },
             dns: DnsAdmin {
-                api: Api::new(dns_url, format!("Bearer {dns_token}")),
+                api: Api::new(http, dns_url, Some(format!("Bearer {dns_token}"))),
             },
-        }
+        })
     }
 }

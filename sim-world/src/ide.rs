@@ -103,17 +103,22 @@ impl Ide {
     /// `port` (one of [`LOOPBACK_PORTS`]; any port works but only those are registered; when
     /// it is taken the next registered one is used), with
     /// PKCE verifiers and states drawn from `rng`.
-    pub fn new(kiro: &str, port: u16, rng: SimRng) -> Ide {
-        Ide {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap_or_default(),
+    ///
+    /// For https services, `trust` names the CA to trust (a `--tls` world's CA, as
+    /// [`World::trust`](crate::World::trust) gives it); the IDE reaches Kiro and Okta with it.
+    pub fn new(
+        kiro: &str,
+        port: u16,
+        rng: SimRng,
+        trust: &sim_core::outbound::Trust,
+    ) -> Result<Ide, IdeError> {
+        Ok(Ide {
+            http: sim_core::outbound::client(trust).map_err(|e| transport(e.to_string()))?,
             kiro: kiro.trim_end_matches('/').to_string(),
             port,
             rng,
             cache: None,
-        }
+        })
     }
 
     /// An IDE with a token cache already in hand (e.g. read from disk).

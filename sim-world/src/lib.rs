@@ -132,6 +132,9 @@ pub enum WorldError {
     /// mock-kiro did not start.
     #[error("mock-kiro: {0}")]
     Kiro(#[from] mock_kiro::StartError),
+    /// The world's own HTTP clients could not be built.
+    #[error("{0}")]
+    Outbound(#[from] sim_core::outbound::OutboundError),
 }
 
 /// A running world.
@@ -139,6 +142,10 @@ pub struct World {
     clock: Clock,
     seed: Seed,
     ca: Option<WorldCa>,
+    /// What the world's own clients trust: its CA when it serves https.
+    trust: sim_core::outbound::Trust,
+    /// The typed admin clients, built once.
+    clients: Arc<clients::Clients>,
     dns: MockDns,
     okta: MockOkta,
     kiro: MockKiro,
@@ -161,6 +168,7 @@ impl World {
             .as_ref()
             .map(|ca| ca.server_config(&["localhost", "127.0.0.1", "::1"]))
             .transpose()?;
+        let trust = sim_core::outbound::Trust::from_ca(ca.as_ref());
         let at = |port| SocketAddr::new(config.bind, port);
         let dns = MockDns::start(mock_dns::Config {
             seed: config.seed,
@@ -180,6 +188,7 @@ impl World {
             keys: config.okta_keys.clone(),
             rate_limit_per_minute: config.okta_rate_limit,
             push_concurrency: config.okta_push_concurrency,
+            trust: trust.clone(),
         })
         .await?;
         let kiro = MockKiro::start(mock_kiro::Config {
@@ -190,13 +199,25 @@ impl World {
             dns_server: dns.dns_addr(),
             sync_delay: config.sync_delay,
             domain_check_interval: config.domain_check_interval,
+            trust: trust.clone(),
         })
         .await?;
+        let clients = Arc::new(clients::Clients::new(
+            &okta.url(),
+            okta.api_token(),
+            &kiro.url(),
+            kiro.admin_token(),
+            &dns.api_url(),
+            dns.api_token(),
+            &trust,
+        )?);
         tracing::info!(okta = %okta.url(), kiro = %kiro.url(), dns = %dns.dns_addr(), "world ready");
         Ok(World {
             clock,
             seed: config.seed,
             ca,
+            trust,
+            clients,
             dns,
             okta,
             kiro,
@@ -253,16 +274,15 @@ impl World {
         fields
     }
 
-    /// Typed admin clients for the three services.
+    /// Typed admin clients for the three services (built once, at start).
     pub fn clients(&self) -> Arc<clients::Clients> {
-        Arc::new(clients::Clients::new(
-            &self.okta.url(),
-            self.okta.api_token(),
-            &self.kiro.url(),
-            self.kiro.admin_token(),
-            &self.dns.api_url(),
-            self.dns.api_token(),
-        ))
+        self.clients.clone()
+    }
+
+    /// What a client of this world must trust for https: the world CA, or the platform's
+    /// roots when the world serves plain http.
+    pub fn trust(&self) -> &sim_core::outbound::Trust {
+        &self.trust
     }
 
     /// Stops all three services, letting in-flight requests finish.

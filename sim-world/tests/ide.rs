@@ -16,7 +16,9 @@ fn ide(s: &common::Setup, port_index: usize) -> Ide {
         &s.world.kiro().url(),
         LOOPBACK_PORTS[port_index],
         s.world.seed().stream("ide"),
+        s.world.trust(),
     )
+    .expect("an IDE")
 }
 
 #[tokio::test]
@@ -148,9 +150,27 @@ async fn okta_app_3_a_user_not_assigned_to_the_oidc_app_cannot_sign_in() {
 
 #[tokio::test]
 async fn the_documented_setup_gives_a_working_org_through_okta_s_push() {
-    let world = sim_world::World::start(sim_world::WorldConfig::default())
-        .await
-        .expect("world");
+    documented_setup_then_bob_chats(false, LOOPBACK_PORTS[4]).await;
+}
+
+// covers: SIM-TLS-1
+/// The same over https: the push reaches Kiro's SCIM endpoint, Kiro fetches discovery and
+/// keys, the admin clients and the IDE call every service, all through the world's CA.
+#[tokio::test]
+async fn the_documented_setup_works_end_to_end_over_https() {
+    let issuer = documented_setup_then_bob_chats(true, LOOPBACK_PORTS[5]).await;
+    assert!(issuer.starts_with("https://localhost:"), "{issuer}");
+}
+
+/// Starts a world (`tls` or not), applies the documented setup, and has Bob (provisioned only
+/// by Okta's push) sign in and chat; returns the issuer.
+async fn documented_setup_then_bob_chats(tls: bool, port: u16) -> String {
+    let world = sim_world::World::start(sim_world::WorldConfig {
+        tls,
+        ..sim_world::WorldConfig::default()
+    })
+    .await
+    .expect("world");
     let done = sim_world::setup::documented(&world)
         .await
         .expect("documented setup");
@@ -159,9 +179,11 @@ async fn the_documented_setup_gives_a_working_org_through_okta_s_push() {
     // holds a seat through the group's subscription, and signs in from the IDE.
     let mut ide = Ide::new(
         &world.kiro().url(),
-        LOOPBACK_PORTS[4],
+        port,
         world.seed().stream("ide"),
-    );
+        world.trust(),
+    )
+    .expect("an IDE");
     let cache = ide
         .sign_in("bob@example.com", PASSWORD)
         .await
@@ -173,6 +195,7 @@ async fn the_documented_setup_gives_a_working_org_through_okta_s_push() {
     assert!(chat["assistantResponse"]["content"].is_string(), "{chat}");
     let usage = ide.usage().await.expect("usage");
     assert_eq!(usage["subscriptionInfo"]["subscriptionTitle"], "KIRO PRO");
+    done.okta_issuer
 }
 
 #[tokio::test]

@@ -53,12 +53,15 @@ pub(crate) struct Engine {
 
 impl Engine {
     /// An engine making at most `concurrency` calls at once.
-    pub(crate) fn new(concurrency: usize) -> Result<Engine, reqwest::Error> {
-        let http = reqwest::Client::builder()
+    /// Its client trusts `trust` for https targets (the world CA in a `--tls` world).
+    pub(crate) fn new(
+        concurrency: usize,
+        trust: &sim_core::outbound::Trust,
+    ) -> Result<Engine, sim_core::outbound::OutboundError> {
+        let http = sim_core::outbound::builder(trust)?
             .timeout(CALL_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .build()?;
+            .build()
+            .map_err(sim_core::outbound::OutboundError::from)?;
         Ok(Engine {
             http,
             running: tokio::sync::Mutex::new(()),
