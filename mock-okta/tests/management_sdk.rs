@@ -21,145 +21,40 @@
 //! covers: [OKTA-API-1, OKTA-API-2, OKTA-API-4, OKTA-DIR-1, OKTA-DIR-2, OKTA-APP-1, OKTA-AS-2, OKTA-AS-3, OKTA-AS-7]
 
 mod common;
+mod sdk_support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::{Value, json};
 
 use common::{Okta, id_of};
+use sdk_support::{
+    node_modules_with, pinned_node_package, python_with_okta, run_json, script, skip,
+};
 
 /// The Python SDK 3.x version the tests pin.
 const OKTA_PY3: &str = "3.4.6";
 /// The Python SDK 2.x version the tests pin.
 const OKTA_PY2: &str = "2.9.13";
-
-/// The workspace's `target/` (the cache for SDK environments when no variable names one).
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target")
-}
-
-/// The `okta` version `python` imports, if it imports one.
-fn okta_version(python: &Path) -> Option<String> {
-    let out = Command::new(python)
-        .args([
-            "-c",
-            "import okta.client, importlib.metadata as m; print(m.version('okta'))",
-        ])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-/// A Python interpreter that imports `okta=={version}`: the venv for that version under
-/// `$KIRO_SIM_PYENV` or `target/pyenv`, else `python3` itself.
-fn python_with_okta(version: &str) -> Result<PathBuf, String> {
-    let venv = format!("okta-{version}");
-    let mut candidates: Vec<PathBuf> = std::env::var_os("KIRO_SIM_PYENV")
-        .map(|dir| PathBuf::from(dir).join(&venv).join("bin/python"))
-        .into_iter()
-        .collect();
-    candidates.push(target_dir().join("pyenv").join(&venv).join("bin/python"));
-    candidates.push(PathBuf::from("python3"));
-    let mut seen = Vec::new();
-    for python in candidates {
-        match okta_version(&python) {
-            Some(v) if v == version => return Ok(python),
-            Some(v) => seen.push(format!("{} has okta {v}", python.display())),
-            None => {}
-        }
-    }
-    seen.push(format!(
-        "python3 -m venv target/pyenv/{venv} && target/pyenv/{venv}/bin/pip install okta=={version}"
-    ));
-    Err(seen.join("; "))
-}
-
-/// The version of `@okta/okta-sdk-nodejs` that `clients/node/package.json` pins.
-fn pinned_node_sdk() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../clients/node/package.json");
-    let text = std::fs::read_to_string(&path).expect("clients/node/package.json is readable");
-    let package: Value = serde_json::from_str(&text).expect("package.json is JSON");
-    package["dependencies"]["@okta/okta-sdk-nodejs"]
-        .as_str()
-        .expect("the Node SDK is pinned")
-        .to_string()
-}
-
-/// A `node_modules` holding the pinned Node SDK: `$KIRO_SIM_NODE_CLIENTS/node_modules` or
-/// `target/node-clients/node_modules`.
-fn node_modules_with_sdk(version: &str) -> Result<PathBuf, String> {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("KIRO_SIM_NODE_CLIENTS")
-        .map(PathBuf::from)
-        .into_iter()
-        .collect();
-    dirs.push(target_dir().join("node-clients"));
-    let mut seen = Vec::new();
-    for dir in dirs {
-        let modules = dir.join("node_modules");
-        let manifest = modules.join("@okta/okta-sdk-nodejs/package.json");
-        let installed = std::fs::read_to_string(&manifest)
-            .ok()
-            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-            .and_then(|p| p["version"].as_str().map(str::to_string));
-        match installed {
-            Some(v) if v == version => return Ok(modules),
-            Some(v) => seen.push(format!("{} has {v}", modules.display())),
-            None => {}
-        }
-    }
-    if Command::new("node").arg("--version").output().is_err() {
-        seen.push("node is not runnable".to_string());
-    }
-    seen.push(
-        "mkdir -p target/node-clients && cp clients/node/package*.json target/node-clients/ && npm ci --prefix target/node-clients"
-            .to_string(),
-    );
-    Err(seen.join("; "))
-}
-
-/// Passes with one `skipped:` line, or fails when `CI` is set: CI must run every SDK.
-fn skip(package: &str, why: &str) {
-    let msg = format!("skipped: install {package} ({why})");
-    if std::env::var_os("CI").is_some() {
-        panic!("{msg}");
-    }
-    eprintln!("{msg}");
-}
+/// The Node management SDK.
+const NODE_SDK: &str = "@okta/okta-sdk-nodejs";
 
 /// Runs `program script url token` (with `NODE_PATH` when given) and parses its JSON summary.
 async fn run_script(
     okta: &Okta,
     program: PathBuf,
-    script: &str,
+    name: &str,
     node_path: Option<PathBuf>,
 ) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/sdk")
-        .join(script);
-    let (url, token) = (okta.base(), okta.token());
-    let out = tokio::task::spawn_blocking(move || {
-        let mut command = Command::new(program);
-        command.arg(script).arg(url).arg(token);
-        if let Some(path) = node_path {
-            command.env("NODE_PATH", path);
-        }
-        command.output()
-    })
-    .await
-    .expect("the SDK run is joined")
-    .expect("the SDK script runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "the SDK script failed ({}):\n{stderr}\n{stdout}",
-        out.status
-    );
-    serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("the summary is JSON ({e}): {stdout}\n{stderr}"))
+    let mut command = Command::new(program);
+    command.arg(script(name)).arg(okta.base()).arg(okta.token());
+    if let Some(path) = node_path {
+        command.env("NODE_PATH", path);
+    }
+    tokio::task::spawn_blocking(move || run_json(command))
+        .await
+        .expect("the SDK run is joined")
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -507,14 +402,14 @@ async fn okta_api_1_the_python_sdk_3_covers_every_management_area() {
 
 #[tokio::test]
 async fn okta_api_1_the_node_sdk_8_covers_every_management_area() {
-    let version = pinned_node_sdk();
+    let version = pinned_node_package(NODE_SDK);
     let lookup = version.clone();
-    let modules = match tokio::task::spawn_blocking(move || node_modules_with_sdk(&lookup))
+    let modules = match tokio::task::spawn_blocking(move || node_modules_with(NODE_SDK, &lookup))
         .await
         .expect("the check runs")
     {
         Ok(modules) => modules,
-        Err(why) => return skip(&format!("@okta/okta-sdk-nodejs@{version}"), &why),
+        Err(why) => return skip(&format!("{NODE_SDK}@{version}"), &why),
     };
     let okta = common::start().await;
     let s = run_script(
