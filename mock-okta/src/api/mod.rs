@@ -120,8 +120,8 @@ pub(crate) fn ok(body: Value) -> Response {
 }
 
 /// 201 Created with a JSON body: what Okta's management API specification gives for creating
-/// an authorization server, a scope, a claim, a policy or a rule (users, groups and apps are
-/// created with 200). The generated SDKs map the body by status, so a 200 there reads as no
+/// an authorization server, a scope, a claim, a policy, a rule or a group push mapping (users,
+/// groups and apps are created with 200). The generated SDKs map the body by status, so a 200 there reads as no
 /// body at all (okta 3.x).
 pub(crate) fn created(body: Value) -> Response {
     (StatusCode::CREATED, axum::Json(body)).into_response()
