@@ -7,7 +7,8 @@
 //!   push engine.
 //! - [`ApiError`]: Okta's error object `{errorCode, errorSummary, errorLink, errorId,
 //!   errorCauses}`; `errorId` is derived from the request id.
-//! - [`Admin`]: the `Authorization: SSWS {token}` extractor for the management API.
+//! - [`Admin`]: the `Authorization: SSWS {token}` extractor for the management API (also
+//!   `SSWS{token}`, as the Python SDK 3.x sends it).
 //! - [`parse_json`]: body parsing with Okta's E0000003 for malformed JSON.
 //! - [`sim_routes`]: simulator controls (`/_sim/okta/…`).
 
@@ -265,9 +266,7 @@ impl FromRequestParts<AppState> for Admin {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("SSWS"))
-            .map(|(_, token)| token.trim());
+            .and_then(ssws_token);
         match token {
             Some(t) if ids::constant_time_eq(t.as_bytes(), shared.api_token.as_bytes()) => {
                 Ok(Admin)
@@ -275,6 +274,18 @@ impl FromRequestParts<AppState> for Admin {
             _ => Err(ApiError::invalid_token()),
         }
     }
+}
+
+/// The API token of an `Authorization` value: `SSWS {token}`, and `SSWS{token}` with no space,
+/// which is what the Python SDK 3.x sends (its generated configuration joins the mode and the
+/// token as `authorization_mode + access_token`) and Okta accepts.
+fn ssws_token(value: &str) -> Option<&str> {
+    let scheme = value.get(..4)?;
+    if !scheme.eq_ignore_ascii_case("SSWS") {
+        return None;
+    }
+    let token = value.get(4..)?.trim();
+    (!token.is_empty()).then_some(token)
 }
 
 /// 404 for any path mock-okta does not serve, in Okta's error shape.
@@ -367,6 +378,18 @@ mod tests {
             httpdate(t + Duration::from_secs(86_400 * 59 + 3_723)),
             "Sun, 01 Mar 2026 01:02:03 GMT"
         );
+    }
+
+    #[test]
+    fn the_api_token_is_read_with_or_without_a_space_after_ssws() {
+        assert_eq!(ssws_token("SSWS 00abc"), Some("00abc"));
+        assert_eq!(ssws_token("SSWS00abc"), Some("00abc"));
+        assert_eq!(ssws_token("ssws  00abc "), Some("00abc"));
+        assert_eq!(ssws_token("SSWS"), None);
+        assert_eq!(ssws_token("SSWS   "), None);
+        assert_eq!(ssws_token("Bearer 00abc"), None);
+        assert_eq!(ssws_token("SSW"), None);
+        assert_eq!(ssws_token("SSWé00"), None);
     }
 
     #[test]

@@ -42,6 +42,7 @@ async fn user_count(okta: &Okta) -> usize {
         .len()
 }
 
+// covers: OKTA-API-5
 #[tokio::test]
 async fn okta_api_1_the_ssws_token_is_required() {
     let okta = common::start().await;
@@ -76,6 +77,16 @@ async fn okta_api_1_the_ssws_token_is_required() {
     let reply = okta
         .call_as(
             Some(&format!("ssws {token}")),
+            Method::GET,
+            "/api/v1/users",
+            None,
+        )
+        .await;
+    assert_eq!(reply.ok(), &json!([]));
+    // `SSWS{token}` with no space is what the Python SDK 3.x sends, and Okta accepts it.
+    let reply = okta
+        .call_as(
+            Some(&format!("SSWS{token}")),
             Method::GET,
             "/api/v1/users",
             None,

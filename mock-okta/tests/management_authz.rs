@@ -33,6 +33,7 @@ async fn rules(okta: &Okta, as_id: &str, policy_id: &str) -> Value {
         .clone()
 }
 
+// covers: OKTA-API-6
 #[tokio::test]
 async fn okta_as_1_a_server_has_its_issuer_and_signing_credentials() {
     let okta = common::start().await;
@@ -168,7 +169,7 @@ async fn okta_as_2_scopes_and_claims_are_created_listed_and_deleted() {
             }),
         )
         .await;
-    let scope = reply.ok().clone();
+    let scope = reply.expect(201).clone();
     let scope_id = id_of(&scope);
     assert_eq!(
         scope,
@@ -271,7 +272,7 @@ async fn okta_as_2_scopes_and_claims_are_created_listed_and_deleted() {
             }),
         )
         .await
-        .ok()
+        .expect(201)
         .clone();
     let claim_id = id_of(&claim);
     assert_eq!(
@@ -296,7 +297,7 @@ async fn okta_as_2_scopes_and_claims_are_created_listed_and_deleted() {
                     "conditions": { "scopes": ["openid"] } }),
         )
         .await
-        .ok()
+        .expect(201)
         .clone();
     assert_eq!(groups_claim["group_filter_type"], "STARTS_WITH");
     assert_eq!(
@@ -364,7 +365,7 @@ async fn okta_as_3_policies_and_rules_take_okta_s_defaults() {
             }),
         )
         .await
-        .ok()
+        .expect(201)
         .clone();
     let pid = id_of(&policy);
     assert!(pid.starts_with("00p"), "{pid}");
@@ -402,7 +403,7 @@ async fn okta_as_3_policies_and_rules_take_okta_s_defaults() {
             ),
         )
         .await
-        .ok()
+        .expect(201)
         .clone();
     let rid = id_of(&rule);
     assert!(rid.starts_with("0pr"), "{rid}");
@@ -649,7 +650,7 @@ async fn okta_as_3_rule_lifetimes_outside_okta_s_ranges_are_refused() {
             ),
         )
         .await;
-    assert_eq!(edge.ok()["priority"], 1);
+    assert_eq!(edge.expect(201)["priority"], 1);
 }
 
 #[tokio::test]
@@ -662,7 +663,7 @@ async fn okta_as_6_token_preview_shows_the_token_okta_would_issue() {
                 "value": "user.email", "conditions": { "scopes": [] }, "alwaysIncludeInToken": true }),
     )
     .await
-    .ok();
+    .expect(201);
     let reply = okta
         .post(
             &format!("{AS}/{}/tokenPreview", org.as_id),
@@ -982,7 +983,7 @@ async fn okta_as_3_a_rule_naming_a_deleted_group_can_still_be_turned_off_and_on(
     let path = format!("{AS}/{}/policies/{}/rules", org.as_id, org.policy_id);
     let mut body = rule_body("Devs", &["authorization_code"], &["openid"], json!({}));
     body["conditions"]["people"]["groups"]["include"] = json!([group_id]);
-    let rule = okta.post(&path, body).await.ok().clone();
+    let rule = okta.post(&path, body).await.expect(201).clone();
     let rid = id_of(&rule);
     okta.delete(&format!("/api/v1/groups/{group_id}"))
         .await

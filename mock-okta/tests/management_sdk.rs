@@ -1,33 +1,60 @@
-//! mock-okta driven by Okta's official Python SDK (PyPI `okta` 2.9.x), unmodified:
-//! `tests/sdk/okta_python_sdk.py` sets up users, a group, an OIDC app with assignments, an
-//! authorization server with scopes, a claim, a policy and a rule, rotates keys, pages through
-//! 500+ users with the SDK's own `Link`-following pagination and reads the System Log; this
-//! test checks its summary against what the API itself lists.
+//! mock-okta driven by Okta's official SDKs, unmodified, each in its own environment:
 //!
-//! Needs `python3` with the SDK (`pip install okta==2.9.13`). Without it the test prints a
-//! note and passes, unless `CI` is set, where it fails.
+//! - Python `okta` 2.9.x (`tests/sdk/okta_python_sdk.py`): users, a group, an OIDC app with
+//!   assignments, an authorization server with scopes, a claim, a policy and a rule, key
+//!   rotation, 500+ users paged with the SDK's `Link`-following pagination, the System Log.
+//! - Python `okta` 3.x (`tests/sdk/okta3_python_sdk.py`) and Node `@okta/okta-sdk-nodejs` 8.x
+//!   (`tests/sdk/okta_node_sdk.js`): every management API area mock-okta implements — users
+//!   with paging and lifecycle, groups and members, an OIDC app with lifecycle and assignments,
+//!   an authorization server with lifecycle, scopes, claims, a policy and rules (replace,
+//!   lifecycle, delete), keys and rotation, the System Log (paged and filtered).
 //!
-//! covers: [OKTA-API-1, OKTA-API-2, OKTA-DIR-1, OKTA-DIR-2, OKTA-APP-1, OKTA-AS-2, OKTA-AS-3, OKTA-AS-7, OKTA-API-4]
+//! Each script prints a JSON summary that the test checks against what the API itself lists.
+//!
+//! Where the packages come from (see `docs/ci-sdk-steps.md`): the Python SDKs from a venv per
+//! version, `$KIRO_SIM_PYENV/okta-{version}` or `target/pyenv/okta-{version}` (2.9.13 also from
+//! a `python3` that imports it); the Node SDK from `$KIRO_SIM_NODE_CLIENTS/node_modules` or
+//! `target/node-clients/node_modules`, installed with `npm ci` from `clients/node/`'s lock file.
+//! Without a package the test prints one `skipped: install …` line and passes, unless `CI` is
+//! set, where it fails.
+//!
+//! covers: [OKTA-API-1, OKTA-API-2, OKTA-API-4, OKTA-DIR-1, OKTA-DIR-2, OKTA-APP-1, OKTA-AS-2, OKTA-AS-3, OKTA-AS-7]
 
 mod common;
+mod sdk_support;
 
 use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::{Value, json};
 
-use common::id_of;
+use common::{Okta, id_of};
+use sdk_support::{
+    node_modules_with, pinned_node_package, python_with_okta, run_json, script, skip,
+};
 
-/// Whether `python3` can import the SDK; if not, why.
-fn sdk_available() -> Result<(), String> {
-    match Command::new("python3")
-        .args(["-c", "import okta.client"])
-        .output()
-    {
-        Ok(out) if out.status.success() => Ok(()),
-        Ok(out) => Err(String::from_utf8_lossy(&out.stderr).trim().to_string()),
-        Err(e) => Err(format!("python3 not runnable: {e}")),
+/// The Python SDK 3.x version the tests pin.
+const OKTA_PY3: &str = "3.4.6";
+/// The Python SDK 2.x version the tests pin.
+const OKTA_PY2: &str = "2.9.13";
+/// The Node management SDK.
+const NODE_SDK: &str = "@okta/okta-sdk-nodejs";
+
+/// Runs `program script url token` (with `NODE_PATH` when given) and parses its JSON summary.
+async fn run_script(
+    okta: &Okta,
+    program: PathBuf,
+    name: &str,
+    node_path: Option<PathBuf>,
+) -> Value {
+    let mut command = Command::new(program);
+    command.arg(script(name)).arg(okta.base()).arg(okta.token());
+    if let Some(path) = node_path {
+        command.env("NODE_PATH", path);
     }
+    tokio::task::spawn_blocking(move || run_json(command))
+        .await
+        .expect("the SDK run is joined")
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -39,39 +66,16 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn okta_api_2_the_official_python_sdk_sets_up_an_org_and_pages_500_users() {
-    let available = tokio::task::spawn_blocking(sdk_available)
+async fn okta_api_2_the_python_sdk_2_9_sets_up_an_org_and_pages_500_users() {
+    let python = match tokio::task::spawn_blocking(|| python_with_okta(OKTA_PY2))
         .await
-        .expect("the check runs");
-    if !sim_testkit::tool::require(
-        "okta_api_2_the_official_python_sdk_sets_up_an_org_and_pages_500_users",
-        available.map_err(|why| format!("the Okta Python SDK is not importable: {why}")),
-        "pip install okta==2.9.13",
-    ) {
-        return;
-    }
+        .expect("the check runs")
+    {
+        Ok(python) => python,
+        Err(why) => return skip(&format!("okta=={OKTA_PY2}"), &why),
+    };
     let okta = common::start().await;
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/okta_python_sdk.py");
-    let (url, token) = (okta.base(), okta.token());
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
-            .arg(script)
-            .arg(url)
-            .arg(token)
-            .output()
-    })
-    .await
-    .expect("the SDK run is joined")
-    .expect("python3 runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "the SDK script failed ({}):\n{stderr}\n{stdout}",
-        out.status
-    );
-    let summary: Value = serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("the summary is JSON ({e}): {stdout}\n{stderr}"));
+    let summary = run_script(&okta, python, "okta_python_sdk.py", None).await;
 
     // Users and lifecycle.
     let ada = summary["ada"]["id"].as_str().expect("ada's id").to_string();
@@ -165,4 +169,257 @@ async fn okta_api_2_the_official_python_sdk_sets_up_an_org_and_pages_500_users()
             "user.lifecycle.activate"
         ])
     );
+}
+
+/// Checks the summary shared by the Python 3.x and Node scripts against the API's own view.
+async fn check_full_summary(okta: &Okta, s: &Value) {
+    // Users and lifecycle.
+    let ada = s["ada"]["id"].as_str().expect("ada's id").to_string();
+    assert_eq!(
+        s["ada"],
+        json!({ "id": ada, "status": "ACTIVE", "login": "ada@example.com" })
+    );
+    assert_eq!(
+        [
+            &s["bob_created"],
+            &s["bob_activated"],
+            &s["bob_suspended"],
+            &s["bob_unsuspended"]
+        ],
+        ["STAGED", "ACTIVE", "SUSPENDED", "ACTIVE"]
+    );
+    assert_eq!(s["by_login"], ada.as_str());
+    assert_eq!(s["ada_nick"], "Countess");
+    assert_eq!(s["ada_last_after_update"], "Lovelace", "a partial update");
+    let api_ada = okta.get(&format!("/api/v1/users/{ada}")).await;
+    assert_eq!(api_ada.ok()["profile"]["nickName"], "Countess");
+    assert_eq!(s["carl_deactivated"], "DEPROVISIONED");
+    let bob = s["bob_assignment"][0]
+        .as_str()
+        .expect("bob's id")
+        .to_string();
+    let api_bob = okta.get(&format!("/api/v1/users/{bob}")).await;
+    assert_eq!(api_bob.ok()["status"], "ACTIVE");
+
+    // Groups and members.
+    let group = s["group"]["id"].as_str().expect("group id").to_string();
+    assert_eq!(
+        s["group"],
+        json!({ "id": group, "name": "Kiro users", "members": [ada], "ada_groups": ["Kiro users"] })
+    );
+    let members = okta.get(&format!("/api/v1/groups/{group}/users")).await;
+    assert_eq!(
+        members
+            .ok()
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(id_of)
+            .collect::<Vec<_>>(),
+        std::slice::from_ref(&ada)
+    );
+    assert_eq!(
+        s["groups"],
+        json!(["Kiro users"]),
+        "the spare group is deleted"
+    );
+    assert_eq!(
+        okta.get("/api/v1/groups")
+            .await
+            .ok()
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+
+    // The OIDC app and its assignments.
+    let app = s["app"]["id"].as_str().expect("app id").to_string();
+    assert_eq!(s["app"]["type"], "OpenIdConnectApplication");
+    assert_eq!(s["app"]["client_id"], app.as_str());
+    assert_eq!(s["app"]["auth_method"], "none");
+    assert_eq!(s["app"]["status"], "ACTIVE");
+    assert_eq!(
+        strings(&s["app"]["redirect_uris"]),
+        common::KIRO_REDIRECT_URIS
+    );
+    assert_eq!(s["app_deactivated"], "INACTIVE");
+    assert_eq!(s["app_activated"], "ACTIVE");
+    assert_eq!(s["bob_assignment"], json!([bob, "USER"]));
+    assert_eq!(s["group_assignment"], group.as_str());
+    assert_eq!(s["app_users"], json!([[bob, "USER"], [ada, "GROUP"]]));
+    assert_eq!(s["bob_app_user"], "USER");
+    assert_eq!(s["app_groups"], json!([group]));
+    let api_app_users: Vec<Value> = okta
+        .get(&format!("/api/v1/apps/{app}/users"))
+        .await
+        .ok()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|u| json!([u["id"], u["scope"]]))
+        .collect();
+    assert_eq!(s["app_users_after"], Value::Array(api_app_users));
+    assert_eq!(s["app_users_after"], json!([[ada, "GROUP"]]));
+    assert_eq!(s["apps"], json!([app]));
+
+    // The authorization server, its scopes, claims, policy and rules.
+    let server = s["server"]["id"].as_str().expect("server id").to_string();
+    let base = format!("/api/v1/authorizationServers/{server}");
+    assert_eq!(
+        s["server"]["issuer"],
+        format!("{}/oauth2/{server}", okta.base())
+    );
+    assert_eq!(s["server"]["issuer_mode"], "ORG_URL");
+    assert_eq!(s["server"]["audiences"], json!(["api://kiro"]));
+    assert_eq!(s["server_get"], "kiro");
+    assert_eq!(s["servers"], json!([server]));
+    assert_eq!(s["server_inactive"], "INACTIVE");
+    assert_eq!(s["server_active"], "ACTIVE");
+    assert_eq!(s["spare_scope"], "spare:scope");
+    let scopes = strings(&s["scopes"]);
+    assert_eq!(
+        scopes.len(),
+        9,
+        "7 system scopes and the 2 Kiro scopes: {scopes:?}"
+    );
+    assert_eq!(scopes[7..], common::KIRO_SCOPES);
+    let api_scopes: Vec<Value> = okta
+        .get(&format!("{base}/scopes"))
+        .await
+        .ok()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|v| v["name"].clone())
+        .collect();
+    assert_eq!(s["scopes"], Value::Array(api_scopes));
+    assert_eq!(
+        s["claim"],
+        json!({ "name": "email", "value": "user.email", "type": "RESOURCE" })
+    );
+    assert_eq!(s["spare_claim"], "user.login");
+    assert_eq!(s["claims"], json!(["email"]));
+    let policy = s["policy"]["id"].as_str().expect("policy id").to_string();
+    assert_eq!(s["policy"]["clients"], json!([app]));
+    assert_eq!(s["policy_description"], "Kiro access, replaced");
+    assert_eq!(s["policy_inactive"], "INACTIVE");
+    assert_eq!(s["policies"], json!([[policy, "ACTIVE"]]));
+    let rule = s["rule"]["id"].as_str().expect("rule id").to_string();
+    assert_eq!(
+        s["rule"],
+        json!({ "id": rule, "name": "Kiro rule", "access_minutes": 60, "window_minutes": 10080,
+                "scopes": ["offline_access", "codewhisperer:completions", "codewhisperer:conversations"] })
+    );
+    assert_eq!(s["rule_access_replaced"], 30);
+    assert_eq!(s["rule_inactive"], "INACTIVE");
+    assert_eq!(
+        s["rules"],
+        json!([[rule, "ACTIVE"]]),
+        "the extra rule is deleted"
+    );
+    let api_rule = okta
+        .get(&format!("{base}/policies/{policy}/rules/{rule}"))
+        .await;
+    assert_eq!(
+        api_rule.ok()["actions"]["token"]["accessTokenLifetimeMinutes"],
+        30
+    );
+
+    // Keys and rotation.
+    let before = &s["keys_before"];
+    let after = &s["keys_after"];
+    assert_eq!(before[0][1], "ACTIVE");
+    assert_eq!(before[1][1], "NEXT");
+    assert_eq!(after[0], json!([before[0][0], "EXPIRED"]));
+    assert_eq!(after[1], json!([before[1][0], "ACTIVE"]));
+    assert_eq!(after[2][1], "NEXT");
+    assert_eq!(s["server"]["kid"], before[0][0]);
+    let api_keys: Vec<Value> = okta
+        .get(&format!("{base}/credentials/keys"))
+        .await
+        .ok()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|k| json!([k["kid"], k["status"]]))
+        .collect();
+    assert_eq!(*after, Value::Array(api_keys));
+
+    // 252 users paged by the SDK, exactly the API's own list.
+    let paged = strings(&s["users_paged"]);
+    assert_eq!(paged.len(), 252);
+    let (api_users, _) = okta.list_all("/api/v1/users?limit=200").await;
+    assert_eq!(paged, api_users.iter().map(id_of).collect::<Vec<_>>());
+    assert_eq!(s["search_lovelace"], json!([ada]));
+
+    // The System Log.
+    let (api_events, _) = okta.list_all("/api/v1/logs?limit=100").await;
+    assert_eq!(s["log_events"], api_events.len());
+    assert_eq!(
+        s["first_events"],
+        json!(["user.lifecycle.create", "user.lifecycle.activate"])
+    );
+    assert_eq!(
+        s["membership_events"],
+        json!([
+            ["group.user_membership.add", ada],
+            ["group.user_membership.add", bob]
+        ])
+    );
+}
+
+// covers: OKTA-API-5, OKTA-API-6
+#[tokio::test]
+async fn okta_api_1_the_python_sdk_3_covers_every_management_area() {
+    let python = match tokio::task::spawn_blocking(|| python_with_okta(OKTA_PY3))
+        .await
+        .expect("the check runs")
+    {
+        Ok(python) => python,
+        Err(why) => return skip(&format!("okta=={OKTA_PY3}"), &why),
+    };
+    let okta = common::start().await;
+    let s = run_script(&okta, python, "okta3_python_sdk.py", None).await;
+    check_full_summary(&okta, &s).await;
+    // What only the Python script reports: Okta's status codes for deletes, memberships and
+    // lifecycle (204), the 404 for a deleted user, and the pages it walked.
+    for key in [
+        "carl_delete_status",
+        "group_member_add",
+        "spare_delete",
+        "unassign_bob",
+        "server_deactivate",
+        "spare_scope_delete",
+        "spare_claim_delete",
+        "extra_rule_delete",
+    ] {
+        assert_eq!(s[key], 204, "{key}");
+    }
+    assert_eq!(s["carl_after_delete"], "E0000007");
+    assert_eq!(s["user_pages"], 3, "252 users at 100 a page");
+    let (_, api_pages) = okta.list_all("/api/v1/logs?limit=100").await;
+    assert_eq!(s["log_pages"], api_pages);
+}
+
+#[tokio::test]
+async fn okta_api_1_the_node_sdk_8_covers_every_management_area() {
+    let version = pinned_node_package(NODE_SDK);
+    let lookup = version.clone();
+    let modules = match tokio::task::spawn_blocking(move || node_modules_with(NODE_SDK, &lookup))
+        .await
+        .expect("the check runs")
+    {
+        Ok(modules) => modules,
+        Err(why) => return skip(&format!("{NODE_SDK}@{version}"), &why),
+    };
+    let okta = common::start().await;
+    let s = run_script(
+        &okta,
+        PathBuf::from("node"),
+        "okta_node_sdk.js",
+        Some(modules),
+    )
+    .await;
+    check_full_summary(&okta, &s).await;
+    assert_eq!(s["carl_after_delete"], json!([404, "E0000007"]));
 }

@@ -413,6 +413,55 @@ async fn okta_tok_6_revocation_answers_200_for_anything_and_kills_what_it_knows(
     reply.oauth_error(401, "invalid_client", "No client credentials found.");
 }
 
+/// okta-auth-js, as a public client, sends `Authorization: Basic base64(client_id)` (no `:`,
+/// no secret) to `/introspect` and `/revoke`; Okta accepts it for a client whose
+/// `token_endpoint_auth_method` is `none`, and only for a client that exists.
+// covers: OKTA-TOK-8
+#[tokio::test]
+async fn okta_tok_6_a_public_client_introspects_and_revokes_with_its_id_alone_in_basic() {
+    use base64::Engine;
+    let kiro = Kiro::start(46).await;
+    let tokens = kiro.sign_in(&kiro.login, SCOPES).await;
+    let access = tokens["access_token"].as_str().expect("an access token");
+    let basic = |id: &str| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(id)
+        )
+    };
+    let call = |endpoint: &'static str, id: String, token: String| {
+        let kiro = &kiro;
+        async move {
+            kiro.send(
+                kiro.http
+                    .post(kiro.url(&kiro.endpoint(endpoint)))
+                    .header("authorization", basic(&id))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(format!("token_type_hint=access_token&token={token}")),
+            )
+            .await
+        }
+    };
+    let live = call("introspect", kiro.client_id.clone(), access.to_string()).await;
+    assert_eq!(live.status, 200, "{live:?}");
+    assert_eq!(live.body["active"], json!(true));
+    assert_eq!(live.body["client_id"], json!(kiro.client_id));
+    call(
+        "introspect",
+        "0oanosuchclient00000".into(),
+        access.to_string(),
+    )
+    .await
+    .oauth_error(
+        401,
+        "invalid_client",
+        "Client authentication failed. Either the client or the client credentials are invalid.",
+    );
+    let revoked = call("revoke", kiro.client_id.clone(), access.to_string()).await;
+    assert_eq!(revoked.status, 200, "{revoked:?}");
+    assert_eq!(kiro.introspect(access).await, json!({ "active": false }));
+}
+
 #[tokio::test]
 async fn okta_tok_1_the_token_endpoint_refuses_malformed_requests() {
     let kiro = Kiro::start(45).await;

@@ -3,9 +3,15 @@
 //! the JWKS, `iss`, `aud`, `nonce`, `at_hash`), refresh and userinfo. The login is headless:
 //! `/api/v1/authn` gives a `sessionToken` that rides along on the authorize URL.
 //!
+//! And Okta's own sign-in SDK, `@okta/okta-auth-js` 8.x (`tests/sdk/okta_auth_js.js`, Node,
+//! from `clients/node/`'s lock file, see `sdk_support`), as a public client: sign-in, PKCE, code
+//! exchange with ID-token verification, refresh, userinfo, introspection and revocation (it
+//! authenticates with `Basic base64(client_id)`, no secret).
+//!
 //! covers: [OKTA-AS-1, OKTA-AS-4, OKTA-AS-5, OKTA-TOK-1, OKTA-TOK-2]
 
 mod oidc_support;
+mod sdk_support;
 
 use std::time::SystemTime;
 
@@ -222,5 +228,50 @@ async fn okta_tok_1_the_relying_party_rejects_a_token_from_another_issuer() {
     assert!(
         matches!(result, Err(ClaimsVerificationError::InvalidIssuer(_))),
         "a foreign issuer must be refused: {result:?}"
+    );
+}
+
+// covers: OKTA-TOK-8
+#[tokio::test]
+async fn okta_tok_6_okta_auth_js_signs_in_refreshes_introspects_and_revokes_as_a_public_client() {
+    const PACKAGE: &str = "@okta/okta-auth-js";
+    let version = sdk_support::pinned_node_package(PACKAGE);
+    let lookup = version.clone();
+    let modules =
+        match tokio::task::spawn_blocking(move || sdk_support::node_modules_with(PACKAGE, &lookup))
+            .await
+            .expect("the check runs")
+        {
+            Ok(modules) => modules,
+            Err(why) => return sdk_support::skip(&format!("{PACKAGE}@{version}"), &why),
+        };
+    // okta-auth-js checks `exp` and `iat` against the wall clock: start the world now.
+    let kiro = Kiro::set_up(oidc_support::Org::start_now(61).await, 60).await;
+    let mut command = std::process::Command::new("node");
+    command
+        .arg(sdk_support::script("okta_auth_js.js"))
+        .args([&kiro.issuer(), &kiro.client_id, REDIRECT, &kiro.login])
+        .arg(oidc_support::PASSWORD)
+        .env("NODE_PATH", modules);
+    let s = tokio::task::spawn_blocking(move || sdk_support::run_json(command))
+        .await
+        .expect("the run is joined");
+    assert_eq!(
+        s,
+        serde_json::json!({
+            "signin_status": "SUCCESS",
+            "challenge_method": "S256",
+            "state_matches": true,
+            "id_token_email": kiro.login,
+            "access_scopes": ["openid", "profile", "email", "offline_access"],
+            "has_refresh": true,
+            "refreshed_access_differs": true,
+            "userinfo_email": kiro.login,
+            "introspect_active": true,
+            "introspect_client": kiro.client_id,
+            "introspect_refresh_active": true,
+            "introspect_after_revoke": false,
+            "introspect_refresh_after_revoke": false,
+        })
     );
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::paging::Listing;
-use super::{ApiResult, RouteBoth, json, no_content, now, ok, parse_optional, required};
+use super::{ApiResult, RouteBoth, created, json, no_content, now, ok, parse_optional, required};
 use crate::core::{Claim, NewRule, OktaError, Scope};
 use crate::wire::{Admin, ApiError, AppState, parse_json};
 
@@ -127,7 +127,7 @@ async fn create(_: Admin, State(s): State<AppState>, body: Bytes) -> ApiResult {
         body.description,
         body.audiences.unwrap_or_default(),
     )?;
-    Ok(ok(json::auth_server(&org, &server)))
+    Ok(created(json::auth_server(&org, &server)))
 }
 
 async fn list(_: Admin, State(s): State<AppState>, listing: Listing) -> ApiResult {
@@ -312,7 +312,7 @@ async fn create_scope(
     let now = now(&s);
     let mut org = s.org.lock();
     let scope = org.create_scope(now, &as_id, scope)?;
-    Ok(ok(json::scope(&org, &as_id, &scope)))
+    Ok(created(json::scope(&org, &as_id, &scope)))
 }
 
 async fn read_scope(
@@ -421,7 +421,7 @@ async fn create_claim(
     let now = now(&s);
     let mut org = s.org.lock();
     let claim = org.create_claim(now, &as_id, claim)?;
-    Ok(ok(json::claim(&org, &as_id, &claim)))
+    Ok(created(json::claim(&org, &as_id, &claim)))
 }
 
 async fn read_claim(
@@ -540,7 +540,7 @@ async fn create_policy(
     if !active {
         policy = org.set_policy_active(now, &as_id, &policy.id, false)?;
     }
-    Ok(ok(json::policy(&org, &as_id, &policy)))
+    Ok(created(json::policy(&org, &as_id, &policy)))
 }
 
 async fn read_policy(
@@ -732,7 +732,7 @@ async fn create_rule(
     let mut org = s.org.lock();
     org.policy(&as_id, &policy_id)?;
     let rule = org.create_rule(now, &as_id, &policy_id, new)?;
-    Ok(ok(json::rule(&org, &as_id, &policy_id, &rule)))
+    Ok(created(json::rule(&org, &as_id, &policy_id, &rule)))
 }
 
 async fn read_rule(

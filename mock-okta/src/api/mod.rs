@@ -119,6 +119,14 @@ pub(crate) fn ok(body: Value) -> Response {
     axum::Json(body).into_response()
 }
 
+/// 201 Created with a JSON body: what Okta's management API specification gives for creating
+/// an authorization server, a scope, a claim, a policy, a rule or a group push mapping (users,
+/// groups and apps are created with 200). The generated SDKs map the body by status, so a 200 there reads as no
+/// body at all (okta 3.x).
+pub(crate) fn created(body: Value) -> Response {
+    (StatusCode::CREATED, axum::Json(body)).into_response()
+}
+
 /// 204 No Content.
 pub(crate) fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()

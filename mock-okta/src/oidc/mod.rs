@@ -272,7 +272,8 @@ pub(crate) fn missing(name: &str) -> OAuthError {
 
 /// The client's credentials: HTTP Basic (`client_secret_basic`), or `client_id` (and
 /// `client_secret` for `client_secret_post`) in the body. Both at once is refused, as Okta
-/// does.
+/// does. HTTP Basic with the client id alone (no `:`) names a public client without a secret,
+/// as okta-auth-js sends it to `/introspect` and `/revoke`.
 pub(crate) fn client_auth(headers: &HeaderMap, params: &Params) -> Result<ClientAuth, OAuthError> {
     let basic = headers
         .get(header::AUTHORIZATION)
@@ -290,9 +291,15 @@ pub(crate) fn client_auth(headers: &HeaderMap, params: &Params) -> Result<Client
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or_else(|| invalid("Invalid value for 'Authorization' header."))?;
-        let (id, secret) = decoded
-            .split_once(':')
-            .ok_or_else(|| invalid("Invalid value for 'Authorization' header."))?;
+        // `Basic base64(client_id)` with no `:` is a public client naming itself: what
+        // okta-auth-js sends to /introspect and /revoke when it has no client secret.
+        let (id, secret) = match decoded.split_once(':') {
+            Some((id, secret)) => (id, Some(secret)),
+            None => (decoded.as_str(), None),
+        };
+        if id.is_empty() {
+            return Err(invalid("Invalid value for 'Authorization' header."));
+        }
         if params.get("client_secret").is_some() {
             return Err(OAuthError {
                 error: "invalid_request",
@@ -310,7 +317,7 @@ pub(crate) fn client_auth(headers: &HeaderMap, params: &Params) -> Result<Client
         }
         return Ok(ClientAuth {
             client_id,
-            client_secret: Some(form_decode(secret)),
+            client_secret: secret.map(form_decode),
         });
     }
     let client_id = params

@@ -36,7 +36,9 @@ use serde_json::{Map, Value, json};
 
 use crate::api::json::{ts, ts_opt};
 use crate::api::paging::Listing;
-use crate::api::{ApiResult, Params, RouteBoth, no_content, now, ok, parse_optional, required};
+use crate::api::{
+    ApiResult, Params, RouteBoth, created, no_content, now, ok, parse_optional, required,
+};
 use crate::core::catalog::{self, CatalogApp};
 use crate::core::provisioning::{
     Connection, Features, GroupPush, Provisioning, PushBacklog, PushResult, PushStatus,
@@ -597,7 +599,7 @@ async fn create_push(
         body.target_group_id,
         active,
     )?;
-    Ok(ok(push_json(&org, &id, &m)))
+    Ok(created(push_json(&org, &id, &m)))
 }
 
 async fn get_push(

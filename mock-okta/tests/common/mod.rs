@@ -432,7 +432,7 @@ impl Okta {
             json!({ "name": name, "description": format!("{name} server"), "audiences": ["api://kiro"] }),
         )
         .await
-        .ok()
+        .expect(201)
         .clone()
     }
 
@@ -451,7 +451,7 @@ impl Okta {
                 }),
             )
             .await;
-        id_of(reply.ok())
+        id_of(reply.expect(201))
     }
 
     /// Adds an access policy for `clients` (app ids or `ALL_CLIENTS`); returns its id.
@@ -469,7 +469,7 @@ impl Okta {
                 }),
             )
             .await;
-        id_of(reply.ok())
+        id_of(reply.expect(201))
     }
 
     /// Adds a rule (everyone; the given grant types and scopes; default lifetimes except a
@@ -493,7 +493,7 @@ impl Okta {
                 ),
             )
             .await;
-        id_of(reply.ok())
+        id_of(reply.expect(201))
     }
 
     /// A whole Kiro-shaped org: one ACTIVE user (assigned directly), the Kiro native app, an

@@ -200,6 +200,23 @@ impl Org {
         Org::start_at(seed, SocketAddr::from(([127, 0, 0, 1], 0))).await
     }
 
+    /// Starts mock-okta with this seed, its virtual clock starting at the wall clock's now, for
+    /// clients that check `exp` against the wall clock (okta-auth-js).
+    pub async fn start_now(seed: u64) -> Org {
+        let okta = MockOkta::start(Config {
+            seed: Seed(seed),
+            clock: sim_core::Clock::virtual_at(SystemTime::now()),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..Config::default()
+        })
+        .await
+        .expect("mock-okta starts");
+        Org {
+            okta,
+            http: client(false),
+        }
+    }
+
     /// Starts mock-okta with this seed on `addr`.
     pub async fn start_at(seed: u64, addr: SocketAddr) -> Org {
         let okta = MockOkta::start(Config {

@@ -549,7 +549,7 @@ pub async fn push_group(okta: &Okta, app_id: &str, group_id: &str) -> Value {
         json!({ "sourceGroupId": group_id, "status": "ACTIVE" }),
     )
     .await
-    .ok()
+    .expect(201)
     .clone()
 }
 
