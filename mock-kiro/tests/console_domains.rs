@@ -410,7 +410,7 @@ async fn kiro_dom_4_only_a_verified_domain_routes_sign_in_to_its_profile() {
                 "region": "us-east-1",
                 "issuerUrl": w.issuer.issuer,
                 "clientId": "0oakiro",
-                "scopes": ["openid", "offline_access", "codewhisperer:completions", "codewhisperer:conversations"],
+                "scopes": ["codewhisperer:completions", "codewhisperer:conversations", "offline_access"],
             })
         )
     );

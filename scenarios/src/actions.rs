@@ -383,7 +383,7 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
                     "type": "RESOURCE_ACCESS", "name": s(a, "name"), "priority": 1,
                     "conditions": {
                         "people": { "groups": { "include": or(a, "groups", json!(["EVERYONE"])) } },
-                        "grantTypes": { "include": or(a, "grant_types", json!(["authorization_code", "refresh_token"])) },
+                        "grantTypes": { "include": or(a, "grant_types", json!(["client_credentials", "authorization_code"])) },
                         "scopes": { "include": or(a, "scopes", json!([])) },
                     },
                     "actions": { "token": token },

@@ -148,8 +148,8 @@ pub fn setup(model: &Model) -> Vec<Req> {
                 "type": "RESOURCE_ACCESS", "name": "Kiro rule", "priority": 1,
                 "conditions": {
                     "people": { "groups": { "include": ["EVERYONE"] } },
-                    "grantTypes": { "include": ["authorization_code", "refresh_token"] },
-                    "scopes": { "include": ["openid", "offline_access", "codewhisperer:completions", "codewhisperer:conversations"] },
+                    "grantTypes": { "include": ["client_credentials", "authorization_code"] },
+                    "scopes": { "include": ["codewhisperer:completions", "codewhisperer:conversations", "offline_access"] },
                 },
                 "actions": { "token": { "accessTokenLifetimeMinutes": 60 } },
             }),

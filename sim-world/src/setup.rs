@@ -74,12 +74,13 @@ pub async fn documented(world: &World) -> Result<Documented, ClientError> {
         &server.id,
         "Kiro",
         &[&client_id],
-        &["authorization_code", "refresh_token"],
+        // "Leave the default values for all the fields except for Scopes requested": the
+        // console's default grant types, and exactly the guide's three scopes.
+        &["client_credentials", "authorization_code"],
         &[
-            "openid",
-            "offline_access",
             "codewhisperer:completions",
             "codewhisperer:conversations",
+            "offline_access",
         ],
     )
     .await?;

@@ -39,10 +39,9 @@ async fn kiro_use_3_the_ide_signs_in_by_email_and_refreshes_when_the_token_expir
     assert_eq!(
         cache.scopes,
         [
-            "openid",
-            "offline_access",
             "codewhisperer:completions",
-            "codewhisperer:conversations"
+            "codewhisperer:conversations",
+            "offline_access"
         ]
     );
     let cache_json = serde_json::to_value(&cache).expect("json");

@@ -31,12 +31,13 @@ pub const MODEL_CATALOG: [&str; 4] = [
     "claude-sonnet-4",
     "claude-haiku-4.5",
 ];
-/// The scopes Kiro asks for at sign-in.
-pub const SIGN_IN_SCOPES: [&str; 4] = [
-    "openid",
-    "offline_access",
+/// The scopes Kiro asks for at sign-in: exactly the three the guide's rule and Token Preview
+/// name (no `openid`: Okta's rule matching refuses a request whose scopes go beyond the
+/// rule's list, so asking for more would fail against a rule made as the guide says).
+pub const SIGN_IN_SCOPES: [&str; 3] = [
     "codewhisperer:completions",
     "codewhisperer:conversations",
+    "offline_access",
 ];
 
 /// What the issuer's discovery document said (checked by the wire layer).

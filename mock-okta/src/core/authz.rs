@@ -248,6 +248,27 @@ pub struct Decision {
     pub allows_refresh: bool,
 }
 
+/// The grants through which a client acting for a user gets tokens, and with them (when
+/// `offline_access` is granted and the app has the refresh-token grant) a refresh token.
+const USER_GRANTS: [&str; 3] = [
+    "authorization_code",
+    "password",
+    "urn:ietf:params:oauth:grant-type:device_code",
+];
+
+/// Whether a rule allowing `rule_grants` matches a request with `grant_type`.
+///
+/// The Admin Console's rule form has no "Refresh Token" box: a rule made with its defaults
+/// ("Client Credentials" and "Authorization Code", which the guide says to leave) stores
+/// `["client_credentials", "authorization_code"]`, and Okta still issues refresh tokens under it
+/// and lets them be used. So a refresh request matches a rule naming `refresh_token` or any of
+/// the user grants that issue refresh tokens (OKTA-AS-8).
+pub fn rule_allows_grant(rule_grants: &[String], grant_type: &str) -> bool {
+    rule_grants.iter().any(|g| {
+        g == grant_type || (grant_type == "refresh_token" && USER_GRANTS.contains(&g.as_str()))
+    })
+}
+
 /// Why evaluation failed, for the System Log and Token Preview.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Denial {
@@ -1014,7 +1035,7 @@ impl Org {
             .iter()
             .filter(|r| r.active)
             .find(|r| {
-                r.grant_types.iter().any(|g| g == grant_type)
+                rule_allows_grant(&r.grant_types, grant_type)
                     && (r.users_include.iter().any(|u| u == user_id)
                         || r.groups_include
                             .iter()
@@ -1032,7 +1053,7 @@ impl Org {
             refresh_ttl: (rule.refresh_token_lifetime_minutes != 0)
                 .then(|| minutes(rule.refresh_token_lifetime_minutes)),
             refresh_window: minutes(rule.refresh_token_window_minutes),
-            allows_refresh: rule.grant_types.iter().any(|g| g == "refresh_token"),
+            allows_refresh: rule_allows_grant(&rule.grant_types, "refresh_token"),
         })
     }
 
