@@ -159,6 +159,9 @@ impl ScimError {
             E::InvalidFilter(_) => {
                 ScimError::new(StatusCode::BAD_REQUEST, Some("invalidFilter"), detail, at)
             }
+            E::InvalidPath(_) => {
+                ScimError::new(StatusCode::BAD_REQUEST, Some("invalidPath"), detail, at)
+            }
             E::NotFound(_) => ScimError::new(StatusCode::NOT_FOUND, None, detail, at),
             E::Conflict(_) => ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), detail, at),
         }

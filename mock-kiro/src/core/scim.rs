@@ -42,6 +42,9 @@ pub enum ScimError {
     /// 400 with scimType invalidFilter.
     #[error("{0}")]
     InvalidFilter(String),
+    /// 400 with scimType invalidPath: a PATCH path deeper or longer than any attribute.
+    #[error("{0}")]
+    InvalidPath(String),
     /// 404 ResourceNotFoundException.
     #[error("{0}")]
     NotFound(String),
@@ -995,8 +998,47 @@ fn apply_user_op(json: &mut Value, op: &PatchOp) -> Result<(), ScimError> {
     }
 }
 
+/// Longest PATCH path accepted (sim choice; longer than any attribute path with a filter).
+pub const MAX_PATH_LENGTH: usize = 512;
+/// Most segments of a PATCH path: `attribute.subAttribute` (SCIM's attribute paths, RFC 7644
+/// section 3.10, go no deeper).
+const MAX_PATH_SEGMENTS: usize = 2;
+
 /// Sets `path` (`name.givenName`, `emails[type eq "work"].value`, `active`) in an object.
+/// A path with more segments than SCIM attributes have, or longer than [`MAX_PATH_LENGTH`],
+/// is refused with invalidPath before anything is nested (KIRO-SCIM-4).
 fn set_path<T: PathTarget + ?Sized>(
+    target: &mut T,
+    path: &str,
+    value: Value,
+) -> Result<(), ScimError> {
+    if path.len() > MAX_PATH_LENGTH {
+        return Err(ScimError::InvalidPath(format!(
+            "Invalid path: longer than {MAX_PATH_LENGTH} characters."
+        )));
+    }
+    let mut bracket = 0usize;
+    let dots = path
+        .chars()
+        .filter(|&c| {
+            match c {
+                '[' => bracket += 1,
+                ']' => bracket = bracket.saturating_sub(1),
+                _ => {}
+            }
+            c == '.' && bracket == 0
+        })
+        .count();
+    if dots >= MAX_PATH_SEGMENTS {
+        let shown: String = path.chars().take(64).collect();
+        return Err(ScimError::InvalidPath(format!(
+            "Invalid path {shown}: an attribute path has at most {MAX_PATH_SEGMENTS} segments."
+        )));
+    }
+    set_path_in(target, path, value)
+}
+
+fn set_path_in<T: PathTarget + ?Sized>(
     target: &mut T,
     path: &str,
     value: Value,
@@ -1024,7 +1066,7 @@ fn set_path<T: PathTarget + ?Sized>(
             let inner = object
                 .entry(key)
                 .or_insert_with(|| Value::Object(Map::new()));
-            set_path(inner, rest, value)?;
+            set_path_in(inner, rest, value)?;
         }
         (Some(filter), rest) => {
             // Multi-valued attribute: IdC holds one value, so the filter picks it or makes it.
@@ -1047,7 +1089,7 @@ fn set_path<T: PathTarget + ?Sized>(
             }
             for item in items.iter_mut() {
                 match rest {
-                    Some(sub) => set_path(item, sub, value.clone())?,
+                    Some(sub) => set_path_in(item, sub, value.clone())?,
                     None => *item = value.clone(),
                 }
             }
