@@ -65,3 +65,127 @@ async fn okta_api_5_an_oversized_url_is_refused_and_the_server_survives() {
     }
     still_answers(&okta).await;
 }
+
+fn profile(login: &str, first: &str) -> serde_json::Value {
+    serde_json::json!({
+        "profile": {
+            "firstName": first,
+            "lastName": "Lovelace",
+            "email": "ada@example.com",
+            "login": login,
+        },
+    })
+}
+
+/// Users and groups as the API lists them, and the System Log's length: what a refusal must
+/// leave untouched.
+async fn state(okta: &Okta) -> (serde_json::Value, serde_json::Value, usize) {
+    let users = okta.get("/api/v1/users").await.ok().clone();
+    let groups = okta.get("/api/v1/groups").await.ok().clone();
+    let logs = okta.get("/api/v1/logs?limit=1000").await.ok().clone();
+    (users, groups, logs.as_array().map_or(0, Vec::len))
+}
+
+/// OKTA-API-6: profile values beyond Okta's documented lengths, and logins with control
+/// characters, are E0000001 naming the field, on create and on update, and change nothing.
+#[tokio::test]
+async fn okta_api_6_profile_fields_beyond_okta_s_lengths_are_e0000001_and_change_nothing() {
+    let okta = common::start().await;
+    let ada = okta
+        .post(
+            "/api/v1/users?activate=false",
+            profile("ada@example.com", &"A".repeat(50)),
+        )
+        .await;
+    let id = common::id_of(ada.ok());
+    let long_login = format!("{}@example.com", "a".repeat(89));
+    assert_eq!(long_login.len(), 101);
+    let cases = [
+        (
+            profile("bob@example.com", &"B".repeat(1_000_000)),
+            "firstName",
+            "firstName: The field cannot be longer than 50 characters",
+        ),
+        (
+            profile("bob@example.com", &"B".repeat(51)),
+            "firstName",
+            "firstName: The field cannot be longer than 50 characters",
+        ),
+        (
+            profile(&long_login, "Bob"),
+            "login",
+            "login: The field cannot be longer than 100 characters",
+        ),
+        (
+            profile("bob\u{0}@example.com", "Bob"),
+            "login",
+            "login: Username must be in the form of an email address",
+        ),
+        (
+            profile("bob\n@example.com", "Bob"),
+            "login",
+            "login: Username must be in the form of an email address",
+        ),
+        (
+            profile("bob@exa\u{7}mple.com", "Bob"),
+            "login",
+            "login: Username must be in the form of an email address",
+        ),
+    ];
+    let before = state(&okta).await;
+    for (body, field, cause) in cases {
+        let reply = okta
+            .post("/api/v1/users?activate=false", body.clone())
+            .await;
+        let causes = reply.okta_error(400, "E0000001", &format!("Api validation failed: {field}"));
+        assert_eq!(causes, vec![cause.to_string()]);
+        let reply = okta.post(&format!("/api/v1/users/{id}"), body).await;
+        reply.okta_error(400, "E0000001", &format!("Api validation failed: {field}"));
+    }
+    assert_eq!(state(&okta).await, before);
+}
+
+/// OKTA-API-6: a group name beyond 255 characters, or with a control character, is E0000001
+/// naming `name`, on create and on rename, and changes nothing.
+#[tokio::test]
+async fn okta_api_6_group_names_beyond_255_characters_are_e0000001_and_change_nothing() {
+    let okta = common::start().await;
+    let group = okta
+        .post(
+            "/api/v1/groups",
+            serde_json::json!({ "profile": { "name": "x".repeat(255) } }),
+        )
+        .await;
+    let id = common::id_of(group.ok());
+    let before = state(&okta).await;
+    for (name, cause) in [
+        (
+            "g".repeat(1_000_000),
+            "name: The field cannot be longer than 255 characters",
+        ),
+        (
+            "g".repeat(256),
+            "name: The field cannot be longer than 255 characters",
+        ),
+        (
+            "Engi\u{0}neering".to_string(),
+            "name: The field cannot contain control characters",
+        ),
+    ] {
+        let body = serde_json::json!({ "profile": { "name": name } });
+        let causes = okta.post("/api/v1/groups", body.clone()).await.okta_error(
+            400,
+            "E0000001",
+            "Api validation failed: name",
+        );
+        assert_eq!(causes, vec![cause.to_string()]);
+        okta.call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/groups/{id}"),
+            Some(body),
+        )
+        .await
+        .okta_error(400, "E0000001", "Api validation failed: name");
+    }
+    assert_eq!(state(&okta).await, before);
+}

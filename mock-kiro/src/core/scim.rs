@@ -337,11 +337,52 @@ pub fn parse_filter(
 
 const CANONICAL: [&str; 5] = ["userName", "externalId", "id", "displayName", "members"];
 
-/// IdC's rule for string values (KIRO-SCIM-3).
+/// The core User schema.
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// The core Group schema.
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+/// A resource's `schemas`: a list of URNs, each one this resource type knows (KIRO-SCIM-5);
+/// an unknown URN is refused rather than stored or ignored.
+pub fn check_schemas(schemas: &Value, known: &[&str]) -> Result<(), ScimError> {
+    let list = schemas.as_array().ok_or_else(|| {
+        invalid("Request is unparsable, syntactically incorrect, or violates schema: schemas must be a list of URNs.")
+    })?;
+    for urn in list {
+        match urn.as_str() {
+            Some(u) if known.iter().any(|k| k.eq_ignore_ascii_case(u)) => {}
+            _ => {
+                let shown: String = urn.to_string().chars().take(128).collect();
+                return Err(invalid(format!(
+                    "Request is unparsable, syntactically incorrect, or violates schema: unknown schema {shown}."
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// IAM Identity Center's length limits (Identity Store API): userName at most 128
+/// characters, externalId at most 256, every other string at most 1,024 (KIRO-SCIM-5).
+fn max_length(field: &str) -> usize {
+    match field {
+        "userName" => 128,
+        "externalId" => 256,
+        _ => 1024,
+    }
+}
+
+/// IdC's rule for string values (KIRO-SCIM-3) and lengths (KIRO-SCIM-5).
 fn check_value(field: &str, value: &str) -> Result<(), ScimError> {
     if value.is_empty() {
         return Err(invalid(format!(
             "Request is unparsable, syntactically incorrect, or violates schema: {field} must not be empty."
+        )));
+    }
+    let max = max_length(field);
+    if value.chars().count() > max {
+        return Err(invalid(format!(
+            "Request is unparsable, syntactically incorrect, or violates schema: {field} must be at most {max} characters."
         )));
     }
     if value.chars().any(|c| {
@@ -389,7 +430,9 @@ pub fn validate_user(a: &UserAttrs) -> Result<(), ScimError> {
         check_opt(f, v)?;
     }
     if let Some(url) = &a.profile_url
-        && (url.is_empty() || url.chars().any(char::is_control))
+        && (url.is_empty()
+            || url.chars().any(char::is_control)
+            || url.chars().count() > max_length("profileUrl"))
     {
         return Err(invalid("profileUrl must be a non-empty URL."));
     }
@@ -427,7 +470,10 @@ pub fn user_attrs_from_json(body: &Value) -> Result<UserAttrs, ScimError> {
     let mut object = body.as_object().cloned().ok_or_else(|| {
         invalid("Request is unparsable, syntactically incorrect, or violates schema.")
     })?;
-    for ignored in ["schemas", "id", "meta"] {
+    if let Some(schemas) = object.remove("schemas") {
+        check_schemas(&schemas, &[USER_SCHEMA, ENTERPRISE])?;
+    }
+    for ignored in ["id", "meta"] {
         object.remove(ignored);
     }
     serde_json::from_value(Value::Object(object)).map_err(|e| {
