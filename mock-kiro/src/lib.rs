@@ -60,7 +60,14 @@ pub struct Config {
     pub sync_delay: SyncDelay,
     /// How often pending domains are checked against DNS (world time).
     pub domain_check_interval: Duration,
+    /// How long one outbound call (OIDC discovery, JWKS, a TXT lookup) may take on the wall
+    /// clock (SIM-CLOCK-1).
+    pub outbound_timeout: Duration,
 }
+
+/// How long one outbound call may take by default: the services of a world answer in
+/// milliseconds, so a call this slow is a fault of the other side.
+pub const DEFAULT_OUTBOUND_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Default for Config {
     fn default() -> Self {
@@ -72,6 +79,7 @@ impl Default for Config {
             dns_server: SocketAddr::from(([127, 0, 0, 1], 1053)),
             sync_delay: SyncDelay::default(),
             domain_check_interval: Duration::from_secs(10 * 60),
+            outbound_timeout: DEFAULT_OUTBOUND_TIMEOUT,
         }
     }
 }
@@ -164,7 +172,8 @@ impl MockKiro {
             })?;
         let mut kiro = Kiro::new(config.seed);
         kiro.set_sync_delay(config.sync_delay);
-        let outbound = outbound::Outbound::new(config.dns_server).map_err(StartError::Client)?;
+        let outbound = outbound::Outbound::new(config.dns_server, config.outbound_timeout)
+            .map_err(StartError::Client)?;
         let shared = Arc::new(Shared {
             kiro: Mutex::new(kiro),
             clock: config.clock,

@@ -41,6 +41,9 @@ pub const DEFAULT_PORT: u16 = 17080;
 pub const DEFAULT_RATE_LIMIT: u32 = 10_000;
 /// Default number of SCIM push calls in flight at once (one per resource at most).
 pub const DEFAULT_PUSH_CONCURRENCY: usize = 16;
+/// How long one SCIM push call may take on the wall clock by default (SIM-CLOCK-1): the
+/// services of a world answer in milliseconds, so a call this slow is a downstream fault.
+pub const DEFAULT_PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How to start mock-okta.
 #[derive(Clone, Debug)]
@@ -61,6 +64,9 @@ pub struct Config {
     /// 1 makes a world byte-identical even with a target that numbers resources in arrival
     /// order.
     pub push_concurrency: usize,
+    /// How long one SCIM push call may take on the wall clock; a call that takes longer fails
+    /// (retried with backoff) and is reported by the clock's next advance.
+    pub push_timeout: std::time::Duration,
 }
 
 impl Default for Config {
@@ -73,6 +79,7 @@ impl Default for Config {
             keys: None,
             rate_limit_per_minute: DEFAULT_RATE_LIMIT,
             push_concurrency: DEFAULT_PUSH_CONCURRENCY,
+            push_timeout: DEFAULT_PUSH_TIMEOUT,
         }
     }
 }
@@ -138,7 +145,7 @@ impl MockOkta {
             ),
             request_ids: Mutex::new(config.seed.stream("mock-okta/request-ids")),
             rate_limits: Mutex::new(wire::RateLimiter::new(config.rate_limit_per_minute)),
-            engine: provisioning::Engine::new(config.push_concurrency)
+            engine: provisioning::Engine::new(config.push_concurrency, config.push_timeout)
                 .map_err(|e| StartError::Client(e.to_string()))?,
         });
         let http = sim_core::http::serve(listener, router(shared.clone()), config.tls)
