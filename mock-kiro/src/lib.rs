@@ -65,6 +65,11 @@ pub struct Config {
     pub outbound_timeout: Duration,
 }
 
+/// The largest request body mock-kiro reads (KIRO-SCIM-6, sim choice): larger ones are 413
+/// in the API's error format (the SCIM Error body under `/scim/`, an AWS JSON error
+/// elsewhere) before any handler sees them.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
 /// How long one outbound call may take by default: the services of a world answer in
 /// milliseconds, so a call this slow is a fault of the other side.
 pub const DEFAULT_OUTBOUND_TIMEOUT: Duration = Duration::from_secs(2);
@@ -236,6 +241,7 @@ fn router(shared: Arc<Shared>) -> axum::Router {
         .merge(wire::sim_routes())
         .merge(scim::sim_routes())
         .fallback(wire::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             wire::request_id,

@@ -173,3 +173,29 @@ async fn kiro_scim_5_unknown_schema_urns_are_refused_and_change_nothing() {
     assert_invalid_value(&scim.post("/Groups", &group).await, "unknown schema");
     assert_eq!(listed(&scim).await, before);
 }
+
+/// KIRO-SCIM-6: a request body over 1 MiB is 413 before any handler reads it: the SCIM Error
+/// body on the SCIM endpoint, an AWS JSON error on the console API; nothing is stored.
+#[tokio::test]
+async fn kiro_scim_6_a_body_over_1_mib_is_413_in_the_api_s_shape_and_changes_nothing() {
+    let (sim, _issuer, scim) = setup().await;
+    let before = listed(&scim).await;
+    let mut body = okta_user("bob@example.com", "00u2");
+    body["title"] = json!("T".repeat(mock_kiro::MAX_BODY_BYTES));
+    let reply = scim.post("/Users", &body).await;
+    let detail = format!(
+        "The request body is larger than {} bytes.",
+        mock_kiro::MAX_BODY_BYTES
+    );
+    reply.assert_scim_error(413, None, &detail);
+    assert_eq!(listed(&scim).await, before);
+
+    let reply = sim
+        .console(
+            reqwest::Method::POST,
+            "/console/profiles",
+            Some(json!({ "profileName": "T".repeat(mock_kiro::MAX_BODY_BYTES) })),
+        )
+        .await;
+    reply.assert_aws_error(413, "ValidationException", &detail);
+}

@@ -189,3 +189,23 @@ async fn okta_api_6_group_names_beyond_255_characters_are_e0000001_and_change_no
     }
     assert_eq!(state(&okta).await, before);
 }
+
+/// OKTA-API-7: a request body over 1 MiB is 413 with Okta's error object before any handler
+/// reads it, creates nothing, and the server keeps answering.
+#[tokio::test]
+async fn okta_api_7_a_body_over_1_mib_is_413_in_okta_s_shape_and_changes_nothing() {
+    let okta = common::start().await;
+    let before = state(&okta).await;
+    let body = profile("bob@example.com", &"B".repeat(mock_okta::MAX_BODY_BYTES));
+    let reply = okta.post("/api/v1/users?activate=false", body).await;
+    let causes = reply.okta_error(413, "E0000003", "The request body was not well-formed.");
+    assert_eq!(
+        causes,
+        vec![format!(
+            "The request body is larger than {} bytes.",
+            mock_okta::MAX_BODY_BYTES
+        )]
+    );
+    assert!(!reply.header("x-okta-request-id").is_empty());
+    assert_eq!(state(&okta).await, before);
+}
