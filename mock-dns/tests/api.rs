@@ -1111,7 +1111,8 @@ async fn dns_3_the_propagation_delay_is_read_and_set_over_http() {
     assert_eq!(world.set_delay("1h 30m").await["delay"], json!("1h 30m"));
 }
 
-/// DNS-5 (proposed, docs/new-behaviours-hostile.md): a request body over 1 MiB is 413 in
+// covers: DNS-5
+/// DNS-5: a request body over 1 MiB is 413 in
 /// Cloudflare's envelope before any handler reads it, and changes nothing.
 #[tokio::test]
 async fn dns_5_a_body_over_1_mib_is_413_in_the_envelope_and_changes_nothing() {

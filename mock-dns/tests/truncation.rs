@@ -3,7 +3,7 @@
 //! set, so the client retries over TCP, where the whole answer comes; an answer too large even
 //! for TCP's 64 KiB is a well-formed TC answer too. Raw messages with hickory-proto, and `dig`.
 //!
-//! covers: [DNS-2]; proposed: DNS-4 (docs/new-behaviours-hostile.md)
+//! covers: [DNS-2, DNS-4]
 
 mod common;
 

@@ -61,7 +61,7 @@ pub struct Config {
     /// How often pending domains are checked against DNS (world time).
     pub domain_check_interval: Duration,
     /// How long one outbound call (OIDC discovery, JWKS, a TXT lookup) may take on the wall
-    /// clock (SIM-CLOCK-1).
+    /// clock (SIM-CLOCK-2).
     pub outbound_timeout: Duration,
 }
 

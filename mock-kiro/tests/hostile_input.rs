@@ -3,7 +3,7 @@
 //! lengths, unknown schema URNs and oversized bodies are refused with the SCIM Error body,
 //! change nothing, and leave the server answering.
 //!
-//! covers: [KIRO-SCIM-2]; proposed: KIRO-SCIM-4, KIRO-SCIM-5, KIRO-SCIM-6
+//! covers: [KIRO-SCIM-2, KIRO-SCIM-4, KIRO-SCIM-5, KIRO-SCIM-6]
 //! (docs/new-behaviours-hostile.md)
 
 mod common;

@@ -41,10 +41,10 @@ pub const DEFAULT_PORT: u16 = 17080;
 pub const DEFAULT_RATE_LIMIT: u32 = 10_000;
 /// Default number of SCIM push calls in flight at once (one per resource at most).
 pub const DEFAULT_PUSH_CONCURRENCY: usize = 16;
-/// The largest request body mock-okta reads (OKTA-API-7, sim choice): larger ones are 413
+/// The largest request body mock-okta reads (OKTA-API-9, sim choice): larger ones are 413
 /// with Okta's error object before any handler sees them.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// How long one SCIM push call may take on the wall clock by default (SIM-CLOCK-1): the
+/// How long one SCIM push call may take on the wall clock by default (SIM-CLOCK-2): the
 /// services of a world answer in milliseconds, so a call this slow is a downstream fault.
 pub const DEFAULT_PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 

@@ -130,7 +130,7 @@ pub(crate) async fn common_headers(
         REQUEST_ID
             .scope(request_id.clone(), async {
                 let response = next.run(request).await;
-                // axum's own refusal of a body over the limit is plain text (OKTA-API-7).
+                // axum's own refusal of a body over the limit is plain text (OKTA-API-9).
                 if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::body_too_large().into_response()
                 } else {
@@ -212,7 +212,7 @@ impl ApiError {
     }
 
     /// 413 with Okta's error object: a request body over [`crate::MAX_BODY_BYTES`]
-    /// (OKTA-API-7; the status and code are the sim's choice, Okta documents neither).
+    /// (OKTA-API-9; the status and code are the sim's choice, Okta documents neither).
     pub(crate) fn body_too_large() -> ApiError {
         let mut e = ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -2,7 +2,7 @@
 //! profile values beyond Okta's documented lengths and oversized bodies are refused with
 //! Okta's error object, change nothing, and leave the server answering.
 //!
-//! covers: [OKTA-API-1]; proposed: OKTA-API-5, OKTA-API-6, OKTA-API-7
+//! covers: [OKTA-API-1, OKTA-API-7, OKTA-API-8, OKTA-API-9]
 //! (docs/new-behaviours-hostile.md)
 
 mod common;
@@ -18,11 +18,11 @@ async fn still_answers(okta: &Okta) {
     okta.get("/api/v1/users").await.ok();
 }
 
-/// OKTA-API-5: every list endpoint that takes an expression refuses one nested 3,000 deep
+/// OKTA-API-7: every list endpoint that takes an expression refuses one nested 3,000 deep
 /// with E0000031, and the server keeps answering (it used to overflow a worker's stack and
 /// abort the process).
 #[tokio::test]
-async fn okta_api_5_deeply_nested_expressions_are_e0000031_and_the_server_survives() {
+async fn okta_api_7_deeply_nested_expressions_are_e0000031_and_the_server_survives() {
     let okta = common::start().await;
     // 3,000 deep is refused for its length, 1,000 deep (within the length) for its depth.
     for (depth, why) in [(3000, "longer than"), (1000, "nest deeper")] {
@@ -48,10 +48,10 @@ async fn okta_api_5_deeply_nested_expressions_are_e0000031_and_the_server_surviv
     still_answers(&okta).await;
 }
 
-/// OKTA-API-5: a URL beyond what the HTTP layer takes is refused by it (a 4xx), and the server
+/// OKTA-API-7: a URL beyond what the HTTP layer takes is refused by it (a 4xx), and the server
 /// keeps answering.
 #[tokio::test]
-async fn okta_api_5_an_oversized_url_is_refused_and_the_server_survives() {
+async fn okta_api_7_an_oversized_url_is_refused_and_the_server_survives() {
     let okta = common::start().await;
     let huge = "a".repeat(200_000);
     let response = okta
@@ -86,10 +86,10 @@ async fn state(okta: &Okta) -> (serde_json::Value, serde_json::Value, usize) {
     (users, groups, logs.as_array().map_or(0, Vec::len))
 }
 
-/// OKTA-API-6: profile values beyond Okta's documented lengths, and logins with control
+/// OKTA-API-8: profile values beyond Okta's documented lengths, and logins with control
 /// characters, are E0000001 naming the field, on create and on update, and change nothing.
 #[tokio::test]
-async fn okta_api_6_profile_fields_beyond_okta_s_lengths_are_e0000001_and_change_nothing() {
+async fn okta_api_8_profile_fields_beyond_okta_s_lengths_are_e0000001_and_change_nothing() {
     let okta = common::start().await;
     let ada = okta
         .post(
@@ -145,10 +145,10 @@ async fn okta_api_6_profile_fields_beyond_okta_s_lengths_are_e0000001_and_change
     assert_eq!(state(&okta).await, before);
 }
 
-/// OKTA-API-6: a group name beyond 255 characters, or with a control character, is E0000001
+/// OKTA-API-8: a group name beyond 255 characters, or with a control character, is E0000001
 /// naming `name`, on create and on rename, and changes nothing.
 #[tokio::test]
-async fn okta_api_6_group_names_beyond_255_characters_are_e0000001_and_change_nothing() {
+async fn okta_api_8_group_names_beyond_255_characters_are_e0000001_and_change_nothing() {
     let okta = common::start().await;
     let group = okta
         .post(
@@ -190,10 +190,10 @@ async fn okta_api_6_group_names_beyond_255_characters_are_e0000001_and_change_no
     assert_eq!(state(&okta).await, before);
 }
 
-/// OKTA-API-7: a request body over 1 MiB is 413 with Okta's error object before any handler
+/// OKTA-API-9: a request body over 1 MiB is 413 with Okta's error object before any handler
 /// reads it, creates nothing, and the server keeps answering.
 #[tokio::test]
-async fn okta_api_7_a_body_over_1_mib_is_413_in_okta_s_shape_and_changes_nothing() {
+async fn okta_api_9_a_body_over_1_mib_is_413_in_okta_s_shape_and_changes_nothing() {
     let okta = common::start().await;
     let before = state(&okta).await;
     let body = profile("bob@example.com", &"B".repeat(mock_okta::MAX_BODY_BYTES));

@@ -1,9 +1,9 @@
-//! A downstream that accepts connections and never answers (SIM-CLOCK-1): each push call is
+//! A downstream that accepts connections and never answers (SIM-CLOCK-2): each push call is
 //! bounded by the configured wall timeout, so advancing the world's clock over two hours of
 //! retries takes a bounded wall time, and the advance reports every call that timed out
 //! instead of hiding the stall.
 //!
-//! covers: [OKTA-PROV-7]; proposed: SIM-CLOCK-1 (docs/new-behaviours-hostile.md)
+//! covers: [OKTA-PROV-7, SIM-CLOCK-2]
 
 mod common;
 mod provisioning_support;
@@ -29,7 +29,7 @@ async fn hanging_target() -> (String, tokio::task::JoinHandle<()>) {
 }
 
 #[tokio::test]
-async fn sim_clock_1_a_downstream_that_never_answers_neither_stalls_nor_hides_in_an_advance() {
+async fn sim_clock_2_a_downstream_that_never_answers_neither_stalls_nor_hides_in_an_advance() {
     let okta = common::start_with(Config {
         push_timeout: Duration::from_millis(300),
         ..Config::default()

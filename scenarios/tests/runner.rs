@@ -170,6 +170,7 @@ async fn a_pending_scenario_is_reported_not_run() {
     );
 }
 
+// covers: SIM-SCN-1
 /// Hostile YAML (issue 17, SIM-SCN-1): nesting 2,000 deep (block style) or 100,000 deep (flow
 /// style) is refused by the YAML parser's depth budget (32) with a positioned error, instead
 /// of overflowing the stack (from about 70 levels with serde-saphyr's default budget of 64).

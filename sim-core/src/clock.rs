@@ -17,7 +17,7 @@
 //! the network (a SCIM push retry, say); `advance` awaits each job before the next one, so a
 //! job's outcome (success, or a further retry) is settled before time moves past it.
 //!
-//! Wall time is bounded (SIM-CLOCK-1): a job still running after the clock's job wall limit
+//! Wall time is bounded (SIM-CLOCK-2): a job still running after the clock's job wall limit
 //! (default [`DEFAULT_JOB_WALL_LIMIT`]) is left to finish in the background and `advance` moves
 //! on; jobs report what went wrong on the wall clock (an outbound call that timed out) with
 //! [`Clock::report`]. [`Clock::advance_report`] returns both, with the number of jobs still in
@@ -296,7 +296,7 @@ impl Clock {
     }
 
     /// [`Clock::advance`], returning what happened on the wall clock on the way: the jobs run,
-    /// incidents reported since the last report, jobs left in flight (SIM-CLOCK-1).
+    /// incidents reported since the last report, jobs left in flight (SIM-CLOCK-2).
     pub async fn advance_report(&self, by: Duration) -> AdvanceReport {
         let _running = self.inner.runner.lock().await;
         let target = {
@@ -636,7 +636,7 @@ mod tests {
         assert!(after.duration_since(before).expect("forward") >= Duration::from_secs(86_400));
     }
 
-    /// SIM-CLOCK-1: a job that does not finish within the wall limit no longer holds the
+    /// SIM-CLOCK-2: a job that does not finish within the wall limit no longer holds the
     /// advance; the advance reports it as in flight, and the job still completes afterwards.
     #[tokio::test]
     async fn a_job_outrunning_the_wall_limit_is_reported_and_left_in_flight() {
@@ -679,7 +679,7 @@ mod tests {
         assert!(next.incidents.is_empty(), "incidents are reported once");
     }
 
-    /// SIM-CLOCK-1: what jobs report goes to the next advance report, once.
+    /// SIM-CLOCK-2: what jobs report goes to the next advance report, once.
     #[tokio::test]
     async fn incidents_reported_by_jobs_come_back_from_the_advance() {
         let clock = Clock::new_virtual();

@@ -257,7 +257,7 @@ struct ClockStatus {
     now: Option<String>,
     unix_ms: i128,
     pending_jobs: usize,
-    /// Jobs that outran the clock's wall limit and still run in the background (SIM-CLOCK-1).
+    /// Jobs that outran the clock's wall limit and still run in the background (SIM-CLOCK-2).
     in_flight_jobs: usize,
     /// Advance only: what went wrong on the wall clock during it (calls that timed out, jobs
     /// left in flight), one line each.

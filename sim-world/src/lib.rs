@@ -94,10 +94,10 @@ pub struct WorldConfig {
     /// different ids from run to run.
     pub okta_push_concurrency: usize,
     /// How long one outbound call of a service (Okta's SCIM push, Kiro's discovery, JWKS and
-    /// TXT lookups) may take on the wall clock (SIM-CLOCK-1).
+    /// TXT lookups) may take on the wall clock (SIM-CLOCK-2).
     pub outbound_timeout: Duration,
     /// How long an advance waits on the wall clock for one job before leaving it in flight and
-    /// reporting it (SIM-CLOCK-1).
+    /// reporting it (SIM-CLOCK-2).
     pub job_wall_limit: Duration,
 }
 

@@ -754,14 +754,14 @@ fn set_status(user: &mut User, status: UserStatus, now: SystemTime) -> User {
 
 /// Okta's documented lengths of the base profile (Okta support, "Character Limits for Various
 /// Okta Features and Fields"): username 5 to 100 characters, email at most 100, first and last
-/// name at most 50 (OKTA-API-6). The minimum of 5 follows from the email form (`a@b.c`).
+/// name at most 50 (OKTA-API-8). The minimum of 5 follows from the email form (`a@b.c`).
 const PROFILE_MAX_LENGTHS: [(&str, usize); 4] = [
     ("login", 100),
     ("email", 100),
     ("firstName", 50),
     ("lastName", 50),
 ];
-/// Longest group name (the group profile's `name`, OKTA-API-6).
+/// Longest group name (the group profile's `name`, OKTA-API-8).
 pub const GROUP_NAME_MAX_LENGTH: usize = 255;
 
 fn validate_profile(profile: Map<String, Value>) -> Result<Map<String, Value>, OktaError> {

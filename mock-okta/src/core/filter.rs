@@ -3,7 +3,7 @@
 //! `profile.login sw "ada"`, `profile.mobilePhone pr`, with `and`, `or`, `not`-free
 //! parentheses. Values are compared as strings (timestamps are RFC 3339, so ordering works).
 //!
-//! Client input reaches the parser directly, so it is bounded (OKTA-API-5): at most
+//! Client input reaches the parser directly, so it is bounded (OKTA-API-7): at most
 //! [`MAX_LENGTH`] characters, [`MAX_DEPTH`] nested parentheses and [`MAX_TERMS`] comparisons;
 //! beyond that the expression is refused like any invalid one (E0000031), before a deep tree
 //! is built, so neither parsing, matching nor dropping it can exhaust a stack.
@@ -305,7 +305,7 @@ mod tests {
         }
     }
 
-    /// OKTA-API-5: nesting, comparisons and length are bounded; the limits themselves pass.
+    /// OKTA-API-7: nesting, comparisons and length are bounded; the limits themselves pass.
     #[test]
     fn expressions_beyond_the_limits_are_refused_not_recursed_into() {
         let nested = |n: usize| format!("{}status pr{}", "(".repeat(n), ")".repeat(n));
