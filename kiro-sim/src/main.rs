@@ -134,6 +134,15 @@ struct WorldArgs {
     /// `kiro-sim-ca-{pid}.pem` in the temporary directory); the ready line's `ca_pem` names it.
     #[arg(long, requires = "tls", value_name = "PATH")]
     ca_out: Option<PathBuf>,
+
+    /// Wall-time bound of one outbound call (Okta's SCIM push; Kiro's discovery, JWKS, DNS).
+    #[arg(long, default_value = "2s", value_parser = sim_core::clock::parse_duration)]
+    outbound_timeout: std::time::Duration,
+
+    /// How long an advance waits for one clock job on the wall clock before reporting it and
+    /// leaving it in flight.
+    #[arg(long, default_value = "30s", value_parser = sim_core::clock::parse_duration)]
+    job_wall_limit: std::time::Duration,
 }
 
 #[derive(Args, Debug)]
@@ -318,6 +327,7 @@ impl World {
             args.clock,
             args.epoch.unwrap_or_else(sim_core::clock::wall_epoch),
         );
+        clock.set_job_wall_limit(args.job_wall_limit);
         let seed = Seed(args.seed);
         let mut ready = Map::new();
         ready.insert("event".into(), "ready".into());
@@ -413,6 +423,8 @@ async fn run_up(args: UpArgs, shutdown: Shutdown) -> anyhow::Result<()> {
             .sync_delay
             .map_or_else(Default::default, mock_kiro::core::seats::SyncDelay::Fixed),
         okta_rate_limit: args.rate_limit,
+        outbound_timeout: w.outbound_timeout,
+        job_wall_limit: w.job_wall_limit,
         ..sim_world::WorldConfig::default()
     };
     let world = sim_world::World::start(config)
@@ -452,6 +464,7 @@ async fn run_okta(args: OktaArgs, shutdown: Shutdown) -> anyhow::Result<()> {
         tls: world.server_tls()?,
         keys,
         rate_limit_per_minute: args.rate_limit,
+        push_timeout: args.world.outbound_timeout,
         ..mock_okta::Config::default()
     };
     let okta = mock_okta::MockOkta::start(config)
@@ -472,6 +485,7 @@ async fn run_kiro(args: KiroArgs, shutdown: Shutdown) -> anyhow::Result<()> {
         addr: SocketAddr::new(args.world.bind, args.port),
         tls: world.server_tls()?,
         dns_server: args.dns,
+        outbound_timeout: args.world.outbound_timeout,
         ..mock_kiro::Config::default()
     };
     if let Some(delay) = args.sync_delay {

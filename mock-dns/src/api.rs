@@ -64,12 +64,34 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .nest("/client/v4", v4)
         .merge(sim)
+        .layer(axum::extract::DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
+        .layer(middleware::map_response(body_too_large))
         .with_state(shared.clone())
         .merge(sim_core::http::clock_routes(shared.clock.clone()))
         .fallback(no_route)
 }
 
 // ---- envelope and errors ------------------------------------------------------------------
+
+/// axum refuses a body over the limit in plain text; this answers it in the envelope (DNS-5).
+async fn body_too_large(response: Response) -> Response {
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        9207,
+        "Request body is invalid.",
+    )
+    .chained(
+        9207,
+        format!(
+            "The request body is larger than {} bytes.",
+            crate::MAX_BODY_BYTES
+        ),
+    )
+    .into_response()
+}
 
 /// A Cloudflare error: HTTP status, code, message, and an optional `error_chain`.
 #[derive(Debug)]

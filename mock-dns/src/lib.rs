@@ -40,6 +40,9 @@ use crate::core::{DnsCore, DnsError};
 pub const DEFAULT_DNS_PORT: u16 = 1053;
 /// Default port of the provider HTTP API.
 pub const DEFAULT_API_PORT: u16 = 17053;
+/// The largest request body the provider API reads (DNS-5, sim choice): larger ones are 413
+/// in Cloudflare's envelope before any handler sees them.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// How to start mock-dns.
 #[derive(Clone, Debug)]

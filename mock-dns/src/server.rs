@@ -1,9 +1,15 @@
 //! The DNS wire layer: a hickory-server request handler over the domain core.
 //!
-//! hickory parses and writes every DNS message (UDP and TCP framing, EDNS, truncation); this
-//! module only maps a parsed question to [`DnsCore::resolve`](crate::core::DnsCore::resolve)
-//! and the core's [`Answer`] back to resource records. Malformed packets are dropped or
-//! answered FORMERR by hickory and never reach the core.
+//! hickory parses and writes every DNS message (UDP and TCP framing, EDNS); this module maps a
+//! parsed question to [`DnsCore::resolve`](crate::core::DnsCore::resolve) and the core's
+//! [`Answer`] back to resource records. Malformed packets are dropped or answered FORMERR by
+//! hickory and never reach the core.
+//!
+//! Truncation is decided here (DNS-4): hickory's encoder stops at the transport's size but
+//! leaves the bytes of the record that did not fit after the counted ones, so a datagram came
+//! out with garbage at its end. An answer that does not fit (512 bytes over UDP without EDNS,
+//! the advertised payload with it, 64 KiB over TCP) is sent instead with no records and TC
+//! set, never a partial RRset (RFC 2181 section 9), and the client retries over TCP.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,11 +17,13 @@ use std::time::Duration;
 
 use hickory_server::Server;
 use hickory_server::net::runtime::Time;
+use hickory_server::net::xfer::Protocol;
 use hickory_server::proto::op::{
     Edns, Header, HeaderCounts, MessageType, Metadata, OpCode, ResponseCode,
 };
 use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, NS, SOA, TXT};
 use hickory_server::proto::rr::{DNSClass, Name, RData as WireData, Record, RecordType};
+use hickory_server::proto::serialize::binary::BinEncoder;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::zone_handler::MessageResponseBuilder;
 
@@ -140,6 +148,20 @@ impl RequestHandler for DnsHandler {
         };
         let answers: Vec<Record> = answers.iter().filter_map(wire_record).collect();
         let soa: Vec<Record> = authority.iter().filter_map(wire_record).collect();
+        let limit = size_limit(request.protocol(), response_edns.as_ref());
+        let full = MessageResponseBuilder::new(&request.queries, response_edns.as_ref()).build(
+            metadata,
+            answers.iter(),
+            std::iter::empty(),
+            soa.iter(),
+            std::iter::empty(),
+        );
+        if !fits(full, limit) {
+            tracing::debug!(%qname, limit, "dns answer truncated");
+            metadata.truncation = true;
+            let response = builder.build_no_records(metadata);
+            return send(&mut response_handle, response, &request.metadata).await;
+        }
         let response = builder.build(
             metadata,
             answers.iter(),
@@ -148,6 +170,37 @@ impl RequestHandler for DnsHandler {
             std::iter::empty(),
         );
         send(&mut response_handle, response, &request.metadata).await
+    }
+}
+
+/// The largest message the transport takes: over UDP 512 bytes without EDNS (RFC 1035
+/// section 4.2.1), the advertised payload with it (RFC 6891 section 6.2.5, never below 512);
+/// over TCP the 16-bit frame length.
+fn size_limit(protocol: Protocol, edns: Option<&Edns>) -> usize {
+    match protocol {
+        Protocol::Udp => edns.map_or(512, |e| usize::from(e.max_payload().max(512))),
+        _ => usize::from(u16::MAX),
+    }
+}
+
+/// Whether `response` encodes, whole, in at most `limit` bytes.
+fn fits<'a>(
+    response: hickory_server::zone_handler::MessageResponse<
+        '_,
+        'a,
+        impl Iterator<Item = &'a Record> + Send + 'a,
+        impl Iterator<Item = &'a Record> + Send + 'a,
+        impl Iterator<Item = &'a Record> + Send + 'a,
+        impl Iterator<Item = &'a Record> + Send + 'a,
+    >,
+    limit: usize,
+) -> bool {
+    let mut bytes = Vec::with_capacity(512);
+    let mut encoder = BinEncoder::new(&mut bytes);
+    encoder.set_max_size(u16::MAX);
+    match response.destructive_emit(&mut encoder) {
+        Ok(info) => !info.truncation && bytes.len() <= limit,
+        Err(_) => false,
     }
 }
 

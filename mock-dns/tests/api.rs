@@ -1110,3 +1110,31 @@ async fn dns_3_the_propagation_delay_is_read_and_set_over_http() {
     );
     assert_eq!(world.set_delay("1h 30m").await["delay"], json!("1h 30m"));
 }
+
+// covers: DNS-5
+/// DNS-5: a request body over 1 MiB is 413 in
+/// Cloudflare's envelope before any handler reads it, and changes nothing.
+#[tokio::test]
+async fn dns_5_a_body_over_1_mib_is_413_in_the_envelope_and_changes_nothing() {
+    let (world, zone_id) = world_with_zone().await;
+    let before = snapshot(&world, &zone_id).await;
+    let reply = world
+        .post(
+            &format!("/zones/{zone_id}/dns_records"),
+            json!({ "type": "TXT", "name": "t", "content": "x".repeat(mock_dns::MAX_BODY_BYTES) }),
+        )
+        .await;
+    let why = format!(
+        "The request body is larger than {} bytes.",
+        mock_dns::MAX_BODY_BYTES
+    );
+    assert_refused(
+        &world,
+        &zone_id,
+        &before,
+        reply,
+        413,
+        failure(9207, "Request body is invalid.", Some((9207, &why))),
+    )
+    .await;
+}

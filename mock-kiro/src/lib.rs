@@ -63,7 +63,19 @@ pub struct Config {
     /// Which CAs discovery and JWKS fetches trust for an https issuer (the world CA in a
     /// `--tls` world).
     pub trust: sim_core::outbound::Trust,
+    /// How long one outbound call (OIDC discovery, JWKS, a TXT lookup) may take on the wall
+    /// clock (SIM-CLOCK-2).
+    pub outbound_timeout: Duration,
 }
+
+/// The largest request body mock-kiro reads (KIRO-SCIM-6, sim choice): larger ones are 413
+/// in the API's error format (the SCIM Error body under `/scim/`, an AWS JSON error
+/// elsewhere) before any handler sees them.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// How long one outbound call may take by default: the services of a world answer in
+/// milliseconds, so a call this slow is a fault of the other side.
+pub const DEFAULT_OUTBOUND_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Default for Config {
     fn default() -> Self {
@@ -76,6 +88,7 @@ impl Default for Config {
             sync_delay: SyncDelay::default(),
             domain_check_interval: Duration::from_secs(10 * 60),
             trust: sim_core::outbound::Trust::default(),
+            outbound_timeout: DEFAULT_OUTBOUND_TIMEOUT,
         }
     }
 }
@@ -168,8 +181,9 @@ impl MockKiro {
             })?;
         let mut kiro = Kiro::new(config.seed);
         kiro.set_sync_delay(config.sync_delay);
-        let outbound = outbound::Outbound::new(config.dns_server, &config.trust)
-            .map_err(StartError::Client)?;
+        let outbound =
+            outbound::Outbound::new(config.dns_server, &config.trust, config.outbound_timeout)
+                .map_err(StartError::Client)?;
         let shared = Arc::new(Shared {
             kiro: Mutex::new(kiro),
             clock: config.clock,
@@ -232,6 +246,7 @@ fn router(shared: Arc<Shared>) -> axum::Router {
         .merge(wire::sim_routes())
         .merge(scim::sim_routes())
         .fallback(wire::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             wire::request_id,

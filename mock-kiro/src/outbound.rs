@@ -17,9 +17,6 @@ use serde_json::Value;
 
 use crate::core::console::Discovery;
 
-/// How long an outbound HTTP request may take.
-const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Outbound HTTP and DNS clients.
 pub(crate) struct Outbound {
     http: reqwest::Client,
@@ -35,15 +32,17 @@ pub(crate) struct FetchedKey {
 }
 
 impl Outbound {
-    /// Clients that resolve through `dns_server`.
-    /// HTTP over `trust` (see [`sim_core::outbound`]).
+    /// Clients that resolve through `dns_server` and trust `trust` for https (see
+    /// [`sim_core::outbound`]); every HTTP request and DNS lookup is bounded by `timeout` of
+    /// wall time.
     pub(crate) fn new(
         dns_server: SocketAddr,
         trust: &sim_core::outbound::Trust,
+        timeout: Duration,
     ) -> Result<Outbound, String> {
         let http = sim_core::outbound::builder(trust)
             .map_err(|e| e.to_string())?
-            .timeout(HTTP_TIMEOUT)
+            .timeout(timeout)
             .build()
             .map_err(|e| e.to_string())?;
         let mut ns = NameServerConfig::udp_and_tcp(dns_server.ip());
@@ -58,7 +57,7 @@ impl Outbound {
         // Every check must see DNS as it is now: no caching, one quick attempt.
         opts.cache_size = 0;
         opts.attempts = 0; // no retry: a failed lookup fails after one timeout
-        opts.timeout = Duration::from_secs(2);
+        opts.timeout = timeout;
         *builder.options_mut() = opts;
         let resolver = builder.build().map_err(|e| e.to_string())?;
         Ok(Outbound { http, resolver })

@@ -56,7 +56,36 @@ pub(crate) async fn request_id(
     next: Next,
 ) -> Response {
     let id = ids::uuid_v4(&mut shared.request_ids.lock());
-    let mut response = REQUEST_ID.scope(id.clone(), next.run(request)).await;
+    let scim = request.uri().path().contains("/scim/");
+    let mut response = REQUEST_ID
+        .scope(id.clone(), async {
+            let response = next.run(request).await;
+            if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+                return response;
+            }
+            // axum's own refusal of a body over the limit is plain text (KIRO-SCIM-6).
+            let message = format!(
+                "The request body is larger than {} bytes.",
+                crate::MAX_BODY_BYTES
+            );
+            if scim {
+                ScimError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    None,
+                    message,
+                    shared.clock.now(),
+                )
+                .into_response()
+            } else {
+                AwsError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "ValidationException",
+                    message,
+                )
+                .into_response()
+            }
+        })
+        .await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-amzn-requestid", v);
     }
@@ -158,6 +187,9 @@ impl ScimError {
             }
             E::InvalidFilter(_) => {
                 ScimError::new(StatusCode::BAD_REQUEST, Some("invalidFilter"), detail, at)
+            }
+            E::InvalidPath(_) => {
+                ScimError::new(StatusCode::BAD_REQUEST, Some("invalidPath"), detail, at)
             }
             E::NotFound(_) => ScimError::new(StatusCode::NOT_FOUND, None, detail, at),
             E::Conflict(_) => ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), detail, at),

@@ -41,6 +41,12 @@ pub const DEFAULT_PORT: u16 = 17080;
 pub const DEFAULT_RATE_LIMIT: u32 = 10_000;
 /// Default number of SCIM push calls in flight at once (one per resource at most).
 pub const DEFAULT_PUSH_CONCURRENCY: usize = 16;
+/// The largest request body mock-okta reads (OKTA-API-9, sim choice): larger ones are 413
+/// with Okta's error object before any handler sees them.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How long one SCIM push call may take on the wall clock by default (SIM-CLOCK-2): the
+/// services of a world answer in milliseconds, so a call this slow is a downstream fault.
+pub const DEFAULT_PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How to start mock-okta.
 #[derive(Clone, Debug)]
@@ -63,6 +69,9 @@ pub struct Config {
     pub push_concurrency: usize,
     /// Which CAs the push trusts for an https SCIM base URL (the world CA in a `--tls` world).
     pub trust: sim_core::outbound::Trust,
+    /// How long one SCIM push call may take on the wall clock; a call that takes longer fails
+    /// (retried with backoff) and is reported by the clock's next advance.
+    pub push_timeout: std::time::Duration,
 }
 
 impl Default for Config {
@@ -76,6 +85,7 @@ impl Default for Config {
             rate_limit_per_minute: DEFAULT_RATE_LIMIT,
             push_concurrency: DEFAULT_PUSH_CONCURRENCY,
             trust: sim_core::outbound::Trust::default(),
+            push_timeout: DEFAULT_PUSH_TIMEOUT,
         }
     }
 }
@@ -141,8 +151,12 @@ impl MockOkta {
             ),
             request_ids: Mutex::new(config.seed.stream("mock-okta/request-ids")),
             rate_limits: Mutex::new(wire::RateLimiter::new(config.rate_limit_per_minute)),
-            engine: provisioning::Engine::new(config.push_concurrency, &config.trust)
-                .map_err(|e| StartError::Client(e.to_string()))?,
+            engine: provisioning::Engine::new(
+                config.push_concurrency,
+                &config.trust,
+                config.push_timeout,
+            )
+            .map_err(|e| StartError::Client(e.to_string()))?,
         });
         let http = sim_core::http::serve(listener, router(shared.clone()), config.tls)
             .await
@@ -191,6 +205,7 @@ fn router(shared: Arc<Shared>) -> axum::Router {
         .merge(wire::sim_routes())
         .merge(provisioning::api::sim_routes())
         .fallback(wire::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             wire::common_headers,

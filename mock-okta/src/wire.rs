@@ -129,7 +129,15 @@ pub(crate) async fn common_headers(
             .await
     } else {
         REQUEST_ID
-            .scope(request_id.clone(), next.run(request))
+            .scope(request_id.clone(), async {
+                let response = next.run(request).await;
+                // axum's own refusal of a body over the limit is plain text (OKTA-API-9).
+                if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::body_too_large().into_response()
+                } else {
+                    response
+                }
+            })
             .await
     };
     let headers = response.headers_mut();
@@ -201,6 +209,21 @@ impl ApiError {
             "The request body was not well-formed.",
         );
         e.causes.push(detail.into());
+        e
+    }
+
+    /// 413 with Okta's error object: a request body over [`crate::MAX_BODY_BYTES`]
+    /// (OKTA-API-9; the status and code are the sim's choice, Okta documents neither).
+    pub(crate) fn body_too_large() -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "E0000003",
+            "The request body was not well-formed.",
+        );
+        e.causes.push(format!(
+            "The request body is larger than {} bytes.",
+            crate::MAX_BODY_BYTES
+        ));
         e
     }
 

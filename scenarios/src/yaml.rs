@@ -105,29 +105,40 @@ pub struct SyntaxError {
     pub message: String,
 }
 
-/// Parses a YAML document into a [`Node`] tree.
+/// Deepest nesting of sequences and mappings a scenario file may have. serde-saphyr's default
+/// budget (64) is too deep for a debug build's 2 MB thread stack (deserializing `Spanned<Raw>`
+/// overflowed at about 70 levels); scenario files need fewer than 10.
+const MAX_DEPTH: usize = 32;
+
+/// Parses a YAML document into a [`Node`] tree; nesting beyond [`MAX_DEPTH`] is a syntax
+/// error, so neither the parser nor the walkers of the tree recurse deeper.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
-    let spanned: Spanned<Raw> = serde_saphyr::from_str(text).map_err(|e| {
-        let pos = e
-            .location()
-            .map(|l| Pos {
-                line: l.line(),
-                column: l.column(),
-            })
-            .unwrap_or_default();
-        // The first line without the "error: line L column C:" prefix.
-        let first = e.to_string().lines().next().unwrap_or_default().to_string();
-        let message = first
-            .split_once(": ")
-            .map(|(_, rest)| rest)
-            .unwrap_or(&first)
-            .to_string();
-        let message = match message.split_once(": ") {
-            Some((head, rest)) if head.starts_with("line ") => rest.to_string(),
-            _ => message,
-        };
-        SyntaxError { pos, message }
-    })?;
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = MAX_DEPTH;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    let spanned: Spanned<Raw> =
+        serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+            let pos = e
+                .location()
+                .map(|l| Pos {
+                    line: l.line(),
+                    column: l.column(),
+                })
+                .unwrap_or_default();
+            // The first line without the "error: line L column C:" prefix.
+            let first = e.to_string().lines().next().unwrap_or_default().to_string();
+            let message = first
+                .split_once(": ")
+                .map(|(_, rest)| rest)
+                .unwrap_or(&first)
+                .to_string();
+            let message = match message.split_once(": ") {
+                Some((head, rest)) if head.starts_with("line ") => rest.to_string(),
+                _ => message,
+            };
+            SyntaxError { pos, message }
+        })?;
     Ok(node(spanned))
 }
 

@@ -169,3 +169,26 @@ async fn a_pending_scenario_is_reported_not_run() {
         Status::Pending("needs Okta SCIM push (issue 4)".into())
     );
 }
+
+// covers: SIM-SCN-1
+/// Hostile YAML (issue 17, SIM-SCN-1): nesting 2,000 deep (block style) or 100,000 deep (flow
+/// style) is refused by the YAML parser's depth budget (32) with a positioned error, instead
+/// of overflowing the stack (from about 70 levels with serde-saphyr's default budget of 64).
+#[test]
+fn deeply_nested_yaml_is_a_parse_error_not_a_stack_overflow() {
+    let flow = format!(
+        "{BASE}  - http: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let block: String = (0..2_000)
+        .map(|i| format!("{}- \n", " ".repeat(i * 2 + 2)))
+        .collect();
+    for text in [format!("{BASE}{block}"), flow] {
+        let error = scenarios::parse("t.yaml", &text)
+            .map(|_| ())
+            .expect_err("must not parse")
+            .to_string();
+        assert!(error.starts_with("t.yaml:"), "{error:.200}");
+    }
+}

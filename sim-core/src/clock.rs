@@ -16,15 +16,41 @@
 //! Jobs are async (`FnOnce(Clock) -> Future`) because some of them talk to other services over
 //! the network (a SCIM push retry, say); `advance` awaits each job before the next one, so a
 //! job's outcome (success, or a further retry) is settled before time moves past it.
+//!
+//! Wall time is bounded (SIM-CLOCK-2): a job still running after the clock's job wall limit
+//! (default [`DEFAULT_JOB_WALL_LIMIT`]) is left to finish in the background and `advance` moves
+//! on; jobs report what went wrong on the wall clock (an outbound call that timed out) with
+//! [`Clock::report`]. [`Clock::advance_report`] returns both, with the number of jobs still in
+//! flight, so a stalled downstream is reported rather than hidden.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime};
 
 use parking_lot::Mutex;
 use tokio::sync::Notify;
+
+/// How long `advance` waits for one job on the wall clock before leaving it to finish in the
+/// background (see [`Clock::set_job_wall_limit`]).
+pub const DEFAULT_JOB_WALL_LIMIT: Duration = Duration::from_secs(30);
+
+/// What an advance did beyond moving time: for `POST /_sim/clock/advance` and callers that
+/// must not hide a stalled downstream.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AdvanceReport {
+    /// The clock's time after the advance.
+    pub now: Option<SystemTime>,
+    /// Jobs run by this advance.
+    pub jobs_run: usize,
+    /// What went wrong on the wall clock since the last advance: calls that timed out (as jobs
+    /// reported them) and jobs that outran the job wall limit, one line each.
+    pub incidents: Vec<String>,
+    /// Jobs that outran the wall limit (in this or an earlier advance) and are still running.
+    pub in_flight_jobs: usize,
+}
 
 /// The pinned start of virtual time, 2026-01-01T00:00:00Z: what runs whose output must be
 /// byte-identical from run to run start at (the scenario runner, property tests, benchmarks,
@@ -83,6 +109,8 @@ impl std::str::FromStr for ClockMode {
 /// A scheduled job's future.
 pub type JobFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 type Job = Box<dyn FnOnce(Clock) -> JobFuture + Send + 'static>;
+/// A job with what it is, for reports.
+type LabelledJob = (String, Job);
 
 /// Identifies a scheduled job, so it can be cancelled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -101,6 +129,8 @@ struct Inner {
     runner: tokio::sync::Mutex<()>,
     /// Wakes the system-mode driver when the queue or the offset changes, or the clock drops.
     wake: Arc<Notify>,
+    /// Jobs left running in the background after outrunning the wall limit.
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl Drop for Inner {
@@ -115,9 +145,13 @@ struct State {
     /// System mode: how far `advance` has moved the clock past real time.
     offset: Duration,
     /// Pending jobs keyed by (due, sequence number): first entry is the next to run.
-    queue: BTreeMap<(SystemTime, u64), Job>,
+    queue: BTreeMap<(SystemTime, u64), LabelledJob>,
     next_seq: u64,
     driver_started: bool,
+    /// How long one job may hold an advance on the wall clock.
+    job_wall_limit: Duration,
+    /// Incidents reported since the last advance report.
+    incidents: Vec<String>,
 }
 
 impl Clock {
@@ -152,9 +186,12 @@ impl Clock {
                     queue: BTreeMap::new(),
                     next_seq: 0,
                     driver_started: false,
+                    job_wall_limit: DEFAULT_JOB_WALL_LIMIT,
+                    incidents: Vec::new(),
                 }),
                 runner: tokio::sync::Mutex::new(()),
                 wake: Arc::new(Notify::new()),
+                in_flight: Arc::new(AtomicUsize::new(0)),
             }),
         }
     }
@@ -183,12 +220,27 @@ impl Clock {
         F: FnOnce(Clock) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
+        self.schedule_labelled(due, "a scheduled job", job)
+    }
+
+    /// [`Clock::schedule_at`] with a label naming the job in reports (e.g. `mock-okta push
+    /// retry`).
+    pub fn schedule_labelled<F, Fut>(
+        &self,
+        due: SystemTime,
+        label: impl Into<String>,
+        job: F,
+    ) -> JobId
+    where
+        F: FnOnce(Clock) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
         let boxed: Job = Box::new(move |clock| Box::pin(job(clock)));
         let id = {
             let mut state = self.inner.state.lock();
             let seq = state.next_seq;
             state.next_seq += 1;
-            state.queue.insert((due, seq), boxed);
+            state.queue.insert((due, seq), (label.into(), boxed));
             JobId(seq)
         };
         self.inner.wake.notify_one();
@@ -228,9 +280,37 @@ impl Clock {
             .map(|(due, _)| *due)
     }
 
+    /// Sets how long `advance` waits for one job on the wall clock before leaving it to finish
+    /// in the background and reporting it (default [`DEFAULT_JOB_WALL_LIMIT`]).
+    pub fn set_job_wall_limit(&self, limit: Duration) {
+        self.inner.state.lock().job_wall_limit = limit;
+    }
+
+    /// Records an incident on the wall clock (an outbound call of a job that timed out, say);
+    /// the next [`Clock::advance_report`] returns it.
+    pub fn report(&self, incident: impl Into<String>) {
+        let incident = incident.into();
+        tracing::warn!(%incident, "clock job incident");
+        self.inner.state.lock().incidents.push(incident);
+    }
+
+    /// Jobs that outran the wall limit and are still running in the background.
+    pub fn in_flight_jobs(&self) -> usize {
+        self.inner.in_flight.load(Ordering::Acquire)
+    }
+
     /// Moves the clock forward by `by` and runs every job due up to the new time, in due order,
     /// awaiting each. Returns the new time. Concurrent advances run one after the other.
     pub async fn advance(&self, by: Duration) -> SystemTime {
+        self.advance_report(by)
+            .await
+            .now
+            .unwrap_or_else(|| self.now())
+    }
+
+    /// [`Clock::advance`], returning what happened on the wall clock on the way: the jobs run,
+    /// incidents reported since the last report, jobs left in flight (SIM-CLOCK-2).
+    pub async fn advance_report(&self, by: Duration) -> AdvanceReport {
         let _running = self.inner.runner.lock().await;
         let target = {
             let mut state = self.inner.state.lock();
@@ -242,17 +322,28 @@ impl Clock {
                 }
             }
         };
-        self.run_due_until(target).await;
-        if self.inner.mode == ClockMode::Virtual {
+        let jobs_run = self.run_due_until(target).await;
+        let incidents = {
             let mut state = self.inner.state.lock();
-            state.virtual_now = state.virtual_now.max(target);
-        }
+            if self.inner.mode == ClockMode::Virtual {
+                state.virtual_now = state.virtual_now.max(target);
+            }
+            std::mem::take(&mut state.incidents)
+        };
         self.inner.wake.notify_one();
-        self.now()
+        AdvanceReport {
+            now: Some(self.now()),
+            jobs_run,
+            incidents,
+            in_flight_jobs: self.in_flight_jobs(),
+        }
     }
 
-    /// Runs the jobs due at or before `target`, one at a time. The caller holds `runner`.
-    async fn run_due_until(&self, target: SystemTime) {
+    /// Runs the jobs due at or before `target`, one at a time, and returns how many ran. A job
+    /// still running after the wall limit continues in the background, reported. The caller
+    /// holds `runner`.
+    async fn run_due_until(&self, target: SystemTime) -> usize {
+        let mut ran = 0;
         loop {
             let job = {
                 let mut state = self.inner.state.lock();
@@ -266,9 +357,23 @@ impl Clock {
                     _ => None,
                 }
             };
-            match job {
-                Some(job) => job(self.clone()).await,
-                None => return,
+            let Some((label, job)) = job else {
+                return ran;
+            };
+            ran += 1;
+            let limit = self.inner.state.lock().job_wall_limit;
+            let mut running = job(self.clone());
+            if tokio::time::timeout(limit, &mut running).await.is_err() {
+                self.report(format!(
+                    "{label} still running after {} of wall time; left in flight",
+                    humantime::format_duration(limit)
+                ));
+                let in_flight = self.inner.in_flight.clone();
+                in_flight.fetch_add(1, Ordering::AcqRel);
+                tokio::spawn(async move {
+                    running.await;
+                    in_flight.fetch_sub(1, Ordering::AcqRel);
+                });
             }
         }
     }
@@ -542,6 +647,71 @@ mod tests {
         let before = clock.now();
         let after = clock.advance(Duration::from_secs(86_400)).await;
         assert!(after.duration_since(before).expect("forward") >= Duration::from_secs(86_400));
+    }
+
+    /// SIM-CLOCK-2: a job that does not finish within the wall limit no longer holds the
+    /// advance; the advance reports it as in flight, and the job still completes afterwards.
+    #[tokio::test]
+    async fn a_job_outrunning_the_wall_limit_is_reported_and_left_in_flight() {
+        let clock = Clock::new_virtual();
+        clock.set_job_wall_limit(Duration::from_millis(50));
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let (done_tx, done) = tokio::sync::oneshot::channel::<()>();
+        clock.schedule_labelled(at(10), "a hanging push", move |_| async move {
+            let _ = released.await;
+            let _ = done_tx.send(());
+        });
+        let log: Log = Arc::default();
+        clock.schedule_at(at(20), record(&log, "after"));
+        let report = tokio::time::timeout(
+            Duration::from_secs(5),
+            clock.advance_report(Duration::from_secs(60)),
+        )
+        .await
+        .expect("the advance does not wait for the hanging job");
+        assert_eq!(report.now, Some(at(60)));
+        assert_eq!(report.jobs_run, 2);
+        assert_eq!(report.in_flight_jobs, 1);
+        assert_eq!(report.incidents.len(), 1, "{:?}", report.incidents);
+        assert!(report.incidents[0].starts_with("a hanging push still running after 50ms"));
+        assert_eq!(*log.lock(), vec![("after".to_string(), at(20))]);
+
+        release.send(()).expect("the job waits");
+        tokio::time::timeout(Duration::from_secs(5), done)
+            .await
+            .expect("the job finishes")
+            .expect("sender kept");
+        for _ in 0..100 {
+            if clock.in_flight_jobs() == 0 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(clock.in_flight_jobs(), 0);
+        let next = clock.advance_report(Duration::ZERO).await;
+        assert!(next.incidents.is_empty(), "incidents are reported once");
+    }
+
+    /// SIM-CLOCK-2: what jobs report goes to the next advance report, once.
+    #[tokio::test]
+    async fn incidents_reported_by_jobs_come_back_from_the_advance() {
+        let clock = Clock::new_virtual();
+        clock.schedule_in(Duration::from_secs(1), |clock: Clock| async move {
+            clock.report("POST http://127.0.0.1:9/Users timed out after 2s");
+        });
+        let report = clock.advance_report(Duration::from_secs(2)).await;
+        assert_eq!(
+            report.incidents,
+            vec!["POST http://127.0.0.1:9/Users timed out after 2s".to_string()]
+        );
+        assert_eq!(report.in_flight_jobs, 0);
+        assert!(
+            clock
+                .advance_report(Duration::ZERO)
+                .await
+                .incidents
+                .is_empty()
+        );
     }
 
     #[test]

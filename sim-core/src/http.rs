@@ -257,6 +257,12 @@ struct ClockStatus {
     now: Option<String>,
     unix_ms: i128,
     pending_jobs: usize,
+    /// Jobs that outran the clock's wall limit and still run in the background (SIM-CLOCK-2).
+    in_flight_jobs: usize,
+    /// Advance only: what went wrong on the wall clock during it (calls that timed out, jobs
+    /// left in flight), one line each.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    incidents: Option<Vec<String>>,
 }
 
 impl ClockStatus {
@@ -266,6 +272,8 @@ impl ClockStatus {
             now: format_rfc3339_millis(now),
             unix_ms: unix_ms(now),
             pending_jobs: clock.pending_jobs(),
+            in_flight_jobs: clock.in_flight_jobs(),
+            incidents: None,
         }
     }
 }
@@ -285,9 +293,12 @@ async fn advance_clock(
     AdvanceBy(by): AdvanceBy,
 ) -> Result<axum::Json<ClockStatus>, ApiError> {
     check_advance_in_range(&clock, by)?;
-    let now = clock.advance(by).await;
+    let report = clock.advance_report(by).await;
     debug!(by = %humantime::format_duration(by), "clock advanced over http");
-    Ok(axum::Json(ClockStatus::new(&clock, now)))
+    let mut status = ClockStatus::new(&clock, report.now.unwrap_or_else(|| clock.now()));
+    status.in_flight_jobs = report.in_flight_jobs;
+    status.incidents = Some(report.incidents);
+    Ok(axum::Json(status))
 }
 
 /// Refuses an advance that would take the clock past what a timestamp can spell (year 9999),

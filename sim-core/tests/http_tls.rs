@@ -255,6 +255,7 @@ async fn get_clock_reports_mode_time_and_pending_jobs() {
             "now": "2026-01-01T00:00:00.000Z",
             "unix_ms": 1_767_225_600_000_i64,
             "pending_jobs": 0,
+            "in_flight_jobs": 0,
         })
     );
 
@@ -285,6 +286,8 @@ async fn advance_moves_the_clock_and_runs_due_jobs() {
             "now": "2026-01-02T00:00:00.000Z",
             "unix_ms": 1_767_312_000_000_i64,
             "pending_jobs": 0,
+            "in_flight_jobs": 0,
+            "incidents": [],
         })
     );
     assert!(ran_rx.try_recv().is_ok(), "the job due in 1 h ran");

@@ -95,6 +95,12 @@ pub struct WorldConfig {
     /// deterministic: Kiro numbers resources in arrival order, so concurrent pushes could give
     /// different ids from run to run.
     pub okta_push_concurrency: usize,
+    /// How long one outbound call of a service (Okta's SCIM push, Kiro's discovery, JWKS and
+    /// TXT lookups) may take on the wall clock (SIM-CLOCK-2).
+    pub outbound_timeout: Duration,
+    /// How long an advance waits on the wall clock for one job before leaving it in flight and
+    /// reporting it (SIM-CLOCK-2).
+    pub job_wall_limit: Duration,
 }
 
 impl Default for WorldConfig {
@@ -113,6 +119,8 @@ impl Default for WorldConfig {
             domain_check_interval: mock_kiro::Config::default().domain_check_interval,
             okta_rate_limit: mock_okta::DEFAULT_RATE_LIMIT,
             okta_push_concurrency: 1,
+            outbound_timeout: mock_okta::DEFAULT_PUSH_TIMEOUT,
+            job_wall_limit: sim_core::clock::DEFAULT_JOB_WALL_LIMIT,
         }
     }
 }
@@ -156,6 +164,7 @@ impl World {
     /// Returns once all three accept requests.
     pub async fn start(config: WorldConfig) -> Result<World, WorldError> {
         let clock = Clock::new(config.clock, config.epoch);
+        clock.set_job_wall_limit(config.job_wall_limit);
         let ca = if config.tls {
             Some(WorldCa::new(&format!(
                 "kiro-sim world CA (seed {})",
@@ -189,6 +198,7 @@ impl World {
             rate_limit_per_minute: config.okta_rate_limit,
             push_concurrency: config.okta_push_concurrency,
             trust: trust.clone(),
+            push_timeout: config.outbound_timeout,
         })
         .await?;
         let kiro = MockKiro::start(mock_kiro::Config {
@@ -200,6 +210,7 @@ impl World {
             sync_delay: config.sync_delay,
             domain_check_interval: config.domain_check_interval,
             trust: trust.clone(),
+            outbound_timeout: config.outbound_timeout,
         })
         .await?;
         let clients = Arc::new(clients::Clients::new(

@@ -236,6 +236,7 @@ async fn one_clock_drives_every_service() {
     }
 }
 
+// covers: SIM-CLOCK-1
 /// Outside verifiers compare `exp` with their wall clock, so a world started with the
 /// defaults begins at the wall-clock now (whole seconds), not at a fixed date in the past.
 #[tokio::test]

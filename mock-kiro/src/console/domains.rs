@@ -236,6 +236,9 @@ async fn check_pending(shared: &Shared) -> bool {
             }
             Err(e) => {
                 tracing::warn!(domain = %name, error = %e, "periodic domain check: DNS unreachable");
+                shared
+                    .clock
+                    .report(format!("mock-kiro periodic domain check: {e}"));
                 return false;
             }
         }

@@ -42,6 +42,9 @@ pub enum ScimError {
     /// 400 with scimType invalidFilter.
     #[error("{0}")]
     InvalidFilter(String),
+    /// 400 with scimType invalidPath: a PATCH path deeper or longer than any attribute.
+    #[error("{0}")]
+    InvalidPath(String),
     /// 404 ResourceNotFoundException.
     #[error("{0}")]
     NotFound(String),
@@ -334,11 +337,52 @@ pub fn parse_filter(
 
 const CANONICAL: [&str; 5] = ["userName", "externalId", "id", "displayName", "members"];
 
-/// IdC's rule for string values (KIRO-SCIM-3).
+/// The core User schema.
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// The core Group schema.
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+/// A resource's `schemas`: a list of URNs, each one this resource type knows (KIRO-SCIM-5);
+/// an unknown URN is refused rather than stored or ignored.
+pub fn check_schemas(schemas: &Value, known: &[&str]) -> Result<(), ScimError> {
+    let list = schemas.as_array().ok_or_else(|| {
+        invalid("Request is unparsable, syntactically incorrect, or violates schema: schemas must be a list of URNs.")
+    })?;
+    for urn in list {
+        match urn.as_str() {
+            Some(u) if known.iter().any(|k| k.eq_ignore_ascii_case(u)) => {}
+            _ => {
+                let shown: String = urn.to_string().chars().take(128).collect();
+                return Err(invalid(format!(
+                    "Request is unparsable, syntactically incorrect, or violates schema: unknown schema {shown}."
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// IAM Identity Center's length limits (Identity Store API): userName at most 128
+/// characters, externalId at most 256, every other string at most 1,024 (KIRO-SCIM-5).
+fn max_length(field: &str) -> usize {
+    match field {
+        "userName" => 128,
+        "externalId" => 256,
+        _ => 1024,
+    }
+}
+
+/// IdC's rule for string values (KIRO-SCIM-3) and lengths (KIRO-SCIM-5).
 fn check_value(field: &str, value: &str) -> Result<(), ScimError> {
     if value.is_empty() {
         return Err(invalid(format!(
             "Request is unparsable, syntactically incorrect, or violates schema: {field} must not be empty."
+        )));
+    }
+    let max = max_length(field);
+    if value.chars().count() > max {
+        return Err(invalid(format!(
+            "Request is unparsable, syntactically incorrect, or violates schema: {field} must be at most {max} characters."
         )));
     }
     if value.chars().any(|c| {
@@ -386,7 +430,9 @@ pub fn validate_user(a: &UserAttrs) -> Result<(), ScimError> {
         check_opt(f, v)?;
     }
     if let Some(url) = &a.profile_url
-        && (url.is_empty() || url.chars().any(char::is_control))
+        && (url.is_empty()
+            || url.chars().any(char::is_control)
+            || url.chars().count() > max_length("profileUrl"))
     {
         return Err(invalid("profileUrl must be a non-empty URL."));
     }
@@ -424,7 +470,10 @@ pub fn user_attrs_from_json(body: &Value) -> Result<UserAttrs, ScimError> {
     let mut object = body.as_object().cloned().ok_or_else(|| {
         invalid("Request is unparsable, syntactically incorrect, or violates schema.")
     })?;
-    for ignored in ["schemas", "id", "meta"] {
+    if let Some(schemas) = object.remove("schemas") {
+        check_schemas(&schemas, &[USER_SCHEMA, ENTERPRISE])?;
+    }
+    for ignored in ["id", "meta"] {
         object.remove(ignored);
     }
     serde_json::from_value(Value::Object(object)).map_err(|e| {
@@ -995,8 +1044,47 @@ fn apply_user_op(json: &mut Value, op: &PatchOp) -> Result<(), ScimError> {
     }
 }
 
+/// Longest PATCH path accepted (sim choice; longer than any attribute path with a filter).
+pub const MAX_PATH_LENGTH: usize = 512;
+/// Most segments of a PATCH path: `attribute.subAttribute` (SCIM's attribute paths, RFC 7644
+/// section 3.10, go no deeper).
+const MAX_PATH_SEGMENTS: usize = 2;
+
 /// Sets `path` (`name.givenName`, `emails[type eq "work"].value`, `active`) in an object.
+/// A path with more segments than SCIM attributes have, or longer than [`MAX_PATH_LENGTH`],
+/// is refused with invalidPath before anything is nested (KIRO-SCIM-4).
 fn set_path<T: PathTarget + ?Sized>(
+    target: &mut T,
+    path: &str,
+    value: Value,
+) -> Result<(), ScimError> {
+    if path.len() > MAX_PATH_LENGTH {
+        return Err(ScimError::InvalidPath(format!(
+            "Invalid path: longer than {MAX_PATH_LENGTH} characters."
+        )));
+    }
+    let mut bracket = 0usize;
+    let dots = path
+        .chars()
+        .filter(|&c| {
+            match c {
+                '[' => bracket += 1,
+                ']' => bracket = bracket.saturating_sub(1),
+                _ => {}
+            }
+            c == '.' && bracket == 0
+        })
+        .count();
+    if dots >= MAX_PATH_SEGMENTS {
+        let shown: String = path.chars().take(64).collect();
+        return Err(ScimError::InvalidPath(format!(
+            "Invalid path {shown}: an attribute path has at most {MAX_PATH_SEGMENTS} segments."
+        )));
+    }
+    set_path_in(target, path, value)
+}
+
+fn set_path_in<T: PathTarget + ?Sized>(
     target: &mut T,
     path: &str,
     value: Value,
@@ -1024,7 +1112,7 @@ fn set_path<T: PathTarget + ?Sized>(
             let inner = object
                 .entry(key)
                 .or_insert_with(|| Value::Object(Map::new()));
-            set_path(inner, rest, value)?;
+            set_path_in(inner, rest, value)?;
         }
         (Some(filter), rest) => {
             // Multi-valued attribute: IdC holds one value, so the filter picks it or makes it.
@@ -1047,7 +1135,7 @@ fn set_path<T: PathTarget + ?Sized>(
             }
             for item in items.iter_mut() {
                 match rest {
-                    Some(sub) => set_path(item, sub, value.clone())?,
+                    Some(sub) => set_path_in(item, sub, value.clone())?,
                     None => *item = value.clone(),
                 }
             }

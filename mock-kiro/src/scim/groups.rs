@@ -93,6 +93,10 @@ pub(crate) async fn create(
     let at = caller.now;
     let body = json_body(&headers, &body, at)?;
     let group: NewGroup = serde_json::from_value(body).map_err(|_| unparsable(at))?;
+    if let Some(schemas) = &group.schemas {
+        crate::core::scim::check_schemas(schemas, &[GROUP_SCHEMA])
+            .map_err(|e| ScimError::from_core(e, at))?;
+    }
     let Some(display_name) = group.display_name else {
         return Err(ScimError::new(
             StatusCode::BAD_REQUEST,

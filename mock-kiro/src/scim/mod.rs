@@ -33,10 +33,7 @@ use serde_json::{Value, json};
 
 use crate::wire::{AppState, ScimError};
 
-/// The core User schema.
-pub(crate) const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-/// The core Group schema.
-pub(crate) const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub(crate) use crate::core::scim::{GROUP_SCHEMA, USER_SCHEMA};
 /// List responses.
 pub(crate) const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 /// PATCH requests.

@@ -542,12 +542,7 @@ impl Org {
         description: Option<String>,
     ) -> Result<Group, OktaError> {
         let name = name.trim();
-        if name.is_empty() {
-            return Err(OktaError::validation(
-                "name",
-                "name: The field cannot be left blank",
-            ));
-        }
+        check_group_name(name)?;
         if self
             .groups
             .iter()
@@ -609,12 +604,7 @@ impl Org {
     ) -> Result<Group, OktaError> {
         self.group(id)?;
         let name = name.trim();
-        if name.is_empty() {
-            return Err(OktaError::validation(
-                "name",
-                "name: The field cannot be left blank",
-            ));
-        }
+        check_group_name(name)?;
         if self
             .groups
             .iter()
@@ -762,12 +752,33 @@ fn set_status(user: &mut User, status: UserStatus, now: SystemTime) -> User {
     user.clone()
 }
 
+/// Okta's documented lengths of the base profile (Okta support, "Character Limits for Various
+/// Okta Features and Fields"): username 5 to 100 characters, email at most 100, first and last
+/// name at most 50 (OKTA-API-8). The minimum of 5 follows from the email form (`a@b.c`).
+const PROFILE_MAX_LENGTHS: [(&str, usize); 4] = [
+    ("login", 100),
+    ("email", 100),
+    ("firstName", 50),
+    ("lastName", 50),
+];
+/// Longest group name (the group profile's `name`, OKTA-API-8).
+pub const GROUP_NAME_MAX_LENGTH: usize = 255;
+
 fn validate_profile(profile: Map<String, Value>) -> Result<Map<String, Value>, OktaError> {
     let mut causes = Vec::new();
     for key in ["login", "email", "firstName", "lastName"] {
         match profile.get(key).and_then(Value::as_str).map(str::trim) {
             None | Some("") => causes.push(format!("{key}: The field cannot be left blank")),
             Some(_) => {}
+        }
+    }
+    for (key, max) in PROFILE_MAX_LENGTHS {
+        if let Some(v) = profile.get(key).and_then(Value::as_str)
+            && v.chars().count() > max
+        {
+            causes.push(format!(
+                "{key}: The field cannot be longer than {max} characters"
+            ));
         }
     }
     for key in ["login", "email"] {
@@ -792,11 +803,38 @@ fn validate_profile(profile: Map<String, Value>) -> Result<Map<String, Value>, O
     }
 }
 
+/// A group name: not blank, at most [`GROUP_NAME_MAX_LENGTH`] characters, no control
+/// characters.
+fn check_group_name(name: &str) -> Result<(), OktaError> {
+    if name.is_empty() {
+        return Err(OktaError::validation(
+            "name",
+            "name: The field cannot be left blank",
+        ));
+    }
+    if name.chars().count() > GROUP_NAME_MAX_LENGTH {
+        return Err(OktaError::validation(
+            "name",
+            format!("name: The field cannot be longer than {GROUP_NAME_MAX_LENGTH} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(OktaError::validation(
+            "name",
+            "name: The field cannot contain control characters",
+        ));
+    }
+    Ok(())
+}
+
 fn looks_like_email(v: &str) -> bool {
     let Some((local, domain)) = v.split_once('@') else {
         return false;
     };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !v.contains(' ')
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !v.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn check_password(password: &str, login: &str) -> Result<(), OktaError> {

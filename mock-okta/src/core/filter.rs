@@ -2,8 +2,20 @@
 //! `profile.department eq "Engineering" and lastUpdated gt "2026-01-01T00:00:00.000Z"`,
 //! `profile.login sw "ada"`, `profile.mobilePhone pr`, with `and`, `or`, `not`-free
 //! parentheses. Values are compared as strings (timestamps are RFC 3339, so ordering works).
+//!
+//! Client input reaches the parser directly, so it is bounded (OKTA-API-7): at most
+//! [`MAX_LENGTH`] characters, [`MAX_DEPTH`] nested parentheses and [`MAX_TERMS`] comparisons;
+//! beyond that the expression is refused like any invalid one (E0000031), before a deep tree
+//! is built, so neither parsing, matching nor dropping it can exhaust a stack.
 
 use super::OktaError;
+
+/// Longest expression accepted, in characters (sim choice; Okta documents no number).
+pub const MAX_LENGTH: usize = 4096;
+/// Deepest nesting of parentheses accepted (sim choice).
+pub const MAX_DEPTH: usize = 16;
+/// Most comparisons in one expression (sim choice).
+pub const MAX_TERMS: usize = 100;
 
 /// A parsed expression.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,8 +59,18 @@ pub enum Op {
 impl Expr {
     /// Parses an expression; errors name what was wrong.
     pub fn parse(text: &str) -> Result<Expr, OktaError> {
+        if text.chars().count() > MAX_LENGTH {
+            return Err(invalid(format!(
+                "expression is longer than {MAX_LENGTH} characters"
+            )));
+        }
         let tokens = tokenize(text)?;
-        let mut parser = Parser { tokens, pos: 0 };
+        let mut parser = Parser {
+            tokens,
+            pos: 0,
+            depth: 0,
+            terms: 0,
+        };
         let expr = parser.or()?;
         if parser.pos != parser.tokens.len() {
             return Err(invalid(format!(
@@ -131,6 +153,10 @@ fn tokenize(text: &str) -> Result<Vec<String>, OktaError> {
 struct Parser {
     tokens: Vec<String>,
     pos: usize,
+    /// Parentheses open at `pos`.
+    depth: usize,
+    /// Comparisons parsed so far.
+    terms: usize,
 }
 
 impl Parser {
@@ -167,7 +193,12 @@ impl Parser {
             return Err(invalid("expression ends early".into()));
         };
         if first == "(" {
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err(invalid(format!("parentheses nest deeper than {MAX_DEPTH}")));
+            }
             let inner = self.or()?;
+            self.depth -= 1;
             return match self.next().as_deref() {
                 Some(")") => Ok(inner),
                 _ => Err(invalid("missing `)`".into())),
@@ -175,6 +206,10 @@ impl Parser {
         }
         if first.starts_with('"') || first == ")" {
             return Err(invalid(format!("expected an attribute, found `{first}`")));
+        }
+        self.terms += 1;
+        if self.terms > MAX_TERMS {
+            return Err(invalid(format!("more than {MAX_TERMS} comparisons")));
         }
         let op = match self.next().map(|o| o.to_ascii_lowercase()).as_deref() {
             Some("eq") => Op::Eq,
@@ -266,6 +301,27 @@ mod tests {
             assert!(
                 matches!(Expr::parse(text), Err(OktaError::InvalidSearch(_))),
                 "{text}"
+            );
+        }
+    }
+
+    /// OKTA-API-7: nesting, comparisons and length are bounded; the limits themselves pass.
+    #[test]
+    fn expressions_beyond_the_limits_are_refused_not_recursed_into() {
+        let nested = |n: usize| format!("{}status pr{}", "(".repeat(n), ")".repeat(n));
+        let chain = |n: usize| vec!["status pr"; n].join(" and ");
+        assert!(Expr::parse(&nested(MAX_DEPTH)).is_ok());
+        assert!(Expr::parse(&chain(MAX_TERMS)).is_ok());
+        for text in [
+            nested(MAX_DEPTH + 1),
+            nested(100_000),
+            chain(MAX_TERMS + 1),
+            format!("status eq \"{}\"", "x".repeat(MAX_LENGTH)),
+        ] {
+            assert!(
+                matches!(Expr::parse(&text), Err(OktaError::InvalidSearch(_))),
+                "{}",
+                &text[..40]
             );
         }
     }

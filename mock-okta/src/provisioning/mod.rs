@@ -32,8 +32,8 @@ use serde_json::Value;
 use crate::Shared;
 use crate::core::provisioning::{PushBacklog, PushFailure, PushResult, PushTask};
 
-/// How long one push call may take (wall time).
-const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// How a transport error that is a timeout ends (see [`transport_error`]).
+const TIMED_OUT: &str = "timed out";
 /// What Okta's SCIM client calls itself.
 pub(crate) const SCIM_USER_AGENT: &str = "Okta SCIM Client 1.0.0";
 /// SCIM's media type.
@@ -49,17 +49,20 @@ pub(crate) struct Engine {
     /// Times a retry job is already scheduled for.
     scheduled: parking_lot::Mutex<BTreeSet<SystemTime>>,
     concurrency: usize,
+    /// Wall-time bound of one call.
+    timeout: Duration,
 }
 
 impl Engine {
-    /// An engine making at most `concurrency` calls at once.
-    /// Its client trusts `trust` for https targets (the world CA in a `--tls` world).
+    /// An engine making at most `concurrency` calls at once, each bounded by `timeout` of wall
+    /// time; its client trusts `trust` for https targets (the world CA in a `--tls` world).
     pub(crate) fn new(
         concurrency: usize,
         trust: &sim_core::outbound::Trust,
+        timeout: Duration,
     ) -> Result<Engine, sim_core::outbound::OutboundError> {
         let http = sim_core::outbound::builder(trust)?
-            .timeout(CALL_TIMEOUT)
+            .timeout(timeout)
             .build()
             .map_err(sim_core::outbound::OutboundError::from)?;
         Ok(Engine {
@@ -68,6 +71,7 @@ impl Engine {
             kicked: AtomicBool::new(false),
             scheduled: parking_lot::Mutex::new(BTreeSet::new()),
             concurrency: concurrency.max(1),
+            timeout,
         })
     }
 
@@ -115,6 +119,20 @@ pub(crate) async fn drain(shared: &Arc<Shared>) -> PushBacklog {
                 Err(e) => tracing::error!(error = %e, "a push call panicked"),
             }
         }
+        for (task, result) in tasks.iter().zip(&results) {
+            if let Some(PushResult::Failed(failure)) = result
+                && failure.status.is_none()
+                && failure.message.ends_with(TIMED_OUT)
+            {
+                let url = task.url();
+                shared.clock.report(format!(
+                    "mock-okta push {} {}: no answer within {} of wall time",
+                    task.method,
+                    url.split('?').next().unwrap_or(&url),
+                    humantime::format_duration(shared.engine.timeout)
+                ));
+            }
+        }
         let now = shared.clock.now();
         let retries: Vec<SystemTime> = {
             let mut org = shared.org.lock();
@@ -146,12 +164,14 @@ fn schedule_retry(shared: &Arc<Shared>, at: SystemTime) {
         return;
     }
     let weak = Arc::downgrade(shared);
-    shared.clock.schedule_at(at, move |_clock| async move {
-        if let Some(shared) = weak.upgrade() {
-            shared.engine.scheduled.lock().remove(&at);
-            drain(&shared).await;
-        }
-    });
+    shared
+        .clock
+        .schedule_labelled(at, "mock-okta push retry", move |_clock| async move {
+            if let Some(shared) = weak.upgrade() {
+                shared.engine.scheduled.lock().remove(&at);
+                drain(&shared).await;
+            }
+        });
 }
 
 /// One SCIM call as Okta makes it.
@@ -239,7 +259,7 @@ fn transport_error(e: &reqwest::Error, url: &str) -> String {
         source = s.source();
     }
     let what = if e.is_timeout() {
-        "timed out".to_string()
+        TIMED_OUT.to_string()
     } else if causes.is_empty() {
         e.to_string()
     } else {
