@@ -188,7 +188,7 @@ fn assert_refused_for_its_reason(case: &str, outcome: &Value, s: &Value) {
     );
 }
 
-// covers: OKTA-AS-4, OKTA-AS-7
+// covers: OKTA-AS-4, OKTA-AS-7, SIM-RP-1
 #[tokio::test]
 async fn okta_as_4_okta_jwt_verifier_for_node_verifies_refuses_tampering_and_follows_a_rotation() {
     let Some(modules) = node_modules("@okta/jwt-verifier").await else {
@@ -220,7 +220,7 @@ async fn okta_as_4_okta_jwt_verifier_for_node_verifies_refuses_tampering_and_fol
     );
 }
 
-// covers: OKTA-AS-4, OKTA-AS-7
+// covers: OKTA-AS-4, OKTA-AS-7, SIM-RP-1
 #[tokio::test]
 async fn okta_as_4_okta_jwt_verifier_for_python_verifies_refuses_tampering_and_follows_a_rotation()
 {
@@ -283,7 +283,7 @@ fn assert_relying_party_summary(s: &Value, https: &Https) {
     assert_eq!(s["userinfo_session_token"], json!({ "sub": k.user_id }));
 }
 
-// covers: OKTA-AS-1, OKTA-TOK-1, OKTA-TOK-2
+// covers: OKTA-AS-1, OKTA-TOK-1, OKTA-TOK-2, SIM-RP-1
 #[tokio::test]
 async fn okta_tok_2_openid_client_signs_in_by_session_token_and_by_the_login_form_refreshes_and_reads_userinfo()
  {
@@ -299,7 +299,7 @@ async fn okta_tok_2_openid_client_signs_in_by_session_token_and_by_the_login_for
     assert_relying_party_summary(&s, &https);
 }
 
-// covers: OKTA-AS-1, OKTA-TOK-1, OKTA-TOK-2
+// covers: OKTA-AS-1, OKTA-TOK-1, OKTA-TOK-2, SIM-RP-1
 #[tokio::test]
 async fn okta_tok_2_authlib_signs_in_by_session_token_and_by_the_login_form_refreshes_and_reads_userinfo()
  {
