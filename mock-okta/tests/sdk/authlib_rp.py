@@ -3,7 +3,7 @@
 Driven by tests/verifiers.rs with the same JSON argument as openid_client.mjs (the CA comes from
 REQUESTS_CA_BUNDLE). Discovery; authorization code + PKCE (S256) through `OAuth2Session`, signed
 in both ways Okta offers: headlessly (`POST /api/v1/authn` -> `sessionToken` on the authorize
-URL) and through the HTML login form (parsed with the standard library's HTML parser, posted
+URL) and through the HTML login form (with `max_age`, so `auth_time` is checked too) (parsed with the standard library's HTML parser, posted
 with a cookie-keeping `requests.Session`); the ID token checked as Authlib's OpenID clients do
 (joserfc against the JWKS, then `CodeIDToken` with iss, aud, nonce, at_hash, exp, iat);
 refresh; userinfo. Prints one JSON summary.
@@ -60,7 +60,10 @@ META = requests.get(
 JWKS = requests.get(META["jwks_uri"], timeout=TIMEOUT).json()
 
 
-def parse_id_token(token, nonce):
+MAX_AGE = 3600
+
+
+def parse_id_token(token, nonce, max_age=None):
     """What authlib's OpenIDMixin.parse_id_token does, without a web framework."""
     decoded = jwt.decode(
         token["id_token"],
@@ -74,7 +77,12 @@ def parse_id_token(token, nonce):
         decoded.claims,
         decoded.header,
         {"iss": {"values": [META["issuer"]]}},
-        {"nonce": nonce, "client_id": INPUT["client_id"], "access_token": token["access_token"]},
+        {
+            "nonce": nonce,
+            "client_id": INPUT["client_id"],
+            "access_token": token["access_token"],
+            "max_age": max_age,
+        },
     )
     claims.validate(leeway=120)
     return UserInfo(claims)
@@ -106,6 +114,9 @@ def sign_in(mode):
         ).json()
         out["authn_status"] = authn["status"]
         extra["sessionToken"] = authn["sessionToken"]
+    else:
+        # A relying party that wants a recent sign-in: the ID token's `auth_time` is checked.
+        extra["max_age"] = str(MAX_AGE)
     url, state = oauth.create_authorization_url(
         META["authorization_endpoint"], code_verifier=verifier, nonce=nonce, **extra
     )
@@ -130,7 +141,7 @@ def sign_in(mode):
         state=state,
         code_verifier=verifier,
     )
-    claims = parse_id_token(token, nonce)
+    claims = parse_id_token(token, nonce, MAX_AGE if mode == "form" else None)
     out["id_sub"] = claims["sub"]
     out["id_aud"] = claims["aud"]
     out["id_email"] = claims.get("email")

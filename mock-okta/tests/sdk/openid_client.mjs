@@ -3,8 +3,9 @@
 // with one JSON argument: {issuer, client_id, redirect, login, password, org_url, scope}.
 // Discovery; authorization code + PKCE signed in both ways Okta offers — headlessly
 // (`POST /api/v1/authn` → `sessionToken` on the authorize URL) and through the HTML login form
-// (GET /authorize, fill the form, POST it, follow the redirects with the cookie) — each code
-// exchanged by the library (state, nonce and ID-token checks); refresh; userinfo.
+// (GET /authorize with `max_age`, fill the form, POST it, follow the redirects with the cookie)
+// — each code exchanged by the library (state, nonce, `auth_time` and ID-token checks);
+// refresh; userinfo.
 // Prints one JSON summary.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +15,7 @@ const require = createRequire(`${process.env.NODE_PATH}/`);
 const client = await import(pathToFileURL(require.resolve('openid-client')).href);
 
 const input = JSON.parse(process.argv[2]);
+const MAX_AGE = 3600;
 
 const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'" };
 const unescape = (s) => s.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_, e) => ENTITIES[e]);
@@ -107,6 +109,8 @@ async function signIn(mode) {
     const url = client.buildAuthorizationUrl(config, params);
     callback = await browser.followToCallback(await browser.request(url), url);
   } else {
+    // A relying party that wants a recent sign-in: the library then checks `auth_time`.
+    params.max_age = String(MAX_AGE);
     const url = client.buildAuthorizationUrl(config, params);
     const page = await browser.request(url);
     out.login_page_status = page.status;
@@ -127,6 +131,7 @@ async function signIn(mode) {
     expectedState: state,
     expectedNonce: nonce,
     idTokenExpected: true,
+    ...(mode === 'form' ? { maxAge: MAX_AGE } : {}),
   });
   const claims = tokens.claims();
   out.id_sub = claims.sub;
