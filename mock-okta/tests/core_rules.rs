@@ -131,6 +131,7 @@ fn sign_in(f: &mut Fixture, now: SystemTime, scopes: &[&str]) -> mock_okta::core
         code_challenge: Some(s256(VERIFIER)),
         code_challenge_method: Some("S256".into()),
         prompt: None,
+        max_age: None,
     };
     let AuthorizeOutcome::Code(code) = f
         .org

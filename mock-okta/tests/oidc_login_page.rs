@@ -10,7 +10,7 @@ mod oidc_support;
 
 use oidc_support::{
     Kiro, LOGOUT_REDIRECT, PASSWORD, REDIRECT, Reply, client, code_grant, jwt_parts, query_of,
-    read, without_query,
+    read, unix, without_query,
 };
 use serde_json::json;
 
@@ -348,4 +348,70 @@ async fn okta_tok_2_prompt_login_asks_again_even_with_a_session() {
     let arrived = browser.follow(signed_in).await;
     assert_eq!(without_query(&arrived), REDIRECT);
     assert!(query_of(&arrived).contains_key("code"));
+}
+
+// covers: OKTA-TOK-9
+#[tokio::test]
+async fn okta_tok_9_max_age_asks_a_session_older_than_it_to_sign_in_again() {
+    let kiro = Kiro::start(25).await;
+    let browser = Browser::new(&kiro);
+    let page = browser.get(&kiro.authorize_url("openid", &[])).await;
+    let form = assert_login_page(&page, 200);
+    let signed_in = browser
+        .submit(&form, &[("username", &kiro.login), ("password", PASSWORD)])
+        .await;
+    assert!(query_of(&browser.follow(signed_in).await).contains_key("code"));
+
+    // Within max_age the session is enough.
+    kiro.advance("30m").await;
+    let reply = browser
+        .get(&kiro.authorize_url("openid", &[("max_age", "3600")]))
+        .await;
+    assert!(
+        query_of(&reply.location()).contains_key("code"),
+        "{reply:?}"
+    );
+
+    // Past it, the user signs in again, and the form's redirect drops max_age.
+    kiro.advance("31m").await;
+    let stale = kiro.authorize_url("openid", &[("max_age", "3600")]);
+    let page = browser.get(&stale).await;
+    let form = assert_login_page(&page, 200);
+    assert_eq!(form.value("max_age"), Some("3600"));
+    let none = browser
+        .get(&kiro.authorize_url("openid", &[("max_age", "3600"), ("prompt", "none")]))
+        .await;
+    let refused = query_of(&none.location());
+    assert_eq!(
+        refused.get("error").map(String::as_str),
+        Some("login_required"),
+        "{none:?}"
+    );
+    let signed_in = browser
+        .submit(&form, &[("username", &kiro.login), ("password", PASSWORD)])
+        .await;
+    assert!(!signed_in.location().contains("max_age="));
+    let arrived = browser.follow(signed_in).await;
+    let code = query_of(&arrived).get("code").expect("a code").clone();
+    let tokens = kiro.token(&code_grant(&kiro.client_id, &code)).await;
+    let (_, claims) = jwt_parts(tokens.ok()["id_token"].as_str().expect("an ID token"));
+    assert_eq!(
+        claims["auth_time"],
+        json!(unix(kiro.now().await)),
+        "the new sign-in's time"
+    );
+
+    // A malformed max_age is refused at the redirect URI.
+    let reply = browser
+        .get(&kiro.authorize_url("openid", &[("max_age", "an hour")]))
+        .await;
+    let error = query_of(&reply.location());
+    assert_eq!(
+        error.get("error").map(String::as_str),
+        Some("invalid_request")
+    );
+    assert_eq!(
+        error.get("error_description").map(String::as_str),
+        Some("The 'max_age' parameter must be a non-negative integer.")
+    );
 }

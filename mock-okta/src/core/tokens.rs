@@ -120,6 +120,9 @@ pub struct AuthorizeRequest {
     pub code_challenge_method: Option<String>,
     /// `prompt`.
     pub prompt: Option<String>,
+    /// `max_age`, as sent: the most seconds since the user last signed in that the client
+    /// accepts; an older session must sign in again.
+    pub max_age: Option<String>,
 }
 
 /// Outcome of `/authorize`.
@@ -663,7 +666,23 @@ impl Org {
                 Denial::UnknownScope(String::new()).oauth_error(),
             ));
         }
+        let max_age = match req.max_age.as_deref() {
+            None => None,
+            Some(text) => match text.parse::<u64>() {
+                Ok(seconds) => Some(Duration::from_secs(seconds)),
+                Err(_) => {
+                    return Err(redirect(
+                        "invalid_request",
+                        "The 'max_age' parameter must be a non-negative integer.",
+                    ));
+                }
+            },
+        };
         let session = session_id.and_then(|id| self.session(now, id)).cloned();
+        // A session older than `max_age` counts as none: the user signs in again.
+        let session = session.filter(|s| {
+            max_age.is_none_or(|max| now.duration_since(s.auth_time).unwrap_or_default() <= max)
+        });
         let Some(session) = session else {
             return if req.prompt.as_deref() == Some("none") {
                 Err(redirect(

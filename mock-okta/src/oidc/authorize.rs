@@ -66,6 +66,7 @@ fn authorize_request(as_id: &str, params: &Params) -> AuthorizeRequest {
         code_challenge: option("code_challenge"),
         code_challenge_method: option("code_challenge_method"),
         prompt: option("prompt"),
+        max_age: option("max_age"),
     }
 }
 
@@ -189,11 +190,12 @@ pub(crate) async fn login_post(
     };
     match result {
         Ok(session) => {
-            // Back to /authorize with the original request; `prompt` has been honoured (with
-            // `prompt=login` it would ask again, forever, on a clock that moves).
+            // Back to /authorize with the original request; `prompt` and `max_age` have been
+            // honoured (with `prompt=login` or `max_age=0` it would ask again, forever, on a
+            // clock that moves).
             let pairs: Vec<(&str, &str)> = authorize
                 .iter()
-                .filter(|(k, _)| k != "prompt")
+                .filter(|(k, _)| k != "prompt" && k != "max_age")
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
             let mut response = redirect(&with_query(&format!("{issuer}/v1/authorize"), &pairs));

@@ -217,6 +217,34 @@ impl Org {
         }
     }
 
+    /// Starts mock-okta with this seed over https with a certificate from `ca` (for
+    /// `localhost`, the name its URL uses), its virtual clock starting at the wall clock's now
+    /// (`sim_core::clock::wall_epoch`), with a client that trusts `ca` only: what token
+    /// verifiers and relying-party libraries need (they refuse plain http and compare `exp`
+    /// with the wall clock).
+    pub async fn start_tls(seed: u64, ca: &sim_core::tls::WorldCa) -> Org {
+        let okta = MockOkta::start(Config {
+            seed: Seed(seed),
+            clock: sim_core::Clock::new(
+                sim_core::ClockMode::Virtual,
+                sim_core::clock::wall_epoch(),
+            ),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: Some(
+                ca.server_config(&["localhost", "127.0.0.1"])
+                    .expect("a server certificate"),
+            ),
+            ..Config::default()
+        })
+        .await
+        .expect("mock-okta starts");
+        let http = sim_core::outbound::builder(&sim_core::outbound::Trust::from_ca(Some(ca)))
+            .expect("a client builder")
+            .build()
+            .expect("an HTTP client");
+        Org { okta, http }
+    }
+
     /// Starts mock-okta with this seed on `addr`.
     pub async fn start_at(seed: u64, addr: SocketAddr) -> Org {
         let okta = MockOkta::start(Config {

@@ -2,7 +2,9 @@
 //! cache directory, never the system's (okta 2.9.x and 3.x cannot share one). Python: a venv per
 //! version, `$KIRO_SIM_PYENV/okta-{version}` or `target/pyenv/okta-{version}` (and, for the
 //! version CI installed system-wide before, `python3` itself). Node: `npm ci` of
-//! `clients/node/` into `$KIRO_SIM_NODE_CLIENTS` or `target/node-clients`. Exact steps:
+//! `clients/node/` into `$KIRO_SIM_NODE_CLIENTS` or `target/node-clients`. The Python token
+//! verifier and relying-party library share one venv, `{pyenv}/verifiers`, installed from
+//! `clients/python/verifiers.txt` (every package pinned). Exact steps:
 //! `docs/ci-sdk-steps.md`. A missing package skips with one line, or fails when `CI` is set.
 //!
 //! Each test file uses only part of this module, hence the `dead_code` allowance.
@@ -52,6 +54,66 @@ pub fn python_with_okta(version: &str) -> Result<PathBuf, String> {
     }
     seen.push(format!(
         "python3 -m venv target/pyenv/{venv} && target/pyenv/{venv}/bin/pip install okta=={version}"
+    ));
+    Err(seen.join("; "))
+}
+
+/// The venv of the Python token verifier and relying-party library (`okta-jwt-verifier`,
+/// `authlib`, `requests`, pinned with everything they pull in by `clients/python/verifiers.txt`).
+pub const VERIFIERS_VENV: &str = "verifiers";
+
+/// The exact versions `clients/python/verifiers.txt` pins, as `name==version` lines.
+pub fn pinned_python_verifiers() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../clients/python/verifiers.txt");
+    std::fs::read_to_string(&path)
+        .expect("clients/python/verifiers.txt is readable")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A Python interpreter of the `verifiers` venv (`$KIRO_SIM_PYENV/verifiers` or
+/// `target/pyenv/verifiers`) in which every pin of `clients/python/verifiers.txt` is installed
+/// at exactly its version.
+pub fn python_with_verifiers() -> Result<PathBuf, String> {
+    let pins = pinned_python_verifiers();
+    let check = format!(
+        "import importlib.metadata as m, sys\n\
+         bad = [p for p in {pins:?} if m.version(p.split('==')[0]) != p.split('==')[1]]\n\
+         print(' '.join(bad)); sys.exit(1 if bad else 0)"
+    );
+    let mut candidates: Vec<PathBuf> = std::env::var_os("KIRO_SIM_PYENV")
+        .map(|dir| PathBuf::from(dir).join(VERIFIERS_VENV).join("bin/python"))
+        .into_iter()
+        .collect();
+    candidates.push(
+        target_dir()
+            .join("pyenv")
+            .join(VERIFIERS_VENV)
+            .join("bin/python"),
+    );
+    let mut seen = Vec::new();
+    for python in candidates {
+        let Ok(out) = Command::new(&python).args(["-c", &check]).output() else {
+            continue;
+        };
+        if out.status.success() {
+            return Ok(python);
+        }
+        seen.push(format!(
+            "{} lacks {}{}",
+            python.display(),
+            String::from_utf8_lossy(&out.stdout).trim(),
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        ));
+    }
+    seen.push(format!(
+        "python3 -m venv target/pyenv/{VERIFIERS_VENV} && target/pyenv/{VERIFIERS_VENV}/bin/pip install -r clients/python/verifiers.txt"
     ));
     Err(seen.join("; "))
 }
