@@ -90,6 +90,20 @@ async fn kiro_scim_4_the_enterprise_extension_is_created_read_replaced_and_patch
     expected["costCenter"] = json!("CC-9");
     assert_eq!(reply.expect(200)[ENTERPRISE], expected);
 
+    // A `schemas` member inside the extension's object (as scim2-models sends it) is ignored.
+    let reply = scim
+        .patch(
+            &format!("/Users/{id}"),
+            &patch_op(json!([{
+                "op": "replace",
+                "path": ENTERPRISE,
+                "value": { "schemas": [ENTERPRISE], "division": "Looms" },
+            }])),
+        )
+        .await;
+    expected["division"] = json!("Looms");
+    assert_eq!(reply.expect(200)[ENTERPRISE], expected);
+
     // Without a path: the extension as a key, and `URN:attribute` keys.
     let reply = scim
         .patch(

@@ -441,6 +441,11 @@ pub fn user_attrs_from_json(body: &Value) -> Result<UserAttrs, ScimError> {
     for ignored in ["schemas", "id", "meta"] {
         object.remove(ignored);
     }
+    // Some clients (scim2-models) repeat the extension's URN as `schemas` inside its object:
+    // ignored like the top-level one (sim choice).
+    if let Some(ext) = object.get_mut(ENTERPRISE).and_then(Value::as_object_mut) {
+        ext.remove("schemas");
+    }
     if let Some(key) = object.keys().find(|k| {
         UNSUPPORTED_USER_ATTRS
             .iter()
