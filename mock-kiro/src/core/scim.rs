@@ -1,4 +1,5 @@
-//! Users and groups with AWS IAM Identity Center's SCIM semantics (BEHAVIOURS.md KIRO-SCIM-1..3).
+//! Users and groups with AWS IAM Identity Center's SCIM semantics (BEHAVIOURS.md KIRO-SCIM-1..5,
+//! KIRO-SCIM-7).
 //!
 //! What IdC does, and so what this does:
 //! - filters are `eq` only, joined by `and`, on `userName`, `externalId`, `id` (users) and
@@ -12,7 +13,12 @@
 //! - values with `<>;:%`, empty strings or control characters are refused;
 //! - group PATCH changes at most 100 members, never replaces or removes all members;
 //! - listed groups come back without members;
-//! - duplicate `userName` or group `displayName` is a 409.
+//! - duplicate `userName` or group `displayName` is a 409;
+//! - the enterprise extension is patched by `URN:attribute`, by the bare URN with an object
+//!   value, or as keys of a path-less value;
+//! - PatchUser never removes `userName` or `active`, nor touches either twice in one request;
+//! - `password`, `ims`, `photos`, `x509Certificates`, `entitlements`, `groups` are refused, and
+//!   a created user's email must be primary.
 //!
 //! User attributes are kept as [`UserAttrs`], a serde struct in SCIM's JSON names, so a PATCH
 //! is applied to the JSON form and the result validated again: a PATCH that would leave an

@@ -1,5 +1,6 @@
 //! The SCIM 2.0 endpoint under `/{tenantId}/scim/v2/…`, with AWS IAM Identity Center's
-//! semantics (BEHAVIOURS.md KIRO-SCIM-1..3, KIRO-TOK-1).
+//! semantics (BEHAVIOURS.md KIRO-SCIM-1..7, KIRO-TOK-1). Operations IdC does not implement
+//! (`/Bulk`, `/Me`, `.search`, methods with no operation) are 400 ValidationException.
 //!
 //! - [`ScimCaller`]: every request carries `Authorization: Bearer {SCIM access token}` of the
 //!   tenant's profile, checked by the core on every request (a revoked token is refused on the
