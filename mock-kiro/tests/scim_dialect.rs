@@ -358,16 +358,55 @@ async fn kiro_scim_7_create_user_refuses_unsupported_attributes_and_a_non_primar
     }
     assert_eq!(user_count(&scim).await, 0);
 
-    // ListUsers: "startIndex, attributes, and excludedAttributes" are not supported, and so
-    // ignored: every user comes back whole.
+    // PutUser holds the email to the same rule; PatchUser's page does not, and neither does
+    // mock-kiro.
     let id = scim.create_user("ada@example.com", "00uada").await;
     let whole = user(&scim, &id).await;
+    let mut body = okta_user("ada@example.com", "00uada");
+    body["emails"] = json!([{ "value": "ada@example.com", "type": "work" }]);
+    scim.put(&format!("/Users/{id}"), &body)
+        .await
+        .assert_scim_error(
+            400,
+            Some("invalidValue"),
+            "The emails value must be marked as primary.",
+        );
+    assert_eq!(user(&scim, &id).await, whole);
+
+    // ListUsers: "startIndex, attributes, and excludedAttributes" are not supported, and so
+    // ignored: every user comes back whole.
     let list = scim
         .get("/Users?attributes=userName&excludedAttributes=emails&startIndex=5")
         .await
         .expect(200)
         .clone();
     assert_eq!(list["Resources"], json!([whole]));
+}
+
+// covers: KIRO-SCIM-7
+#[tokio::test]
+async fn kiro_scim_7_a_group_membership_filter_naming_no_user_is_404() {
+    let (_sim, _issuer, _profile, scim) = setup().await;
+    let user = scim.create_user("ada@example.com", "00uada").await;
+    let group = scim.create_group("Engineering").await;
+    let query = |member: &str| {
+        let expr = format!(r#"id eq "{group}" and members eq "{member}""#);
+        let encoded: String = expr
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        format!("/Groups?filter={encoded}")
+    };
+    // A user of the directory who is not a member: an empty list.
+    let listed = scim.get(&query(&user)).await.expect(200).clone();
+    assert_eq!(listed["totalResults"], json!(0));
+    // ListGroups: ResourceNotFoundException "when filter querying with a nonexisting member".
+    scim.get(&query("9067729b3d-no-such-user"))
+        .await
+        .assert_scim_error(404, None, "User 9067729b3d-no-such-user not found.");
 }
 
 // covers: KIRO-SCIM-6

@@ -365,6 +365,15 @@ fn check_opt(field: &str, value: &Option<String>) -> Result<(), ScimError> {
     value.as_deref().map_or(Ok(()), |v| check_value(field, v))
 }
 
+/// CreateUser and PutUser: "The emails attribute value must be marked as primary."
+/// (KIRO-SCIM-7; PatchUser's guide page does not say so, and a PATCH is not held to it).
+fn check_primary_email(a: &UserAttrs) -> Result<(), ScimError> {
+    if a.emails.iter().any(|e| e.primary != Some(true)) {
+        return Err(invalid("The emails value must be marked as primary."));
+    }
+    Ok(())
+}
+
 /// Validates a user's attributes against IdC's rules.
 pub fn validate_user(a: &UserAttrs) -> Result<(), ScimError> {
     for (field, value) in [
@@ -498,10 +507,7 @@ impl Kiro {
         attrs: UserAttrs,
     ) -> Result<ScimUser, ScimError> {
         validate_user(&attrs)?;
-        // CreateUser: "The emails attribute value must be marked as primary."
-        if attrs.emails.iter().any(|e| e.primary != Some(true)) {
-            return Err(invalid("The emails value must be marked as primary."));
-        }
+        check_primary_email(&attrs)?;
         let id = self.scim_id();
         let p = self.profile_for_scim(profile)?;
         if p.users
@@ -561,8 +567,20 @@ impl Kiro {
         paginate(matching, count, cursor, |u| &u.id)
     }
 
-    /// Replaces a user (PUT).
+    /// Replaces a user (PUT): as [`Kiro::store_user`], and the email must be primary.
     pub fn replace_user(
+        &mut self,
+        now: SystemTime,
+        profile: &str,
+        id: &str,
+        attrs: UserAttrs,
+    ) -> Result<ScimUser, ScimError> {
+        check_primary_email(&attrs)?;
+        self.store_user(now, profile, id, attrs)
+    }
+
+    /// Stores a user's new attributes after IdC's checks (PutUser, and PatchUser's result).
+    fn store_user(
         &mut self,
         now: SystemTime,
         profile: &str,
@@ -605,7 +623,7 @@ impl Kiro {
             apply_user_op(&mut json, op)?;
         }
         let attrs = user_attrs_from_json(&json)?;
-        self.replace_user(now, profile, id, attrs)
+        self.store_user(now, profile, id, attrs)
     }
 
     /// Deletes a user (and its group memberships).
@@ -697,6 +715,13 @@ impl Kiro {
         let p = self
             .profile(profile)
             .map_err(|_| ScimError::NotFound(format!("Profile {profile} not found.")))?;
+        // ListGroups: ResourceNotFoundException "when filter querying with a nonexisting
+        // member" (KIRO-SCIM-7).
+        for (attr, value) in &conditions {
+            if *attr == "members" && !p.users.iter().any(|u| u.id == *value) {
+                return Err(ScimError::NotFound(format!("User {value} not found.")));
+            }
+        }
         let matching: Vec<&ScimGroup> = p
             .groups
             .iter()
