@@ -22,17 +22,17 @@ const EXPECTED_FAILURES: [(&str, usize, &str); 14] = [
     (
         "service_provider_config_endpoint_methods",
         4,
-        "POST/PUT/PATCH/DELETE answer IdC's 400 ValidationException for an unsupported operation, not 405 (KIRO-SCIM-6)",
+        "POST/PUT/PATCH/DELETE answer IdC's 400 ValidationException for an unsupported operation, not 405 (KIRO-SCIM-9)",
     ),
     (
         "schemas_endpoint_methods",
         4,
-        "as above, on /Schemas (KIRO-SCIM-6)",
+        "as above, on /Schemas (KIRO-SCIM-9)",
     ),
     (
         "resource_types_endpoint_methods",
         4,
-        "as above, on /ResourceTypes (KIRO-SCIM-6)",
+        "as above, on /ResourceTypes (KIRO-SCIM-9)",
     ),
     (
         "access_invalid_schema",
@@ -57,22 +57,22 @@ const EXPECTED_FAILURES: [(&str, usize, &str); 14] = [
     (
         "object_query_with_attributes",
         2,
-        "IdC ignores `attributes`/`excludedAttributes` (KIRO-SCIM-7); for groups, members that are not users are refused (KIRO-SCIM-1)",
+        "IdC ignores `attributes`/`excludedAttributes` (KIRO-SCIM-10); for groups, members that are not users are refused (KIRO-SCIM-1)",
     ),
     (
         "object_list_with_attributes",
         2,
-        "as above (KIRO-SCIM-7, KIRO-SCIM-1)",
+        "as above (KIRO-SCIM-10, KIRO-SCIM-1)",
     ),
     (
         "search_with_attributes",
         2,
-        "no POST /.search: IdC's 400 ValidationException (KIRO-SCIM-6)",
+        "no POST /.search: IdC's 400 ValidationException (KIRO-SCIM-9)",
     ),
     (
         "object_replacement",
         1,
-        "no PutGroup: 400 ValidationException (KIRO-SCIM-6)",
+        "no PutGroup: 400 ValidationException (KIRO-SCIM-9)",
     ),
     (
         "check_add_attribute",
@@ -82,7 +82,7 @@ const EXPECTED_FAILURES: [(&str, usize, &str); 14] = [
     (
         "check_remove_attribute",
         2,
-        "`remove` of `active` is refused (KIRO-SCIM-5); removing made-up group members is refused (KIRO-SCIM-1)",
+        "`remove` of `active` is refused (KIRO-SCIM-8); removing made-up group members is refused (KIRO-SCIM-1)",
     ),
     (
         "check_replace_attribute",
@@ -135,7 +135,7 @@ fn scim2() -> Result<PathBuf, String> {
     Err(seen.join("; "))
 }
 
-// covers: KIRO-SCIM-2, KIRO-SCIM-4, KIRO-SCIM-5, KIRO-SCIM-6, KIRO-SCIM-7
+// covers: KIRO-SCIM-2, KIRO-SCIM-7, KIRO-SCIM-8, KIRO-SCIM-9, KIRO-SCIM-10
 #[tokio::test]
 async fn scim2_tester_passes_every_check_but_where_idc_differs() {
     let program = scim2();

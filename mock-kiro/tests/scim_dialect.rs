@@ -37,9 +37,9 @@ fn ext(attr: &str) -> String {
     format!("{ENTERPRISE}:{attr}")
 }
 
-// covers: KIRO-SCIM-4
+// covers: KIRO-SCIM-7
 #[tokio::test]
-async fn kiro_scim_4_the_enterprise_extension_is_created_read_replaced_and_patched() {
+async fn kiro_scim_7_the_enterprise_extension_is_created_read_replaced_and_patched() {
     let (_sim, _issuer, _profile, scim) = setup().await;
     let boss = scim.create_user("grace@example.com", "00ugrace").await;
 
@@ -189,9 +189,9 @@ async fn kiro_scim_4_the_enterprise_extension_is_created_read_replaced_and_patch
     assert_eq!(reply.expect(200).get(ENTERPRISE), None);
 }
 
-// covers: KIRO-SCIM-4
+// covers: KIRO-SCIM-7
 #[tokio::test]
-async fn kiro_scim_4_the_extension_refuses_what_idc_does_not_support_and_changes_nothing() {
+async fn kiro_scim_7_the_extension_refuses_what_idc_does_not_support_and_changes_nothing() {
     let (_sim, _issuer, _profile, scim) = setup().await;
     // CreateUser/PatchUser: "displayName subattribute for manager" is not supported.
     let mut body = okta_user("ada@example.com", "00uada");
@@ -232,9 +232,9 @@ async fn kiro_scim_4_the_extension_refuses_what_idc_does_not_support_and_changes
     assert_eq!(user(&scim, &id).await, before);
 }
 
-// covers: KIRO-SCIM-5
+// covers: KIRO-SCIM-8
 #[tokio::test]
-async fn kiro_scim_5_patch_user_refuses_what_the_guide_says_it_does_not_support() {
+async fn kiro_scim_8_patch_user_refuses_what_the_guide_says_it_does_not_support() {
     let (_sim, _issuer, _profile, scim) = setup().await;
     let id = scim.create_user("ada@example.com", "00uada").await;
     let before = user(&scim, &id).await;
@@ -320,9 +320,9 @@ async fn kiro_scim_5_patch_user_refuses_what_the_guide_says_it_does_not_support(
     assert_eq!(body["userName"], json!("ada.l@example.com"));
 }
 
-// covers: KIRO-SCIM-7
+// covers: KIRO-SCIM-10
 #[tokio::test]
-async fn kiro_scim_7_create_user_refuses_unsupported_attributes_and_a_non_primary_email() {
+async fn kiro_scim_10_create_user_refuses_unsupported_attributes_and_a_non_primary_email() {
     let (_sim, _issuer, _profile, scim) = setup().await;
     for (attr, value) in [
         ("password", json!("hunter2")),
@@ -383,9 +383,9 @@ async fn kiro_scim_7_create_user_refuses_unsupported_attributes_and_a_non_primar
     assert_eq!(list["Resources"], json!([whole]));
 }
 
-// covers: KIRO-SCIM-7
+// covers: KIRO-SCIM-10
 #[tokio::test]
-async fn kiro_scim_7_a_group_membership_filter_naming_no_user_is_404() {
+async fn kiro_scim_10_a_group_membership_filter_naming_no_user_is_404() {
     let (_sim, _issuer, _profile, scim) = setup().await;
     let user = scim.create_user("ada@example.com", "00uada").await;
     let group = scim.create_group("Engineering").await;
@@ -409,9 +409,9 @@ async fn kiro_scim_7_a_group_membership_filter_naming_no_user_is_404() {
         .assert_scim_error(404, None, "User 9067729b3d-no-such-user not found.");
 }
 
-// covers: KIRO-SCIM-6
+// covers: KIRO-SCIM-9
 #[tokio::test]
-async fn kiro_scim_6_operations_idc_does_not_implement_are_validation_exceptions() {
+async fn kiro_scim_9_operations_idc_does_not_implement_are_validation_exceptions() {
     let (_sim, _issuer, _profile, scim) = setup().await;
     let user = scim.create_user("ada@example.com", "00uada").await;
     let group = scim.create_group("Engineering").await;
@@ -450,9 +450,9 @@ async fn kiro_scim_6_operations_idc_does_not_implement_are_validation_exceptions
     assert_eq!(user_count(&scim).await, 1);
 }
 
-// covers: KIRO-SCIM-8
+// covers: KIRO-SCIM-11
 #[tokio::test]
-async fn kiro_scim_8_a_profile_holds_at_most_two_scim_tokens_expired_ones_count_until_revoked() {
+async fn kiro_scim_11_a_profile_holds_at_most_two_scim_tokens_expired_ones_count_until_revoked() {
     let (sim, _issuer, profile, scim) = setup().await;
     let profile_id = profile["profileId"].as_str().expect("profileId");
     let path = format!("/console/profiles/{profile_id}/scim-tokens");

@@ -24,7 +24,7 @@ use super::{ConsoleError, Kiro};
 pub const VERIFICATION_LABEL: &str = "_kiro-verification";
 /// SCIM access tokens a profile holds at a time; revoked ones do not count, expired ones
 /// do until revoked (IdC: "up to two access tokens at a time … delete any expired or unused
-/// access tokens", KIRO-SCIM-8).
+/// access tokens", KIRO-SCIM-11).
 pub const MAX_SCIM_TOKENS: usize = 2;
 /// How long a SCIM access token lives.
 pub const SCIM_TOKEN_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);

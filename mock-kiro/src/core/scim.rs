@@ -1,5 +1,5 @@
 //! Users and groups with AWS IAM Identity Center's SCIM semantics (BEHAVIOURS.md KIRO-SCIM-1..5,
-//! KIRO-SCIM-7).
+//! KIRO-SCIM-10).
 //!
 //! What IdC does, and so what this does:
 //! - filters are `eq` only, joined by `and`, on `userName`, `externalId`, `id` (users) and
@@ -366,7 +366,7 @@ fn check_opt(field: &str, value: &Option<String>) -> Result<(), ScimError> {
 }
 
 /// CreateUser and PutUser: "The emails attribute value must be marked as primary."
-/// (KIRO-SCIM-7; PatchUser's guide page does not say so, and a PATCH is not held to it).
+/// (KIRO-SCIM-10; PatchUser's guide page does not say so, and a PATCH is not held to it).
 fn check_primary_email(a: &UserAttrs) -> Result<(), ScimError> {
     if a.emails.iter().any(|e| e.primary != Some(true)) {
         return Err(invalid("The emails value must be marked as primary."));
@@ -716,7 +716,7 @@ impl Kiro {
             .profile(profile)
             .map_err(|_| ScimError::NotFound(format!("Profile {profile} not found.")))?;
         // ListGroups: ResourceNotFoundException "when filter querying with a nonexisting
-        // member" (KIRO-SCIM-7).
+        // member" (KIRO-SCIM-10).
         for (attr, value) in &conditions {
             if *attr == "members" && !p.users.iter().any(|u| u.id == *value) {
                 return Err(ScimError::NotFound(format!("User {value} not found.")));
@@ -1006,7 +1006,7 @@ fn target(path: &str) -> Target<'_> {
 const ONE_OP_ONLY: [&str; 2] = ["userName", "active"];
 
 /// IdC's PatchUser rules on a whole request: no `remove` of `userName` or `active`, and at most
-/// one operation on each of them (KIRO-SCIM-5).
+/// one operation on each of them (KIRO-SCIM-8).
 fn check_user_ops(ops: &[PatchOp]) -> Result<(), ScimError> {
     for attr in ONE_OP_ONLY {
         let mut touching = 0;

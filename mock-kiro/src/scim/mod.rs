@@ -291,7 +291,7 @@ async fn unknown_endpoint(State(shared): State<AppState>, request: Request) -> R
     let path = parts.uri.path();
     // RFC 7644's operations IdC does not implement (`/Bulk`, `/Me`, `POST …/.search`) are
     // ValidationExceptions, as the guide's error tables give for any unsupported operation
-    // (KIRO-SCIM-6); a path that names nothing at all is a 404.
+    // (KIRO-SCIM-9); a path that names nothing at all is a 404.
     let rest = path.split_once("/scim/v2/").map_or("", |(_, r)| r);
     let segments: Vec<&str> = rest.split('/').collect();
     let rfc_operation =
