@@ -274,11 +274,18 @@ async fn kiro_scim_2_errors_carry_the_scim_error_schema_and_bodies_are_json() {
     for path in ["/Bulk", "/Me", "/.search"] {
         let reply = scim.call(Method::POST, path, Some(&json!({}))).await;
         reply.assert_scim_error(
-            404,
+            400,
             None,
-            &format!("The SCIM endpoint {tenant_path}{path} is not supported (no /Me, /Bulk or /.search)."),
+            &format!("{UNPARSABLE} This error also occurs if the operation is unsupported: POST {tenant_path}{path}."),
         );
     }
+    scim.call(Method::GET, "/Nothing", None)
+        .await
+        .assert_scim_error(
+            404,
+            None,
+            &format!("The SCIM endpoint {tenant_path}/Nothing is not supported."),
+        );
     for (method, path) in [
         (Method::POST, format!("/Users/{id}")),
         (Method::PUT, "/Users".to_string()),

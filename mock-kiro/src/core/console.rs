@@ -22,7 +22,11 @@ use super::{ConsoleError, Kiro};
 
 /// The record name that carries a domain's verification token (sim choice).
 pub const VERIFICATION_LABEL: &str = "_kiro-verification";
-/// How long a SCIM access token is valid.
+/// SCIM access tokens a profile holds at a time; revoked ones do not count, expired ones
+/// do until revoked (IdC: "up to two access tokens at a time … delete any expired or unused
+/// access tokens", KIRO-SCIM-11).
+pub const MAX_SCIM_TOKENS: usize = 2;
+/// How long a SCIM access token lives.
 pub const SCIM_TOKEN_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 /// Models an admin can approve.
 pub const MODEL_CATALOG: [&str; 4] = [
@@ -460,7 +464,17 @@ impl Kiro {
         now: SystemTime,
         profile: &str,
     ) -> Result<(ScimToken, String), ConsoleError> {
-        self.profile(profile)?;
+        let live = self
+            .profile(profile)?
+            .scim_tokens
+            .iter()
+            .filter(|t| !t.revoked)
+            .count();
+        if live >= MAX_SCIM_TOKENS {
+            return Err(ConsoleError::Validation(format!(
+                "A directory supports up to {MAX_SCIM_TOKENS} access tokens at a time. Delete an expired or unused token first."
+            )));
+        }
         let secret = ids::secret(&mut self.secrets, 64);
         let token = ScimToken {
             id: ids::uuid_v4(&mut self.ids),

@@ -1,4 +1,5 @@
-//! Users and groups with AWS IAM Identity Center's SCIM semantics (BEHAVIOURS.md KIRO-SCIM-1..3).
+//! Users and groups with AWS IAM Identity Center's SCIM semantics (BEHAVIOURS.md KIRO-SCIM-1..5,
+//! KIRO-SCIM-10).
 //!
 //! What IdC does, and so what this does:
 //! - filters are `eq` only, joined by `and`, on `userName`, `externalId`, `id` (users) and
@@ -12,7 +13,12 @@
 //! - values with `<>;:%`, empty strings or control characters are refused;
 //! - group PATCH changes at most 100 members, never replaces or removes all members;
 //! - listed groups come back without members;
-//! - duplicate `userName` or group `displayName` is a 409.
+//! - duplicate `userName` or group `displayName` is a 409;
+//! - the enterprise extension is patched by `URN:attribute`, by the bare URN with an object
+//!   value, or as keys of a path-less value;
+//! - PatchUser never removes `userName` or `active`, nor touches either twice in one request;
+//! - `password`, `ims`, `photos`, `x509Certificates`, `entitlements`, `groups` are refused, and
+//!   a created user's email must be primary.
 //!
 //! User attributes are kept as [`UserAttrs`], a serde struct in SCIM's JSON names, so a PATCH
 //! is applied to the JSON form and the result validated again: a PATCH that would leave an
@@ -28,6 +34,8 @@ use super::{Kiro, Profile};
 
 /// The enterprise extension's schema URN.
 pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// The core User schema's URN (a PATCH path may name an attribute under it).
+const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// Most members one group PATCH may change.
 pub const MAX_MEMBER_CHANGES: usize = 100;
 /// Largest page.
@@ -401,6 +409,15 @@ fn check_opt(field: &str, value: &Option<String>) -> Result<(), ScimError> {
     value.as_deref().map_or(Ok(()), |v| check_value(field, v))
 }
 
+/// CreateUser and PutUser: "The emails attribute value must be marked as primary."
+/// (KIRO-SCIM-10; PatchUser's guide page does not say so, and a PATCH is not held to it).
+fn check_primary_email(a: &UserAttrs) -> Result<(), ScimError> {
+    if a.emails.iter().any(|e| e.primary != Some(true)) {
+        return Err(invalid("The emails value must be marked as primary."));
+    }
+    Ok(())
+}
+
 /// Validates a user's attributes against IdC's rules.
 pub fn validate_user(a: &UserAttrs) -> Result<(), ScimError> {
     for (field, value) in [
@@ -465,6 +482,18 @@ pub fn validate_user(a: &UserAttrs) -> Result<(), ScimError> {
     Ok(())
 }
 
+/// User attributes of RFC 7643 that IdC does not support (CreateUser, PutUser, PatchUser:
+/// "ims, photos, x509Certificates, entitlements, and password"; CreateUser: "The groups field
+/// cannot be specified").
+const UNSUPPORTED_USER_ATTRS: [&str; 6] = [
+    "password",
+    "ims",
+    "photos",
+    "x509Certificates",
+    "entitlements",
+    "groups",
+];
+
 /// Parses user attributes from a SCIM JSON body (`schemas`, `id`, `meta` are ignored).
 pub fn user_attrs_from_json(body: &Value) -> Result<UserAttrs, ScimError> {
     let mut object = body.as_object().cloned().ok_or_else(|| {
@@ -476,11 +505,31 @@ pub fn user_attrs_from_json(body: &Value) -> Result<UserAttrs, ScimError> {
     for ignored in ["id", "meta"] {
         object.remove(ignored);
     }
-    serde_json::from_value(Value::Object(object)).map_err(|e| {
+    // Some clients (scim2-models) repeat the extension's URN as `schemas` inside its object:
+    // ignored like the top-level one (sim choice).
+    if let Some(ext) = object.get_mut(ENTERPRISE).and_then(Value::as_object_mut) {
+        ext.remove("schemas");
+    }
+    if let Some(key) = object.keys().find(|k| {
+        UNSUPPORTED_USER_ATTRS
+            .iter()
+            .any(|u| u.eq_ignore_ascii_case(k))
+    }) {
+        return Err(invalid(format!(
+            "Request is unparsable, syntactically incorrect, or violates schema: the {key} attribute is not supported."
+        )));
+    }
+    let mut attrs: UserAttrs = serde_json::from_value(Value::Object(object)).map_err(|e| {
         invalid(format!(
             "Request is unparsable, syntactically incorrect, or violates schema: {e}"
         ))
-    })
+    })?;
+    // An empty extension (or one whose last attribute a PATCH removed) is no extension: the
+    // user is shown with the core schema only.
+    if attrs.enterprise.as_ref() == Some(&Enterprise::default()) {
+        attrs.enterprise = None;
+    }
+    Ok(attrs)
 }
 
 impl Kiro {
@@ -507,6 +556,7 @@ impl Kiro {
         attrs: UserAttrs,
     ) -> Result<ScimUser, ScimError> {
         validate_user(&attrs)?;
+        check_primary_email(&attrs)?;
         let id = self.scim_id();
         let p = self.profile_for_scim(profile)?;
         if p.users
@@ -566,8 +616,20 @@ impl Kiro {
         paginate(matching, count, cursor, |u| &u.id)
     }
 
-    /// Replaces a user (PUT).
+    /// Replaces a user (PUT): as [`Kiro::store_user`], and the email must be primary.
     pub fn replace_user(
+        &mut self,
+        now: SystemTime,
+        profile: &str,
+        id: &str,
+        attrs: UserAttrs,
+    ) -> Result<ScimUser, ScimError> {
+        check_primary_email(&attrs)?;
+        self.store_user(now, profile, id, attrs)
+    }
+
+    /// Stores a user's new attributes after IdC's checks (PutUser, and PatchUser's result).
+    fn store_user(
         &mut self,
         now: SystemTime,
         profile: &str,
@@ -605,11 +667,12 @@ impl Kiro {
     ) -> Result<ScimUser, ScimError> {
         let current = self.user(profile, id)?.clone();
         let mut json = serde_json::to_value(&current.attrs).map_err(|e| invalid(e.to_string()))?;
+        check_user_ops(ops)?;
         for op in ops {
             apply_user_op(&mut json, op)?;
         }
         let attrs = user_attrs_from_json(&json)?;
-        self.replace_user(now, profile, id, attrs)
+        self.store_user(now, profile, id, attrs)
     }
 
     /// Deletes a user (and its group memberships).
@@ -701,6 +764,13 @@ impl Kiro {
         let p = self
             .profile(profile)
             .map_err(|_| ScimError::NotFound(format!("Profile {profile} not found.")))?;
+        // ListGroups: ResourceNotFoundException "when filter querying with a nonexisting
+        // member" (KIRO-SCIM-10).
+        for (attr, value) in &conditions {
+            if *attr == "members" && !p.users.iter().any(|u| u.id == *value) {
+                return Err(ScimError::NotFound(format!("User {value} not found.")));
+            }
+        }
         let matching: Vec<&ScimGroup> = p
             .groups
             .iter()
@@ -953,6 +1023,78 @@ fn member_values(value: &Value) -> Result<Vec<String>, ScimError> {
         .collect()
 }
 
+/// Where a user PATCH path points: the core schema, or the enterprise extension (the whole
+/// extension for the bare URN, or one of its attributes after `URN:`). URNs compare
+/// case-insensitively (RFC 7644 §3.10).
+enum Target<'p> {
+    Core(&'p str),
+    Extension,
+    ExtensionAttr(&'p str),
+}
+
+fn target(path: &str) -> Target<'_> {
+    let mut path = path.trim();
+    if let Some(head) = path.get(..CORE_USER.len() + 1)
+        && head.eq_ignore_ascii_case(&format!("{CORE_USER}:"))
+    {
+        path = &path[CORE_USER.len() + 1..];
+    }
+    match path.get(..ENTERPRISE.len()) {
+        Some(head) if head.eq_ignore_ascii_case(ENTERPRISE) => {
+            match path[ENTERPRISE.len()..].strip_prefix(':') {
+                Some(attr) => Target::ExtensionAttr(attr),
+                None if path.len() == ENTERPRISE.len() => Target::Extension,
+                None => Target::Core(path),
+            }
+        }
+        _ => Target::Core(path),
+    }
+}
+
+/// The attributes IdC refuses to `remove` and allows one operation on per request.
+const ONE_OP_ONLY: [&str; 2] = ["userName", "active"];
+
+/// IdC's PatchUser rules on a whole request: no `remove` of `userName` or `active`, and at most
+/// one operation on each of them (KIRO-SCIM-8).
+fn check_user_ops(ops: &[PatchOp]) -> Result<(), ScimError> {
+    for attr in ONE_OP_ONLY {
+        let mut touching = 0;
+        for op in ops {
+            let named = match (op.path.as_deref(), op.value.as_ref()) {
+                (Some(path), _) => {
+                    matches!(target(path), Target::Core(p) if p.eq_ignore_ascii_case(attr))
+                }
+                (None, Some(Value::Object(value))) => {
+                    value.keys().any(|k| k.eq_ignore_ascii_case(attr))
+                }
+                (None, _) => false,
+            };
+            if !named {
+                continue;
+            }
+            if op.op.eq_ignore_ascii_case("remove") {
+                return Err(invalid(format!(
+                    "The remove operation is not supported for {attr}."
+                )));
+            }
+            touching += 1;
+        }
+        if touching > 1 {
+            return Err(invalid(format!(
+                "Multiple operations on {attr} in one request are not supported."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The enterprise extension's object in a user's JSON form, made if missing.
+fn extension(object: &mut Map<String, Value>) -> &mut Value {
+    object
+        .entry(ENTERPRISE)
+        .or_insert_with(|| Value::Object(Map::new()))
+}
+
 /// Applies one PATCH op to a user's JSON form.
 fn apply_user_op(json: &mut Value, op: &PatchOp) -> Result<(), ScimError> {
     let kind = op.op.to_ascii_lowercase();
@@ -967,18 +1109,10 @@ fn apply_user_op(json: &mut Value, op: &PatchOp) -> Result<(), ScimError> {
                 .and_then(Value::as_object)
                 .ok_or_else(|| invalid("A PATCH without path needs an object value."))?;
             for (key, v) in value {
-                if key == ENTERPRISE {
-                    let ext = object
-                        .entry(ENTERPRISE)
-                        .or_insert_with(|| Value::Object(Map::new()));
-                    merge(ext, v);
-                } else if let Some(attr) = key.strip_prefix(&format!("{ENTERPRISE}:")) {
-                    let ext = object
-                        .entry(ENTERPRISE)
-                        .or_insert_with(|| Value::Object(Map::new()));
-                    set_path(ext, attr, v.clone())?;
-                } else {
-                    set_path(object, key, v.clone())?;
+                match target(key) {
+                    Target::Extension => merge_extension(object, v)?,
+                    Target::ExtensionAttr(attr) => set_path(extension(object), attr, v.clone())?,
+                    Target::Core(key) => set_path(object, key, v.clone())?,
                 }
             }
             Ok(())
@@ -988,58 +1122,30 @@ fn apply_user_op(json: &mut Value, op: &PatchOp) -> Result<(), ScimError> {
                 .value
                 .clone()
                 .ok_or_else(|| invalid(format!("{kind} {path} needs a value.")))?;
-            if let Some(attr) = path.strip_prefix(&format!("{ENTERPRISE}:")) {
-                let ext = object
-                    .entry(ENTERPRISE)
-                    .or_insert_with(|| Value::Object(Map::new()));
-                set_path(ext, attr, value)
-            } else {
-                set_path(object, path, value)
+            match target(path) {
+                Target::Extension => merge_extension(object, &value),
+                Target::ExtensionAttr(attr) => set_path(extension(object), attr, value),
+                Target::Core(path) => set_path(object, path, value),
             }
         }
         ("remove", Some(path)) => {
-            if let Some(attr) = path.strip_prefix(&format!("{ENTERPRISE}:")) {
-                if let Some(ext) = object.get_mut(ENTERPRISE).and_then(Value::as_object_mut) {
-                    ext.remove(attr);
+            match target(path) {
+                Target::Extension => {
+                    object.remove(ENTERPRISE);
                 }
-                return Ok(());
-            }
-            let (head, tail) = path
-                .split_once('.')
-                .map_or((path, None), |(h, t)| (h, Some(t)));
-            let key = head.split('[').next().unwrap_or(head);
-            match tail {
-                None => {
-                    let canonical = object.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned();
-                    if let Some(k) = canonical {
-                        object.remove(&k);
+                Target::ExtensionAttr(attr) => {
+                    if let Some(ext) = object.get_mut(ENTERPRISE).and_then(Value::as_object_mut) {
+                        remove_path(ext, attr);
                     }
                 }
-                Some(sub) => {
-                    if let Some(inner) = object
-                        .iter_mut()
-                        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                        .map(|(_, v)| v)
-                    {
-                        match inner {
-                            Value::Object(o) => {
-                                o.remove(sub);
-                            }
-                            Value::Array(items) => {
-                                for item in items.iter_mut().filter_map(Value::as_object_mut) {
-                                    item.remove(sub);
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                }
+                Target::Core(path) => remove_path(object, path),
             }
             Ok(())
         }
+        ("remove", None) => Err(invalid("The path is required for a remove operation.")),
         _ => Err(invalid(format!(
-            "Unsupported PATCH operation {} on {:?}.",
-            op.op, op.path
+            "The operation {:?} is not supported: use add, replace or remove.",
+            op.op
         ))),
     }
 }
@@ -1049,6 +1155,56 @@ pub const MAX_PATH_LENGTH: usize = 512;
 /// Most segments of a PATCH path: `attribute.subAttribute` (SCIM's attribute paths, RFC 7644
 /// section 3.10, go no deeper).
 const MAX_PATH_SEGMENTS: usize = 2;
+
+/// `add`/`replace` of the whole enterprise extension: its attributes are set one by one.
+fn merge_extension(object: &mut Map<String, Value>, value: &Value) -> Result<(), ScimError> {
+    let attrs = value
+        .as_object()
+        .ok_or_else(|| invalid(format!("{ENTERPRISE} must be an object.")))?;
+    let ext = extension(object);
+    for (attr, v) in attrs {
+        set_path(ext, attr, v.clone())?;
+    }
+    Ok(())
+}
+
+/// Removes `path` (`title`, `name.givenName`, `emails[type eq "work"].value`) from an object.
+fn remove_path(object: &mut Map<String, Value>, path: &str) {
+    let (head, tail) = path
+        .split_once('.')
+        .map_or((path, None), |(h, t)| (h, Some(t)));
+    let key = head.split('[').next().unwrap_or(head);
+    match tail {
+        None => {
+            let canonical = object.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned();
+            if let Some(k) = canonical {
+                object.remove(&k);
+            }
+        }
+        Some(sub) => {
+            if let Some(inner) = object
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+            {
+                match inner {
+                    Value::Object(o) => {
+                        let canonical = o.keys().find(|k| k.eq_ignore_ascii_case(sub)).cloned();
+                        if let Some(k) = canonical {
+                            o.remove(&k);
+                        }
+                    }
+                    Value::Array(items) => {
+                        for item in items.iter_mut().filter_map(Value::as_object_mut) {
+                            item.remove(sub);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
 
 /// Sets `path` (`name.givenName`, `emails[type eq "work"].value`, `active`) in an object.
 /// A path with more segments than SCIM attributes have, or longer than [`MAX_PATH_LENGTH`],
@@ -1163,7 +1319,7 @@ impl PathTarget for Map<String, Value> {
 
 /// `givenname` → `givenName` for the attributes SCIM clients spell in other cases.
 fn camel(name: &str) -> String {
-    const KNOWN: [&str; 22] = [
+    const KNOWN: [&str; 28] = [
         "externalId",
         "userName",
         "name",
@@ -1186,22 +1342,17 @@ fn camel(name: &str) -> String {
         "honorificPrefix",
         "honorificSuffix",
         "value",
+        "employeeNumber",
+        "costCenter",
+        "organization",
+        "division",
+        "department",
+        "manager",
     ];
     KNOWN
         .iter()
         .find(|k| k.eq_ignore_ascii_case(name))
         .map_or_else(|| name.to_string(), |k| k.to_string())
-}
-
-fn merge(target: &mut Value, patch: &Value) {
-    match (target.as_object_mut(), patch.as_object()) {
-        (Some(t), Some(p)) => {
-            for (k, v) in p {
-                t.insert(k.clone(), v.clone());
-            }
-        }
-        _ => *target = patch.clone(),
-    }
 }
 
 /// One page of `matching`, borrowed (the caller renders it under the lock: a group's member

@@ -1,5 +1,6 @@
 //! The SCIM 2.0 endpoint under `/{tenantId}/scim/v2/…`, with AWS IAM Identity Center's
-//! semantics (BEHAVIOURS.md KIRO-SCIM-1..3, KIRO-TOK-1).
+//! semantics (BEHAVIOURS.md KIRO-SCIM-1..7, KIRO-TOK-1). Operations IdC does not implement
+//! (`/Bulk`, `/Me`, `.search`, methods with no operation) are 400 ValidationException.
 //!
 //! - [`ScimCaller`]: every request carries `Authorization: Bearer {SCIM access token}` of the
 //!   tenant's profile, checked by the core on every request (a revoked token is refused on the
@@ -284,13 +285,30 @@ async fn unknown_endpoint(State(shared): State<AppState>, request: Request) -> R
     if let Err(refusal) = ScimCaller::from_request_parts(&mut parts, &shared).await {
         return refusal;
     }
+    let path = parts.uri.path();
+    // RFC 7644's operations IdC does not implement (`/Bulk`, `/Me`, `POST …/.search`) are
+    // ValidationExceptions, as the guide's error tables give for any unsupported operation
+    // (KIRO-SCIM-9); a path that names nothing at all is a 404.
+    let rest = path.split_once("/scim/v2/").map_or("", |(_, r)| r);
+    let segments: Vec<&str> = rest.split('/').collect();
+    let rfc_operation =
+        matches!(segments.first(), Some(&"Bulk" | &"Me")) || segments.last() == Some(&".search");
+    if rfc_operation {
+        return ScimError::new(
+            StatusCode::BAD_REQUEST,
+            None,
+            format!(
+                "{UNPARSABLE} This error also occurs if the operation is unsupported: {} {path}.",
+                parts.method
+            ),
+            at,
+        )
+        .into_response();
+    }
     ScimError::new(
         StatusCode::NOT_FOUND,
         None,
-        format!(
-            "The SCIM endpoint {} is not supported (no /Me, /Bulk or /.search).",
-            parts.uri.path()
-        ),
+        format!("The SCIM endpoint {path} is not supported."),
         at,
     )
     .into_response()
