@@ -60,6 +60,8 @@ pub struct Config {
     pub sync_delay: SyncDelay,
     /// How often pending domains are checked against DNS (world time).
     pub domain_check_interval: Duration,
+    /// Mount the service in this slot (its URL is the slot's) instead of binding `addr`.
+    pub mount: Option<sim_core::http::Mount>,
 }
 
 impl Default for Config {
@@ -72,6 +74,7 @@ impl Default for Config {
             dns_server: SocketAddr::from(([127, 0, 0, 1], 1053)),
             sync_delay: SyncDelay::default(),
             domain_check_interval: Duration::from_secs(10 * 60),
+            mount: None,
         }
     }
 }
@@ -156,12 +159,6 @@ impl MockKiro {
     /// Binds and starts serving; returns once requests are accepted.
     pub async fn start(config: Config) -> Result<MockKiro, StartError> {
         config.clock.start_driver();
-        let listener = tokio::net::TcpListener::bind(config.addr)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: config.addr,
-                source,
-            })?;
         let mut kiro = Kiro::new(config.seed);
         kiro.set_sync_delay(config.sync_delay);
         let outbound = outbound::Outbound::new(config.dns_server).map_err(StartError::Client)?;
@@ -178,12 +175,21 @@ impl MockKiro {
             grant_job: Mutex::new(None),
             scim_limits: scim::RateLimits::default(),
         });
-        let http = sim_core::http::serve(listener, router(shared.clone()), config.tls)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: config.addr,
-                source,
-            })?;
+        let bind_error = |source| StartError::Bind {
+            addr: config.addr,
+            source,
+        };
+        let http = match &config.mount {
+            Some(slot) => sim_core::http::mount(slot, router(shared.clone())),
+            None => {
+                let listener = tokio::net::TcpListener::bind(config.addr)
+                    .await
+                    .map_err(bind_error)?;
+                sim_core::http::serve(listener, router(shared.clone()), config.tls)
+                    .await
+                    .map_err(bind_error)?
+            }
+        };
         *shared.base_url.lock() = http.url();
         console::start_domain_checks(&shared);
         tracing::info!(url = %http.url(), "mock-kiro ready");

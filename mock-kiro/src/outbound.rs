@@ -39,6 +39,11 @@ impl Outbound {
     pub(crate) fn new(dns_server: SocketAddr) -> Result<Outbound, String> {
         let http = reqwest::Client::builder()
             .timeout(HTTP_TIMEOUT)
+            // The world's own call: let through a sandbox's readiness gate during setup.
+            .default_headers(reqwest::header::HeaderMap::from_iter([(
+                reqwest::header::HeaderName::from_static(sim_core::http::INTERNAL_HEADER),
+                reqwest::header::HeaderValue::from_static("1"),
+            )]))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| e.to_string())?;

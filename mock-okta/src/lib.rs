@@ -61,6 +61,8 @@ pub struct Config {
     /// 1 makes a world byte-identical even with a target that numbers resources in arrival
     /// order.
     pub push_concurrency: usize,
+    /// Mount the org in this slot (its URL is the slot's) instead of binding `addr`.
+    pub mount: Option<sim_core::http::Mount>,
 }
 
 impl Default for Config {
@@ -73,6 +75,7 @@ impl Default for Config {
             keys: None,
             rate_limit_per_minute: DEFAULT_RATE_LIMIT,
             push_concurrency: DEFAULT_PUSH_CONCURRENCY,
+            mount: None,
         }
     }
 }
@@ -122,12 +125,6 @@ impl MockOkta {
             Some(keys) => keys,
             None => sim_core::keys::dev_keys(config.seed)?,
         };
-        let listener = tokio::net::TcpListener::bind(config.addr)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: config.addr,
-                source,
-            })?;
         let shared = Arc::new(Shared {
             // The org URL is known once the server is up; set just below.
             org: Mutex::new(Org::new("", config.seed, keys)),
@@ -141,12 +138,21 @@ impl MockOkta {
             engine: provisioning::Engine::new(config.push_concurrency)
                 .map_err(|e| StartError::Client(e.to_string()))?,
         });
-        let http = sim_core::http::serve(listener, router(shared.clone()), config.tls)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: config.addr,
-                source,
-            })?;
+        let bind_error = |source| StartError::Bind {
+            addr: config.addr,
+            source,
+        };
+        let http = match &config.mount {
+            Some(slot) => sim_core::http::mount(slot, router(shared.clone())),
+            None => {
+                let listener = tokio::net::TcpListener::bind(config.addr)
+                    .await
+                    .map_err(bind_error)?;
+                sim_core::http::serve(listener, router(shared.clone()), config.tls)
+                    .await
+                    .map_err(bind_error)?
+            }
+        };
         shared.org.lock().set_org_url(&http.url());
         tracing::info!(url = %http.url(), "mock-okta ready");
         Ok(MockOkta { shared, http })

@@ -56,6 +56,11 @@ impl Engine {
     pub(crate) fn new(concurrency: usize) -> Result<Engine, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(CALL_TIMEOUT)
+            // The world's own call: let through a sandbox's readiness gate during setup.
+            .default_headers(reqwest::header::HeaderMap::from_iter([(
+                reqwest::header::HeaderName::from_static(sim_core::http::INTERNAL_HEADER),
+                reqwest::header::HeaderValue::from_static("1"),
+            )]))
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .build()?;
