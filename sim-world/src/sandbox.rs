@@ -179,6 +179,13 @@ impl Sandbox {
             Some(host) => format!("{host}:{}", dns_local.port()),
             None => crate::reachable(dns_local).to_string(),
         };
+        // Every generation signs with the same keys: parse the dev keys once, not per reset.
+        if world.okta_keys.is_none() {
+            world.okta_keys = Some(
+                sim_core::keys::dev_keys(world.seed)
+                    .map_err(|e| SandboxError::World(WorldError::Okta(e.into())))?,
+            );
+        }
         world.mounts = Some(Mounts {
             dns_api: listeners[0].3.clone(),
             okta: listeners[1].3.clone(),
@@ -259,10 +266,13 @@ impl Inner {
                 "requests still running after the drain wait; they finish against the old world"
             );
         }
+        let drained = started.elapsed();
         if let Some(old) = current.take() {
             old.shutdown().await;
         }
+        let stopped = started.elapsed();
         let world = World::start(self.config.clone()).await?;
+        let fresh = started.elapsed();
         let documented = match self.setup {
             Some(Setup::Documented) => Some(crate::setup::documented(&world).await?),
             None => None,
@@ -270,7 +280,13 @@ impl Inner {
         *self.fields.write() = self.fields_of(&world, documented.as_ref());
         *current = Some(world);
         self.ready.send_replace(true);
-        tracing::info!(took = ?started.elapsed(), "world (re)started and ready");
+        tracing::info!(
+            took = ?started.elapsed(),
+            ?drained,
+            ?stopped,
+            ?fresh,
+            "world (re)started and ready"
+        );
         Ok(())
     }
 
