@@ -110,29 +110,29 @@ struct IdeArgs {
 #[derive(Args, Debug)]
 struct WorldArgs {
     /// Seed of the world: the same seed and the same actions give the same ids, keys and tokens.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, env = "KIRO_SIM_SEED", default_value_t = 0)]
     seed: u64,
 
     /// `virtual`: time moves only when advanced (POST /_sim/clock/advance). `system`: wall-clock time.
-    #[arg(long, default_value = "virtual", value_parser = parse_clock_mode)]
+    #[arg(long, env = "KIRO_SIM_CLOCK", default_value = "virtual", value_parser = parse_clock_mode)]
     clock: ClockMode,
 
     /// Start of virtual time (RFC 3339); the wall-clock now when not given, so outside JWT
     /// verifiers accept the tokens. Pin it (e.g. 2026-01-01T00:00:00Z) for byte-identical runs.
-    #[arg(long, value_parser = parse_rfc3339)]
+    #[arg(long, env = "KIRO_SIM_EPOCH", value_parser = parse_rfc3339)]
     epoch: Option<SystemTime>,
 
-    /// Address to listen on.
-    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    /// Address to listen on (`0.0.0.0` in a container).
+    #[arg(long, env = "KIRO_SIM_BIND", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     bind: IpAddr,
 
     /// Serve HTTP APIs over https, with a certificate from a CA made for this world.
-    #[arg(long)]
+    #[arg(long, env = "KIRO_SIM_TLS")]
     tls: bool,
 
     /// With --tls: write the world's CA certificate (PEM) here, for clients to trust (default:
     /// `kiro-sim-ca-{pid}.pem` in the temporary directory); the ready line's `ca_pem` names it.
-    #[arg(long, requires = "tls", value_name = "PATH")]
+    #[arg(long, env = "KIRO_SIM_CA_OUT", requires = "tls", value_name = "PATH")]
     ca_out: Option<PathBuf>,
 
     /// Wall-time bound of one outbound call (Okta's SCIM push; Kiro's discovery, JWKS, DNS).
@@ -191,45 +191,57 @@ struct UpArgs {
     world: WorldArgs,
 
     /// DNS port, UDP and TCP (0 picks a free one).
-    #[arg(long, default_value_t = mock_dns::DEFAULT_DNS_PORT)]
+    #[arg(long, env = "KIRO_SIM_DNS_PORT", default_value_t = mock_dns::DEFAULT_DNS_PORT)]
     dns_port: u16,
 
     /// Port of the DNS provider API.
-    #[arg(long, default_value_t = mock_dns::DEFAULT_API_PORT)]
+    #[arg(long, env = "KIRO_SIM_DNS_API_PORT", default_value_t = mock_dns::DEFAULT_API_PORT)]
     dns_api_port: u16,
 
     /// Port of the Okta org.
-    #[arg(long, default_value_t = mock_okta::DEFAULT_PORT)]
+    #[arg(long, env = "KIRO_SIM_OKTA_PORT", default_value_t = mock_okta::DEFAULT_PORT)]
     okta_port: u16,
 
     /// Port of the Kiro service.
-    #[arg(long, default_value_t = mock_kiro::DEFAULT_PORT)]
+    #[arg(long, env = "KIRO_SIM_KIRO_PORT", default_value_t = mock_kiro::DEFAULT_PORT)]
     kiro_port: u16,
 
-    /// A DNS zone to create at start (repeatable), e.g. `--zone example.com`.
-    #[arg(long = "zone", value_name = "NAME")]
+    /// A DNS zone to create at start (repeatable), e.g. `--zone example.com`
+    /// (env: comma-separated).
+    #[arg(
+        long = "zone",
+        env = "KIRO_SIM_ZONE",
+        value_delimiter = ',',
+        value_name = "NAME"
+    )]
     zones: Vec<String>,
 
     /// Delay before a DNS record change is visible (world time).
-    #[arg(long, default_value = "0s", value_parser = sim_core::clock::parse_duration)]
+    #[arg(long, env = "KIRO_SIM_PROPAGATION_DELAY", default_value = "0s", value_parser = sim_core::clock::parse_duration)]
     propagation_delay: Duration,
 
     /// Group sync delay in Kiro: a fixed duration; default: drawn from the seed, up to 24h.
-    #[arg(long, value_parser = sim_core::clock::parse_duration)]
+    #[arg(long, env = "KIRO_SIM_SYNC_DELAY", value_parser = sim_core::clock::parse_duration)]
     sync_delay: Option<Duration>,
 
     /// Generate new RSA signing keys for Okta instead of the public dev keys.
-    #[arg(long)]
+    #[arg(long, env = "KIRO_SIM_FRESH_KEYS")]
     fresh_keys: bool,
 
     /// Okta requests per minute of world time, per endpoint, before 429.
-    #[arg(long, default_value_t = mock_okta::DEFAULT_RATE_LIMIT, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "KIRO_SIM_RATE_LIMIT", default_value_t = mock_okta::DEFAULT_RATE_LIMIT, value_parser = clap::value_parser!(u32).range(1..))]
     rate_limit: u32,
 
     /// Pre-apply a setup before announcing ready. `documented`: every step of the documented
     /// Okta + Kiro setup (two users, a group pushed to Kiro by SCIM and subscribed to Pro).
-    #[arg(long, value_enum)]
+    #[arg(long, env = "KIRO_SIM_SETUP", value_enum)]
     setup: Option<Setup>,
+
+    /// Host put in every URL the world hands out (ready line, discovery documents, Link
+    /// headers, the SCIM URL), e.g. the name clients outside a container use; default: the
+    /// bind address (127.0.0.1 for 0.0.0.0).
+    #[arg(long, env = "KIRO_SIM_ADVERTISED_HOST", value_name = "HOST")]
+    advertised_host: Option<String>,
 }
 
 /// Setups `kiro-sim up` can pre-apply.
@@ -377,6 +389,7 @@ async fn run_dns(args: DnsArgs, shutdown: Shutdown) -> anyhow::Result<()> {
         propagation_delay: args.propagation_delay,
         zones: args.zones,
         tls: world.server_tls()?,
+        ..mock_dns::Config::default()
     };
     let dns = mock_dns::MockDns::start(config)
         .await
@@ -404,7 +417,7 @@ async fn signing_keys(fresh: bool) -> anyhow::Result<Option<Vec<sim_core::keys::
 
 async fn run_up(args: UpArgs, shutdown: Shutdown) -> anyhow::Result<()> {
     let w = &args.world;
-    let config = sim_world::WorldConfig {
+    let world = sim_world::WorldConfig {
         seed: Seed(w.seed),
         clock: w.clock,
         epoch: w.epoch.unwrap_or_else(sim_core::clock::wall_epoch),
@@ -427,30 +440,26 @@ async fn run_up(args: UpArgs, shutdown: Shutdown) -> anyhow::Result<()> {
         job_wall_limit: w.job_wall_limit,
         ..sim_world::WorldConfig::default()
     };
-    let world = sim_world::World::start(config)
-        .await
-        .context("starting the world")?;
-    let mut ready = Map::new();
-    ready.insert("event".into(), "ready".into());
-    ready.insert("clock".into(), w.clock.as_str().into());
-    ready.insert("seed".into(), w.seed.into());
-    if let Some(ca) = world.ca() {
+    let sandbox = sim_world::sandbox::Sandbox::start(sim_world::sandbox::SandboxConfig {
+        world,
+        advertised_host: args.advertised_host,
+        setup: args
+            .setup
+            .map(|Setup::Documented| sim_world::sandbox::Setup::Documented),
+    })
+    .await
+    .context("starting the world")?;
+    let mut ready = sandbox.ready_fields();
+    if let Some(ca) = sandbox.ca() {
         let path = ca_file(w);
         ca.write_ca_pem(&path)
             .with_context(|| format!("writing the CA certificate to {}", path.display()))?;
         ready.insert("ca_pem".into(), path.display().to_string().into());
     }
-    ready.extend(world.ready_fields());
-    if let Some(Setup::Documented) = args.setup {
-        let done = sim_world::setup::documented(&world)
-            .await
-            .context("applying the documented setup")?;
-        ready.extend(done.ready_fields());
-    }
     print_ready(&ready)?;
     shutdown.wait().await;
     tracing::info!("shutting down");
-    world.shutdown().await;
+    sandbox.shutdown().await;
     Ok(())
 }
 

@@ -559,3 +559,49 @@ fn up_over_tls_with_the_documented_setup_serves_the_ide() {
     terminate(child, stdout);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+// covers: SIM-ENV-1, SIM-HOST-1
+#[test]
+fn up_takes_every_setting_from_the_environment_and_advertises_the_host() {
+    let mut child = kiro_sim()
+        .arg("up")
+        .env("KIRO_SIM_SEED", "7")
+        .env("KIRO_SIM_BIND", "0.0.0.0")
+        .env("KIRO_SIM_ADVERTISED_HOST", "localhost")
+        .env("KIRO_SIM_DNS_PORT", "0")
+        .env("KIRO_SIM_DNS_API_PORT", "0")
+        .env("KIRO_SIM_OKTA_PORT", "0")
+        .env("KIRO_SIM_KIRO_PORT", "0")
+        .env("KIRO_SIM_ZONE", "example.com,example.org")
+        .env("KIRO_SIM_SETUP", "documented")
+        .env("KIRO_SIM_EPOCH", "2027-03-01T00:00:00Z")
+        .env("KIRO_SIM_SYNC_DELAY", "1h")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kiro-sim");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("read ready line");
+    let ready: serde_json::Value = serde_json::from_str(&line).expect("ready line is JSON");
+    assert_eq!(ready["seed"], 7, "{ready}");
+    for key in ["okta", "kiro", "dns_api", "okta_issuer", "kiro_scim_url"] {
+        assert!(
+            ready[key]
+                .as_str()
+                .is_some_and(|url| url.starts_with("http://localhost:")),
+            "{key}: {ready}"
+        );
+    }
+    let okta = ready["okta"]
+        .as_str()
+        .expect("okta")
+        .replace("localhost", "127.0.0.1");
+    let clock = http_get(&okta, "/_sim/clock");
+    assert!(clock.contains(r#""now":"2027-03-01T00:"#), "{clock}");
+    let readiness = http_get(&okta, "/_sim/ready");
+    assert!(readiness.starts_with("HTTP/1.1 200"), "{readiness}");
+    assert!(readiness.contains(r#""ready":true"#), "{readiness}");
+    let (code, _) = terminate(child, stdout);
+    assert_eq!(code, 0);
+}

@@ -61,6 +61,39 @@ pub struct Config {
     pub zones: Vec<String>,
     /// Serve the API over https with this config instead of plain http.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Mount the provider API in this slot (its URL is the slot's) instead of binding
+    /// `api_addr`.
+    pub api_mount: Option<sim_core::http::Mount>,
+    /// Serve DNS on these already-bound sockets (duplicated, so the caller keeps them bound
+    /// after this server stops) instead of binding `dns_addr`.
+    pub dns_sockets: Option<DnsSockets>,
+}
+
+/// A UDP socket and a TCP listener bound to the same address, kept by whoever restarts mock-dns
+/// on them (a sandbox's reset).
+#[derive(Clone, Debug)]
+pub struct DnsSockets {
+    /// DNS over UDP.
+    pub udp: Arc<std::net::UdpSocket>,
+    /// DNS over TCP.
+    pub tcp: Arc<std::net::TcpListener>,
+}
+
+impl DnsSockets {
+    /// Binds UDP on `addr`, then TCP on the port UDP got.
+    pub fn bind(addr: SocketAddr) -> std::io::Result<DnsSockets> {
+        let udp = std::net::UdpSocket::bind(addr)?;
+        let tcp = std::net::TcpListener::bind(udp.local_addr()?)?;
+        Ok(DnsSockets {
+            udp: Arc::new(udp),
+            tcp: Arc::new(tcp),
+        })
+    }
+
+    /// The address both are bound to.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.udp.local_addr()
+    }
 }
 
 impl Default for Config {
@@ -73,6 +106,8 @@ impl Default for Config {
             propagation_delay: Duration::ZERO,
             zones: Vec::new(),
             tls: None,
+            api_mount: None,
+            dns_sockets: None,
         }
     }
 }
@@ -174,6 +209,8 @@ impl MockDns {
             propagation_delay,
             zones,
             tls,
+            api_mount,
+            dns_sockets,
         } = config;
         clock.start_driver();
 
@@ -188,27 +225,29 @@ impl MockDns {
         core.set_propagation_delay(propagation_delay);
         let shared = Shared::new(core, clock, seed);
 
-        let (dns_task, dns_addr) = server::spawn(shared.clone(), dns_addr).await?;
-        let api_listener = tokio::net::TcpListener::bind(api_addr)
-            .await
-            .map_err(|source| StartError::Bind {
-                what: "the DNS provider API",
-                addr: api_addr,
-                source,
-            })?;
-        let api = sim_core::http::serve(api_listener, api::router(shared.clone()), tls)
-            .await
-            .map_err(|source| StartError::Bind {
-                what: "the DNS provider API",
-                addr: api_addr,
-                source,
-            })?;
+        let (dns_task, dns_addr) = server::spawn(shared.clone(), dns_addr, dns_sockets).await?;
+        let api_error = |source| StartError::Bind {
+            what: "the DNS provider API",
+            addr: api_addr,
+            source,
+        };
+        let api = match &api_mount {
+            Some(slot) => sim_core::http::mount(slot, api::router(shared.clone())),
+            None => {
+                let api_listener = tokio::net::TcpListener::bind(api_addr)
+                    .await
+                    .map_err(api_error)?;
+                sim_core::http::serve(api_listener, api::router(shared.clone()), tls)
+                    .await
+                    .map_err(api_error)?
+            }
+        };
         tracing::info!(dns = %dns_addr, api = %api.url(), "mock-dns ready");
         Ok(MockDns {
             shared,
             dns_addr,
             api,
-            dns_task: AbortOnDrop(dns_task),
+            dns_task: AbortOnDrop(Some(dns_task)),
         })
     }
 
@@ -246,18 +285,33 @@ impl MockDns {
         fields
     }
 
-    /// Stops both servers, letting in-flight HTTP requests finish.
+    /// Stops both servers, letting in-flight HTTP requests finish. Returns once the DNS
+    /// server's task has ended (so sockets it was given are free for the next server).
     pub async fn shutdown(self) {
-        self.dns_task.0.abort();
-        self.api.shutdown().await;
+        let MockDns { dns_task, api, .. } = self;
+        dns_task.stop().await;
+        api.shutdown().await;
     }
 }
 
 /// Aborts the DNS server task when dropped, so dropping a [`MockDns`] stops it.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl AbortOnDrop {
+    /// Aborts the task and waits until it has ended.
+    async fn stop(mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+            // A cancelled task's error is the expected outcome.
+            let _ = task.await;
+        }
+    }
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
     }
 }

@@ -28,24 +28,29 @@ use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseI
 use hickory_server::zone_handler::MessageResponseBuilder;
 
 use crate::core::{Answer, QueryType, RData, Rcode, Rr};
-use crate::{Shared, StartError};
+use crate::{DnsSockets, Shared, StartError};
 
 /// How long an idle TCP connection is kept.
 const TCP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Per-connection buffer of outgoing TCP responses.
 const TCP_RESPONSE_BUFFER: usize = 64;
 
-/// Binds UDP and TCP on one port and serves DNS on both. Returns the task and the address.
+/// Binds UDP and TCP on one port (or takes duplicates of `sockets`, already bound) and serves
+/// DNS on both. Returns the task and the address.
 pub(crate) async fn spawn(
     shared: Arc<Shared>,
     addr: SocketAddr,
+    sockets: Option<DnsSockets>,
 ) -> Result<(tokio::task::JoinHandle<()>, SocketAddr), StartError> {
     let bind_err = |source| StartError::Bind {
         what: "the DNS server",
         addr,
         source,
     };
-    let (udp, tcp, local) = bind_udp_and_tcp(addr).await.map_err(bind_err)?;
+    let (udp, tcp, local) = match sockets {
+        Some(sockets) => adopt(&sockets).map_err(bind_err)?,
+        None => bind_udp_and_tcp(addr).await.map_err(bind_err)?,
+    };
     let mut server = Server::new(DnsHandler { shared });
     server.register_socket(udp);
     server.register_listener(tcp, TCP_TIMEOUT, TCP_RESPONSE_BUFFER);
@@ -55,6 +60,22 @@ pub(crate) async fn spawn(
         }
     });
     Ok((task, local))
+}
+
+/// Tokio sockets on duplicates of `sockets`' descriptors (the originals stay bound).
+fn adopt(
+    sockets: &DnsSockets,
+) -> std::io::Result<(tokio::net::UdpSocket, tokio::net::TcpListener, SocketAddr)> {
+    let udp = sockets.udp.try_clone()?;
+    udp.set_nonblocking(true)?;
+    let tcp = sockets.tcp.try_clone()?;
+    tcp.set_nonblocking(true)?;
+    let local = udp.local_addr()?;
+    Ok((
+        tokio::net::UdpSocket::from_std(udp)?,
+        tokio::net::TcpListener::from_std(tcp)?,
+        local,
+    ))
 }
 
 /// How many ports to try when the OS picks the port and TCP finds it taken.

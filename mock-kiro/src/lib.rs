@@ -66,6 +66,8 @@ pub struct Config {
     /// How long one outbound call (OIDC discovery, JWKS, a TXT lookup) may take on the wall
     /// clock (SIM-CLOCK-2).
     pub outbound_timeout: Duration,
+    /// Mount the service in this slot (its URL is the slot's) instead of binding `addr`.
+    pub mount: Option<sim_core::http::Mount>,
 }
 
 /// The largest request body mock-kiro reads (KIRO-SCIM-6, sim choice): larger ones are 413
@@ -89,6 +91,7 @@ impl Default for Config {
             domain_check_interval: Duration::from_secs(10 * 60),
             trust: sim_core::outbound::Trust::default(),
             outbound_timeout: DEFAULT_OUTBOUND_TIMEOUT,
+            mount: None,
         }
     }
 }
@@ -173,12 +176,6 @@ impl MockKiro {
     /// Binds and starts serving; returns once requests are accepted.
     pub async fn start(config: Config) -> Result<MockKiro, StartError> {
         config.clock.start_driver();
-        let listener = tokio::net::TcpListener::bind(config.addr)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: config.addr,
-                source,
-            })?;
         let mut kiro = Kiro::new(config.seed);
         kiro.set_sync_delay(config.sync_delay);
         let outbound =
@@ -197,12 +194,21 @@ impl MockKiro {
             grant_job: Mutex::new(None),
             scim_limits: scim::RateLimits::default(),
         });
-        let http = sim_core::http::serve(listener, router(shared.clone()), config.tls)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: config.addr,
-                source,
-            })?;
+        let bind_error = |source| StartError::Bind {
+            addr: config.addr,
+            source,
+        };
+        let http = match &config.mount {
+            Some(slot) => sim_core::http::mount(slot, router(shared.clone())),
+            None => {
+                let listener = tokio::net::TcpListener::bind(config.addr)
+                    .await
+                    .map_err(bind_error)?;
+                sim_core::http::serve(listener, router(shared.clone()), config.tls)
+                    .await
+                    .map_err(bind_error)?
+            }
+        };
         *shared.base_url.lock() = http.url();
         console::start_domain_checks(&shared);
         tracing::info!(url = %http.url(), "mock-kiro ready");

@@ -40,7 +40,7 @@ impl Outbound {
         trust: &sim_core::outbound::Trust,
         timeout: Duration,
     ) -> Result<Outbound, String> {
-        let http = sim_core::outbound::builder(trust)
+        let http = sim_core::outbound::world_builder(trust)
             .map_err(|e| e.to_string())?
             .timeout(timeout)
             .build()

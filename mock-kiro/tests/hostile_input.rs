@@ -4,7 +4,6 @@
 //! change nothing, and leave the server answering.
 //!
 //! covers: [KIRO-SCIM-2, KIRO-SCIM-4, KIRO-SCIM-5, KIRO-SCIM-6]
-//! (docs/new-behaviours-hostile.md)
 
 mod common;
 

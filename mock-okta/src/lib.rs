@@ -72,6 +72,8 @@ pub struct Config {
     /// How long one SCIM push call may take on the wall clock; a call that takes longer fails
     /// (retried with backoff) and is reported by the clock's next advance.
     pub push_timeout: std::time::Duration,
+    /// Mount the org in this slot (its URL is the slot's) instead of binding `addr`.
+    pub mount: Option<sim_core::http::Mount>,
 }
 
 impl Default for Config {
@@ -86,6 +88,7 @@ impl Default for Config {
             push_concurrency: DEFAULT_PUSH_CONCURRENCY,
             trust: sim_core::outbound::Trust::default(),
             push_timeout: DEFAULT_PUSH_TIMEOUT,
+            mount: None,
         }
     }
 }
@@ -135,12 +138,6 @@ impl MockOkta {
             Some(keys) => keys,
             None => sim_core::keys::dev_keys(config.seed)?,
         };
-        let listener = tokio::net::TcpListener::bind(config.addr)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: config.addr,
-                source,
-            })?;
         let shared = Arc::new(Shared {
             // The org URL is known once the server is up; set just below.
             org: Mutex::new(Org::new("", config.seed, keys)),
@@ -158,12 +155,21 @@ impl MockOkta {
             )
             .map_err(|e| StartError::Client(e.to_string()))?,
         });
-        let http = sim_core::http::serve(listener, router(shared.clone()), config.tls)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: config.addr,
-                source,
-            })?;
+        let bind_error = |source| StartError::Bind {
+            addr: config.addr,
+            source,
+        };
+        let http = match &config.mount {
+            Some(slot) => sim_core::http::mount(slot, router(shared.clone())),
+            None => {
+                let listener = tokio::net::TcpListener::bind(config.addr)
+                    .await
+                    .map_err(bind_error)?;
+                sim_core::http::serve(listener, router(shared.clone()), config.tls)
+                    .await
+                    .map_err(bind_error)?
+            }
+        };
         shared.org.lock().set_org_url(&http.url());
         tracing::info!(url = %http.url(), "mock-okta ready");
         Ok(MockOkta { shared, http })

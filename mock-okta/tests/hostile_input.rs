@@ -3,7 +3,6 @@
 //! Okta's error object, change nothing, and leave the server answering.
 //!
 //! covers: [OKTA-API-1, OKTA-API-7, OKTA-API-8, OKTA-API-9]
-//! (docs/new-behaviours-hostile.md)
 
 mod common;
 

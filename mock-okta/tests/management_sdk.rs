@@ -11,7 +11,7 @@
 //!
 //! Each script prints a JSON summary that the test checks against what the API itself lists.
 //!
-//! Where the packages come from (see `docs/ci-sdk-steps.md`): the Python SDKs from a venv per
+//! Where the packages come from (see `.ci/run`): the Python SDKs from a venv per
 //! version, `$KIRO_SIM_PYENV/okta-{version}` or `target/pyenv/okta-{version}` (2.9.13 also from
 //! a `python3` that imports it); the Node SDK from `$KIRO_SIM_NODE_CLIENTS/node_modules` or
 //! `target/node-clients/node_modules`, installed with `npm ci` from `clients/node/`'s lock file.

@@ -7,6 +7,11 @@
 //! stops accepting and lets in-flight requests finish (for at most [`SHUTDOWN_GRACE`]).
 //! Dropping the handle also stops the accept loop.
 //!
+//! A service can also be *mounted* ([`mount`], a [`Mount`]) instead of serving its own
+//! listener: its router goes into a slot that a front server owned by someone else (a
+//! `sim_world::sandbox::Sandbox`) forwards requests to, under a base URL fixed in advance. That
+//! is how a world is restarted behind listeners that stay bound.
+//!
 //! [`clock_routes`] is the router every service merges in so the world's clock can be read
 //! (`GET /_sim/clock`) and moved (`POST /_sim/clock/advance` with `{"by":"24h"}`).
 
@@ -47,7 +52,89 @@ const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(50);
 /// The latest instant an RFC 3339 timestamp can spell: 9999-12-31T23:59:59.999Z.
 const LATEST_UNIX_MS: u128 = 253_402_300_800_000 - 1;
 
-/// A running server started by [`serve`].
+/// Header the world's own callers (its setup's admin clients, Okta's SCIM push, Kiro's
+/// discovery and JWKS fetches) send, so a sandbox's readiness gate lets them through while the
+/// world is being set up; every other request waits until the world is ready.
+pub const INTERNAL_HEADER: &str = "x-kiro-sim-internal";
+
+/// The base URL clients are told for a listener on `addr`, without a trailing slash:
+/// `{scheme}://{host}:{port}` with `host` the advertised host when given (a name or an address;
+/// an IPv6 address gets its brackets), else as [`HttpServer::url`] describes.
+pub fn base_url(addr: SocketAddr, tls: bool, advertised_host: Option<&str>) -> String {
+    let port = addr.port();
+    let scheme = if tls { "https" } else { "http" };
+    if let Some(host) = advertised_host {
+        return if host.contains(':') && !host.starts_with('[') {
+            format!("{scheme}://[{host}]:{port}")
+        } else {
+            format!("{scheme}://{host}:{port}")
+        };
+    }
+    match addr.ip() {
+        IpAddr::V4(ip) if ip == Ipv4Addr::LOCALHOST || ip.is_unspecified() => {
+            let host = if tls { "localhost" } else { "127.0.0.1" };
+            format!("{scheme}://{host}:{port}")
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            format!(
+                "{scheme}://{}",
+                SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port)
+            )
+        }
+        ip => format!("{scheme}://{}", SocketAddr::new(ip, port)),
+    }
+}
+
+/// A slot a service's router is mounted in, with the base URL the service is reached at.
+///
+/// Clones share the slot. The owner of the listener (a front server) takes the current router
+/// with [`current`](Mount::current) for each request; [`mount`] puts a new one in, replacing
+/// the previous service.
+#[derive(Clone, Debug)]
+pub struct Mount {
+    url: String,
+    local_addr: SocketAddr,
+    tls: bool,
+    router: Arc<parking_lot::RwLock<Option<Router>>>,
+}
+
+impl Mount {
+    /// An empty slot for a service reached at `url` (no trailing slash), served by a listener
+    /// bound to `local_addr`, over TLS or not.
+    pub fn new(url: String, local_addr: SocketAddr, tls: bool) -> Mount {
+        Mount {
+            url,
+            local_addr,
+            tls,
+            router: Arc::new(parking_lot::RwLock::new(None)),
+        }
+    }
+
+    /// The base URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The router mounted now, if any.
+    pub fn current(&self) -> Option<Router> {
+        self.router.read().clone()
+    }
+}
+
+/// Mounts `router` in `slot` (replacing what was there) and returns a handle like [`serve`]'s:
+/// its URL is the slot's; shutting it down or dropping it does nothing (the slot's owner
+/// decides when the next service replaces it).
+pub fn mount(slot: &Mount, router: Router) -> HttpServer {
+    *slot.router.write() = Some(router);
+    HttpServer {
+        local_addr: slot.local_addr,
+        tls: slot.tls,
+        url: Some(slot.url.clone()),
+        running: None,
+    }
+}
+
+/// A running server started by [`serve`] (or mounted by [`mount`]).
 ///
 /// Dropping it stops the accept loop (in-flight connections are still given
 /// [`SHUTDOWN_GRACE`] to finish, in the background); [`shutdown`](HttpServer::shutdown) does
@@ -56,6 +143,15 @@ const LATEST_UNIX_MS: u128 = 253_402_300_800_000 - 1;
 pub struct HttpServer {
     local_addr: SocketAddr,
     tls: bool,
+    /// The URL clients are told, when fixed in advance (a mounted service).
+    url: Option<String>,
+    /// Its own accept loop; `None` for a mounted service.
+    running: Option<Running>,
+}
+
+/// The accept loop of a server that serves its own listener.
+#[derive(Debug)]
+struct Running {
     /// Sending (or dropping) this stops the accept loop.
     stop: oneshot::Sender<()>,
     /// The accept loop, which ends once it has drained its connections.
@@ -71,22 +167,12 @@ impl HttpServer {
     /// The base URL clients should use, without a trailing slash: `http://127.0.0.1:PORT`, or
     /// `https://localhost:PORT` with TLS (so the name matches the certificate). A listener on
     /// another address is named by that address (`http://[::1]:PORT`); an unspecified address
-    /// (`0.0.0.0`, `::`) is named by the loopback address of its family.
+    /// (`0.0.0.0`, `::`) is named by the loopback address of its family. A mounted service's
+    /// URL is its [`Mount`]'s.
     pub fn url(&self) -> String {
-        let port = self.local_addr.port();
-        let scheme = if self.tls { "https" } else { "http" };
-        match self.local_addr.ip() {
-            IpAddr::V4(ip) if ip == Ipv4Addr::LOCALHOST || ip.is_unspecified() => {
-                let host = if self.tls { "localhost" } else { "127.0.0.1" };
-                format!("{scheme}://{host}:{port}")
-            }
-            IpAddr::V6(ip) if ip.is_unspecified() => {
-                format!(
-                    "{scheme}://{}",
-                    SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port)
-                )
-            }
-            ip => format!("{scheme}://{}", SocketAddr::new(ip, port)),
+        match &self.url {
+            Some(url) => url.clone(),
+            None => base_url(self.local_addr, self.tls, None),
         }
     }
 
@@ -100,10 +186,12 @@ impl HttpServer {
     pub async fn shutdown(self) {
         let HttpServer {
             local_addr,
-            stop,
-            task,
+            running,
             ..
         } = self;
+        let Some(Running { stop, task }) = running else {
+            return;
+        };
         // An error means the loop is already gone; there is nothing to stop.
         let _ = stop.send(());
         if let Err(error) = task.await {
@@ -131,8 +219,8 @@ pub async fn serve(
     Ok(HttpServer {
         local_addr,
         tls: is_tls,
-        stop,
-        task,
+        url: None,
+        running: Some(Running { stop, task }),
     })
 }
 
@@ -507,8 +595,11 @@ mod tests {
         HttpServer {
             local_addr: addr.parse().expect("addr"),
             tls,
-            stop,
-            task: tokio::spawn(async {}),
+            url: None,
+            running: Some(Running {
+                stop,
+                task: tokio::spawn(async {}),
+            }),
         }
     }
 
@@ -520,5 +611,21 @@ mod tests {
         assert_eq!(server("[::1]:8080", false).url(), "http://[::1]:8080");
         assert_eq!(server("[::]:8080", true).url(), "https://[::1]:8080");
         assert_eq!(server("10.0.0.5:81", true).url(), "https://10.0.0.5:81");
+    }
+
+    #[test]
+    fn advertised_hosts() {
+        let any: SocketAddr = "0.0.0.0:17080".parse().expect("addr");
+        assert_eq!(
+            base_url(any, false, Some("kiro-sim")),
+            "http://kiro-sim:17080"
+        );
+        assert_eq!(
+            base_url(any, true, Some("192.0.2.7")),
+            "https://192.0.2.7:17080"
+        );
+        assert_eq!(base_url(any, false, Some("::1")), "http://[::1]:17080");
+        assert_eq!(base_url(any, false, Some("[::1]")), "http://[::1]:17080");
+        assert_eq!(base_url(any, false, None), "http://127.0.0.1:17080");
     }
 }

@@ -68,6 +68,17 @@ pub fn builder(trust: &Trust) -> Result<reqwest::ClientBuilder, OutboundError> {
     })
 }
 
+/// [`builder`] for the world's own calls (a service's outbound fetches and pushes): every
+/// request carries [`crate::http::INTERNAL_HEADER`], so it passes a sandbox's readiness gate
+/// while the world is being set up or reset.
+pub fn world_builder(trust: &Trust) -> Result<reqwest::ClientBuilder, OutboundError> {
+    let marker = reqwest::header::HeaderMap::from_iter([(
+        reqwest::header::HeaderName::from_static(crate::http::INTERNAL_HEADER),
+        reqwest::header::HeaderValue::from_static("1"),
+    )]);
+    Ok(builder(trust)?.default_headers(marker))
+}
+
 /// A client with the world's policy and nothing else.
 pub fn client(trust: &Trust) -> Result<reqwest::Client, OutboundError> {
     Ok(builder(trust)?.build()?)

@@ -46,6 +46,9 @@ pub struct Api {
     http: reqwest::Client,
     base: String,
     authorization: Option<String>,
+    /// Sends [`sim_core::http::INTERNAL_HEADER`]: the world's own setup, let through a
+    /// sandbox's readiness gate.
+    internal: bool,
 }
 
 /// A request body for [`Api::send`].
@@ -82,6 +85,7 @@ impl Api {
             http,
             base: base.trim_end_matches('/').to_string(),
             authorization,
+            internal: false,
         }
     }
 
@@ -114,6 +118,9 @@ impl Api {
         let mut request = self.http.request(method.clone(), url);
         if let Some(authorization) = &self.authorization {
             request = request.header("Authorization", authorization);
+        }
+        if self.internal {
+            request = request.header(sim_core::http::INTERNAL_HEADER, "1");
         }
         request = match body {
             Body::None => request,
@@ -588,5 +595,15 @@ impl Clients {
                 api: Api::new(http, dns_url, Some(format!("Bearer {dns_token}"))),
             },
         })
+    }
+
+    /// The same clients marked as the world's own (they send
+    /// [`sim_core::http::INTERNAL_HEADER`]), for a setup applied while a sandbox holds every
+    /// other request until it is ready.
+    pub(crate) fn internal(mut self) -> Clients {
+        for api in [&mut self.okta.api, &mut self.kiro.api, &mut self.dns.api] {
+            api.internal = true;
+        }
+        self
     }
 }

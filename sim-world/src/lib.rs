@@ -22,6 +22,7 @@
 
 pub mod clients;
 pub mod ide;
+pub mod sandbox;
 pub mod setup;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -101,6 +102,37 @@ pub struct WorldConfig {
     /// How long an advance waits on the wall clock for one job before leaving it in flight and
     /// reporting it (SIM-CLOCK-2).
     pub job_wall_limit: Duration,
+    /// Run the HTTP services mounted behind listeners owned by someone else (a
+    /// [`sandbox::Sandbox`]) instead of binding `bind` and `ports`.
+    pub mounts: Option<Mounts>,
+}
+
+/// Where a world's services go when a [`sandbox::Sandbox`] owns the sockets: the HTTP
+/// services' slots, mock-dns's sockets, and the world CA the front servers present.
+#[derive(Clone)]
+pub struct Mounts {
+    /// The DNS provider API.
+    pub dns_api: sim_core::http::Mount,
+    /// The Okta org.
+    pub okta: sim_core::http::Mount,
+    /// The Kiro service.
+    pub kiro: sim_core::http::Mount,
+    /// DNS over UDP and TCP.
+    pub dns: mock_dns::DnsSockets,
+    /// The CA behind the front servers' certificate, when they serve https.
+    pub ca: Option<WorldCa>,
+}
+
+impl std::fmt::Debug for Mounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mounts")
+            .field("dns_api", &self.dns_api.url())
+            .field("okta", &self.okta.url())
+            .field("kiro", &self.kiro.url())
+            .field("dns", &self.dns)
+            .field("tls", &self.ca.is_some())
+            .finish()
+    }
 }
 
 impl Default for WorldConfig {
@@ -121,6 +153,7 @@ impl Default for WorldConfig {
             okta_push_concurrency: 1,
             outbound_timeout: mock_okta::DEFAULT_PUSH_TIMEOUT,
             job_wall_limit: sim_core::clock::DEFAULT_JOB_WALL_LIMIT,
+            mounts: None,
         }
     }
 }
@@ -145,6 +178,20 @@ pub enum WorldError {
     Outbound(#[from] sim_core::outbound::OutboundError),
 }
 
+/// `addr` with an unspecified IP (`0.0.0.0`, `::`) replaced by the loopback address of its
+/// family: where this process reaches a socket bound to all interfaces.
+pub(crate) fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(std::net::Ipv6Addr::LOCALHOST.into(), addr.port())
+        }
+        _ => addr,
+    }
+}
+
 /// A running world.
 pub struct World {
     clock: Clock,
@@ -165,7 +212,10 @@ impl World {
     pub async fn start(config: WorldConfig) -> Result<World, WorldError> {
         let clock = Clock::new(config.clock, config.epoch);
         clock.set_job_wall_limit(config.job_wall_limit);
-        let ca = if config.tls {
+        let mounts = config.mounts.clone();
+        let ca = if let Some(mounts) = &mounts {
+            mounts.ca.clone()
+        } else if config.tls {
             Some(WorldCa::new(&format!(
                 "kiro-sim world CA (seed {})",
                 config.seed
@@ -187,6 +237,8 @@ impl World {
             propagation_delay: config.dns_propagation,
             zones: config.zones.clone(),
             tls: tls.clone(),
+            api_mount: mounts.as_ref().map(|m| m.dns_api.clone()),
+            dns_sockets: mounts.as_ref().map(|m| m.dns.clone()),
         })
         .await?;
         let okta = MockOkta::start(mock_okta::Config {
@@ -199,6 +251,7 @@ impl World {
             push_concurrency: config.okta_push_concurrency,
             trust: trust.clone(),
             push_timeout: config.outbound_timeout,
+            mount: mounts.as_ref().map(|m| m.okta.clone()),
         })
         .await?;
         let kiro = MockKiro::start(mock_kiro::Config {
@@ -206,11 +259,12 @@ impl World {
             clock: clock.clone(),
             addr: at(config.ports.kiro),
             tls: tls.clone(),
-            dns_server: dns.dns_addr(),
+            dns_server: reachable(dns.dns_addr()),
             sync_delay: config.sync_delay,
             domain_check_interval: config.domain_check_interval,
             trust: trust.clone(),
             outbound_timeout: config.outbound_timeout,
+            mount: mounts.as_ref().map(|m| m.kiro.clone()),
         })
         .await?;
         let clients = Arc::new(clients::Clients::new(

@@ -12,7 +12,11 @@
 //! - `cargo xtask scenario [PATH…] [--seed N] [--filter TEXT] [--junit FILE] [--list] [--jobs N]
 //!   [--verbose]`: runs scenario files (the library `scenarios/library` by default) through
 //!   `cargo run -p scenarios --bin scenario-runner`; exits non-zero on any failure.
-//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `push`, `kiro`, `world`, `scenarios`) or of `all`.
+//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `push`, `kiro`, `world`, `scenarios`, `props`, `image`) or of `all`
+//!   (`image` first builds the image, then prints its size, `docker run` → `/_sim/ready`, reset
+//!   and module start → first call).
+//! - `cargo xtask image`: builds the release binary and the `kiro-sim:latest` /
+//!   `kiro-sim:{version}` image `FROM scratch`, offline (see [`image`]); prints its size.
 //!
 //! Everything runs from the workspace root; `cargo` is the one that invoked us (`$CARGO`), or
 //! `cargo` from `PATH`.
@@ -29,6 +33,8 @@ use clap::{Args, Parser, Subcommand};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
+mod image;
+
 /// Seed of dev key 0; key `i` is generated from `KEY_SEED_BASE + i` ("kiroSIM\0" in ASCII).
 const KEY_SEED_BASE: u64 = 0x6b69_726f_5349_4d00;
 
@@ -42,6 +48,7 @@ const BENCHES: &[Bench] = &[
     Bench::new("world", "sim-world", "world"),
     Bench::new("scenarios", "scenarios", "scenarios"),
     Bench::new("props", "sim-props", "props"),
+    Bench::new("image", "kiro-sim-testcontainers", "image"),
 ];
 
 /// Project automation: `cargo xtask <command>`.
@@ -64,6 +71,8 @@ enum Cmd {
     Bench(BenchArgs),
     /// Run scenario files (the library by default); arguments go to the scenario runner.
     Scenario(ScenarioArgs),
+    /// Build the release binary and the `kiro-sim` container image (offline, FROM scratch).
+    Image,
 }
 
 /// Arguments of `cargo xtask scenario`, passed on to `scenario-runner`.
@@ -156,6 +165,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::GenKeys(args) => gen_keys(&root, &args),
         Cmd::Bench(args) => bench(&root, &args),
         Cmd::Scenario(args) => scenario(&root, &args),
+        Cmd::Image => image::build(&root, run_cargo).map(|_| ()),
     }
 }
 
@@ -191,8 +201,8 @@ fn ci(root: &Path, args: &CiArgs) -> Result<()> {
     ];
 
     // Tests that need a missing outside tool record their skip here (sim-testkit).
-    let skip_log = root.join("target/ci-skipped.txt");
-    fs::create_dir_all(root.join("target")).context("creating target/")?;
+    let skip_log = target_dir(root).join("ci-skipped.txt");
+    fs::create_dir_all(target_dir(root)).context("creating the target directory")?;
     fs::write(&skip_log, "").with_context(|| format!("emptying {}", skip_log.display()))?;
 
     // (step name, what happened): "skipped", or the time it took and "ok" / "FAILED".
@@ -265,6 +275,9 @@ fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
         bail!("unknown bench target `{}`", args.target);
     }
     for b in selected {
+        if b.name == "image" {
+            image::build(root, run_cargo).context("building the image to benchmark")?;
+        }
         println!("==> cargo bench -p {} --bench {}", b.package, b.bench);
         run_cargo(root, &["bench", "-p", b.package, "--bench", b.bench])
             .with_context(|| format!("bench `{}` failed", b.name))?;
@@ -320,6 +333,12 @@ fn run_cargo_env(root: &Path, args: &[&str], env: &[(&str, &Path)]) -> Result<()
 /// The cargo to run: `$CARGO` (set when we run under `cargo run`), else `cargo` from `PATH`.
 fn cargo() -> OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// Cargo's target directory: `$CARGO_TARGET_DIR` (CI keeps one cached outside the clone), else
+/// `target/` in the workspace.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
 /// The workspace root: the parent of this crate's manifest directory.

@@ -61,7 +61,7 @@ impl Engine {
         trust: &sim_core::outbound::Trust,
         timeout: Duration,
     ) -> Result<Engine, sim_core::outbound::OutboundError> {
-        let http = sim_core::outbound::builder(trust)?
+        let http = sim_core::outbound::world_builder(trust)?
             .timeout(timeout)
             .build()
             .map_err(sim_core::outbound::OutboundError::from)?;

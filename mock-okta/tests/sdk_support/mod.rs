@@ -5,7 +5,7 @@
 //! `clients/node/` into `$KIRO_SIM_NODE_CLIENTS` or `target/node-clients`. The Python token
 //! verifier and relying-party library share one venv, `{pyenv}/verifiers`, installed from
 //! `clients/python/verifiers.txt` (every package pinned). Exact steps:
-//! `docs/ci-sdk-steps.md`. A missing package skips with one line, or fails when `CI` is set.
+//! `.ci/run`. A missing package skips with one line, or fails when `CI` is set.
 //!
 //! Each test file uses only part of this module, hence the `dead_code` allowance.
 #![allow(dead_code)]

@@ -1,0 +1,421 @@
+//! A world behind listeners that stay bound, with readiness and reset: what `kiro-sim up`
+//! runs, and what the container image serves.
+//!
+//! Every HTTP service (the DNS provider API, Okta, Kiro) gets a *front server* on its
+//! well-known port, started once. The world's services do not bind anything: each is mounted
+//! ([`sim_core::http::Mount`]) in a slot its front server forwards requests to. The front
+//! answers two routes itself, on all three ports:
+//!
+//! - `GET /_sim/ready`: `200` with the ready line's fields once every listener is bound and
+//!   the setup is applied; `503 {"ready":false}` before (and during a reset).
+//! - `POST /_sim/reset`: back to the state right after start (setup applied); answers `200`
+//!   with the ready fields (the same ids and tokens: the seed is the same) once done.
+//!
+//! **Reset** closes a *gate*: requests arriving from then on wait (for at most
+//! [`GATE_WAIT`]) instead of reaching a world. Requests already past the gate are let finish
+//! (for at most [`DRAIN_WAIT`]) against the old world. Then the old world is shut down (mock-dns
+//! stops serving its duplicated sockets; the sockets themselves stay bound here, so DNS
+//! queries meanwhile wait in the socket buffers), a fresh world with the same config and seed
+//! is started and mounted in the same slots, the setup is applied through the real APIs,
+//! and the gate opens: the waiting requests go to the new world. Keep-alive connections
+//! survive a reset; nobody sees a refused connection or a half-set-up world.
+//!
+//! The setup's own requests, and the calls the services make to each other while it runs
+//! (Okta's SCIM push, Kiro's discovery and JWKS fetches), carry
+//! [`sim_core::http::INTERNAL_HEADER`] and pass the closed gate. Known limit: a call the *old*
+//! world's Okta had in flight to Kiro at reset time also carries it and could reach the new
+//! world; a reset after the push has settled (as after the documented setup) has none.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Map, Value, json};
+use sim_core::http::{HttpServer, INTERNAL_HEADER, Mount};
+use sim_core::tls::WorldCa;
+use tokio::sync::watch;
+use tower::ServiceExt;
+
+use crate::clients::ClientError;
+use crate::setup::Documented;
+use crate::{Mounts, World, WorldConfig, WorldError};
+
+/// How long a request waits at the closed gate (start-up or a reset) before a 503.
+pub const GATE_WAIT: Duration = Duration::from_secs(30);
+/// How long a reset lets requests already past the gate finish before replacing the world.
+pub const DRAIN_WAIT: Duration = Duration::from_secs(5);
+
+/// Setups a sandbox applies after each start and reset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setup {
+    /// The documented Okta + Kiro setup ([`crate::setup::documented`]).
+    Documented,
+}
+
+/// How to start a sandbox.
+#[derive(Clone, Debug, Default)]
+pub struct SandboxConfig {
+    /// The world (bind address, ports, seed, clock, TLS, …); its `mounts` is set by the sandbox.
+    pub world: WorldConfig,
+    /// The host put in every URL handed out (ready fields, discovery documents, Link headers,
+    /// the SCIM URL); default: the bind address (loopback for an unspecified one). Clients
+    /// outside a container use it, and so do the services inside (Kiro fetches Okta's
+    /// discovery at the issuer URL; Okta pushes to Kiro's SCIM URL): with host networking or
+    /// a name that resolves in both places, that works.
+    pub advertised_host: Option<String>,
+    /// The setup applied before ready, and again after each reset.
+    pub setup: Option<Setup>,
+}
+
+/// Why a sandbox could not start or reset.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// A listener could not be bound.
+    #[error("cannot bind {what} on {addr}: {source}")]
+    Bind {
+        /// Which listener.
+        what: &'static str,
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The world's CA or certificate could not be made.
+    #[error("TLS: {0}")]
+    Tls(#[from] sim_core::tls::TlsError),
+    /// The world did not start.
+    #[error("{0}")]
+    World(#[from] WorldError),
+    /// The setup failed.
+    #[error("applying the setup: {0}")]
+    Setup(#[from] ClientError),
+}
+
+/// A running sandbox: front servers on fixed ports, and the current world behind them.
+pub struct Sandbox {
+    inner: Arc<Inner>,
+    fronts: Vec<HttpServer>,
+}
+
+struct Inner {
+    /// The world's config, mounts included: every generation starts from it.
+    config: WorldConfig,
+    setup: Option<Setup>,
+    /// The `dns` ready field: the advertised host and the DNS port.
+    dns_field: String,
+    /// Open gate: the current world is set up and serving.
+    ready: watch::Sender<bool>,
+    /// Requests past the gate and not yet answered.
+    in_flight: watch::Sender<usize>,
+    /// The current world; locked for the whole of a reset, so resets run one at a time.
+    current: tokio::sync::Mutex<Option<World>>,
+    /// The ready fields of the current world.
+    fields: parking_lot::RwLock<Map<String, Value>>,
+}
+
+impl Sandbox {
+    /// Binds every listener, starts the front servers (answering 503 on `/_sim/ready`), then
+    /// starts the world and applies the setup. Returns once ready.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        let SandboxConfig {
+            mut world,
+            advertised_host,
+            setup,
+        } = config;
+        let bind = |port| SocketAddr::new(world.bind, port);
+        let dns_addr = bind(world.ports.dns);
+        let dns = mock_dns::DnsSockets::bind(dns_addr).map_err(|source| SandboxError::Bind {
+            what: "the DNS server",
+            addr: dns_addr,
+            source,
+        })?;
+        let ca = if world.tls {
+            Some(WorldCa::new(&format!(
+                "kiro-sim world CA (seed {})",
+                world.seed
+            ))?)
+        } else {
+            None
+        };
+        let mut names = vec!["localhost", "127.0.0.1", "::1"];
+        if let Some(host) = &advertised_host {
+            names.push(host.as_str());
+        }
+        let tls = ca.as_ref().map(|ca| ca.server_config(&names)).transpose()?;
+        let host = advertised_host.as_deref();
+        let mut listeners = Vec::new();
+        for (what, port) in [
+            ("the DNS provider API", world.ports.dns_api),
+            ("the Okta org", world.ports.okta),
+            ("the Kiro service", world.ports.kiro),
+        ] {
+            let addr = bind(port);
+            let bind_error = |source| SandboxError::Bind { what, addr, source };
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(bind_error)?;
+            let local = listener.local_addr().map_err(bind_error)?;
+            let slot = Mount::new(
+                sim_core::http::base_url(local, world.tls, host),
+                local,
+                world.tls,
+            );
+            listeners.push((what, addr, listener, slot));
+        }
+        let dns_local = dns.local_addr().map_err(|source| SandboxError::Bind {
+            what: "the DNS server",
+            addr: dns_addr,
+            source,
+        })?;
+        let dns_field = match host {
+            Some(host) if host.contains(':') && !host.starts_with('[') => {
+                format!("[{host}]:{}", dns_local.port())
+            }
+            Some(host) => format!("{host}:{}", dns_local.port()),
+            None => crate::reachable(dns_local).to_string(),
+        };
+        // Every generation signs with the same keys: parse the dev keys once, not per reset.
+        if world.okta_keys.is_none() {
+            world.okta_keys = Some(
+                sim_core::keys::dev_keys(world.seed)
+                    .map_err(|e| SandboxError::World(WorldError::Okta(e.into())))?,
+            );
+        }
+        world.mounts = Some(Mounts {
+            dns_api: listeners[0].3.clone(),
+            okta: listeners[1].3.clone(),
+            kiro: listeners[2].3.clone(),
+            dns,
+            ca,
+        });
+        let inner = Arc::new(Inner {
+            config: world,
+            setup,
+            dns_field,
+            ready: watch::Sender::new(false),
+            in_flight: watch::Sender::new(0),
+            current: tokio::sync::Mutex::new(None),
+            fields: parking_lot::RwLock::new(Map::new()),
+        });
+        let mut fronts = Vec::new();
+        for (what, addr, listener, slot) in listeners {
+            let router = front_router(Front {
+                inner: Arc::downgrade(&inner),
+                slot,
+            });
+            let server = sim_core::http::serve(listener, router, tls.clone())
+                .await
+                .map_err(|source| SandboxError::Bind { what, addr, source })?;
+            fronts.push(server);
+        }
+        inner.reset().await?;
+        Ok(Sandbox { inner, fronts })
+    }
+
+    /// The ready line's fields (`event`, `clock`, `seed`, every URL and credential, and the
+    /// setup's), as `GET /_sim/ready` serves them.
+    pub fn ready_fields(&self) -> Map<String, Value> {
+        self.inner.fields.read().clone()
+    }
+
+    /// The world CA's certificate (PEM), when the sandbox serves https.
+    pub fn ca(&self) -> Option<&WorldCa> {
+        self.inner.mounts().and_then(|m| m.ca.as_ref())
+    }
+
+    /// Returns the world to its state right after start, as `POST /_sim/reset` does.
+    pub async fn reset(&self) -> Result<(), SandboxError> {
+        self.inner.reset().await
+    }
+
+    /// Stops the front servers (in-flight requests finish) and the world.
+    pub async fn shutdown(self) {
+        self.inner.ready.send_replace(false);
+        for front in self.fronts {
+            front.shutdown().await;
+        }
+        if let Some(world) = self.inner.current.lock().await.take() {
+            world.shutdown().await;
+        }
+    }
+}
+
+impl Inner {
+    fn mounts(&self) -> Option<&Mounts> {
+        self.config.mounts.as_ref()
+    }
+
+    /// Closes the gate, lets admitted requests finish, replaces the world by a fresh one with
+    /// the setup applied, and opens the gate.
+    async fn reset(&self) -> Result<(), SandboxError> {
+        let started = Instant::now();
+        let mut current = self.current.lock().await;
+        self.ready.send_replace(false);
+        let mut in_flight = self.in_flight.subscribe();
+        if tokio::time::timeout(DRAIN_WAIT, in_flight.wait_for(|n| *n == 0))
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                in_flight = *self.in_flight.borrow(),
+                "requests still running after the drain wait; they finish against the old world"
+            );
+        }
+        let drained = started.elapsed();
+        if let Some(old) = current.take() {
+            old.shutdown().await;
+        }
+        let stopped = started.elapsed();
+        let world = World::start(self.config.clone()).await?;
+        let fresh = started.elapsed();
+        let documented = match self.setup {
+            Some(Setup::Documented) => Some(crate::setup::documented(&world).await?),
+            None => None,
+        };
+        *self.fields.write() = self.fields_of(&world, documented.as_ref());
+        *current = Some(world);
+        self.ready.send_replace(true);
+        tracing::info!(
+            took = ?started.elapsed(),
+            ?drained,
+            ?stopped,
+            ?fresh,
+            "world (re)started and ready"
+        );
+        Ok(())
+    }
+
+    fn fields_of(&self, world: &World, documented: Option<&Documented>) -> Map<String, Value> {
+        let mut fields = Map::new();
+        fields.insert("event".into(), "ready".into());
+        fields.insert("clock".into(), self.config.clock.as_str().into());
+        fields.insert("seed".into(), self.config.seed.0.into());
+        fields.extend(world.ready_fields());
+        fields.insert("dns".into(), self.dns_field.clone().into());
+        if let Some(documented) = documented {
+            fields.extend(documented.ready_fields());
+        }
+        fields
+    }
+
+    /// Waits for the gate to open (at most [`GATE_WAIT`]) and counts the request in.
+    async fn admit(self: &Arc<Self>) -> Option<Admitted> {
+        let mut ready = self.ready.subscribe();
+        let deadline = tokio::time::Instant::now() + GATE_WAIT;
+        loop {
+            tokio::time::timeout_at(deadline, ready.wait_for(|open| *open))
+                .await
+                .ok()?
+                .ok()?;
+            self.in_flight.send_modify(|n| *n += 1);
+            // A reset may have closed the gate between the wait and the count: then step back.
+            if *self.ready.borrow() {
+                return Some(Admitted(self.clone()));
+            }
+            self.in_flight.send_modify(|n| *n -= 1);
+        }
+    }
+}
+
+/// A request past the gate; counted out when dropped (answered, or the client went away).
+struct Admitted(Arc<Inner>);
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.0.in_flight.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+/// One front server's state: the sandbox and the slot it forwards to.
+#[derive(Clone)]
+struct Front {
+    inner: Weak<Inner>,
+    slot: Mount,
+}
+
+fn front_router(front: Front) -> Router {
+    Router::new()
+        .route("/_sim/ready", get(ready))
+        .route("/_sim/reset", post(reset))
+        .fallback(forward)
+        .with_state(front)
+}
+
+fn unavailable(message: &str) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "1")],
+        axum::Json(json!({ "error": "unavailable", "message": message })),
+    )
+        .into_response()
+}
+
+async fn ready(State(front): State<Front>) -> Response {
+    let Some(inner) = front.inner.upgrade() else {
+        return unavailable("the sandbox is shutting down");
+    };
+    if !*inner.ready.borrow() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "1")],
+            axum::Json(json!({ "ready": false })),
+        )
+            .into_response();
+    }
+    let mut body = inner.fields.read().clone();
+    body.insert("ready".into(), true.into());
+    axum::Json(body).into_response()
+}
+
+async fn reset(State(front): State<Front>) -> Response {
+    let Some(inner) = front.inner.upgrade() else {
+        return unavailable("the sandbox is shutting down");
+    };
+    let started = Instant::now();
+    match inner.reset().await {
+        Ok(()) => {
+            let mut body = inner.fields.read().clone();
+            body.insert("event".into(), "reset".into());
+            body.insert(
+                "took_ms".into(),
+                json!(started.elapsed().as_secs_f64() * 1000.0),
+            );
+            axum::Json(body).into_response()
+        }
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            axum::Json(json!({ "error": "reset_failed", "message": error.to_string() })),
+        )
+            .into_response(),
+    }
+}
+
+/// Everything else: through the gate (unless internal), then to the mounted service.
+async fn forward(State(front): State<Front>, request: Request) -> Response {
+    let Some(inner) = front.inner.upgrade() else {
+        return unavailable("the sandbox is shutting down");
+    };
+    let admitted = if request.headers().contains_key(INTERNAL_HEADER) {
+        None
+    } else {
+        match inner.admit().await {
+            Some(admitted) => Some(admitted),
+            None => return unavailable("the world is not ready (starting or resetting)"),
+        }
+    };
+    drop(inner);
+    let Some(router) = front.slot.current() else {
+        return unavailable("the world is not started yet");
+    };
+    let response = match router.oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    drop(admitted);
+    response
+}

@@ -1,0 +1,263 @@
+//! The sandbox (`kiro-sim up`): `/_sim/ready` answers 503 until the setup is applied and
+//! requests sent meanwhile wait for it; `/_sim/reset` brings back the state right after start
+//! (same ids and tokens), also with requests in flight; an advertised host is in every URL.
+//!
+//! covers: [SIM-READY-1, SIM-RESET-1, SIM-HOST-1]
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use sim_world::WorldConfig;
+use sim_world::sandbox::{Sandbox, SandboxConfig, Setup};
+
+fn config() -> SandboxConfig {
+    SandboxConfig {
+        world: WorldConfig {
+            zones: vec!["example.com".into()],
+            ..WorldConfig::default()
+        },
+        advertised_host: None,
+        setup: Some(Setup::Documented),
+    }
+}
+
+fn field(fields: &serde_json::Map<String, Value>, name: &str) -> String {
+    fields[name].as_str().expect(name).to_string()
+}
+
+/// Free ports for the four listeners (bound, read, released).
+fn free_ports() -> sim_world::Ports {
+    let port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port()
+    };
+    sim_world::Ports {
+        dns: port(),
+        dns_api: port(),
+        okta: port(),
+        kiro: port(),
+    }
+}
+
+async fn users(http: &reqwest::Client, okta: &str, token: &str) -> (u16, Value) {
+    let response = http
+        .get(format!("{okta}/api/v1/users"))
+        .header("Authorization", format!("SSWS {token}"))
+        .send()
+        .await
+        .expect("users answered");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("json"))
+}
+
+// covers: SIM-READY-1
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_is_503_until_the_setup_is_applied_and_requests_wait_for_it() {
+    let ports = free_ports();
+    let mut config = config();
+    config.world.ports = ports;
+    let okta = format!("http://127.0.0.1:{}", ports.okta);
+    // The seed fixes the API token: read it from a plain world with the same seed.
+    let token = {
+        let world = sim_world::World::start(WorldConfig::default())
+            .await
+            .expect("world");
+        let token = world.okta().api_token().to_string();
+        world.shutdown().await;
+        token
+    };
+    let starting = tokio::spawn(Sandbox::start(config));
+    let http = reqwest::Client::new();
+    // Poll until a listener answers: it must say 503 (the setup is not applied yet), or ready.
+    let mut saw_503 = false;
+    let ready = loop {
+        match http.get(format!("{okta}/_sim/ready")).send().await {
+            Ok(r) if r.status() == 503 => {
+                saw_503 = true;
+                assert_eq!(
+                    r.json::<Value>().await.expect("json"),
+                    json!({ "ready": false })
+                );
+                // Sent while not ready: held at the gate, answered by the set-up world (both
+                // users), never by a world half set up.
+                let (status, users) = users(&http, &okta, &token).await;
+                assert_eq!(status, 200, "{users}");
+                assert_eq!(users.as_array().map(Vec::len), Some(2), "{users}");
+            }
+            Ok(r) if r.status() == 200 => break r.json::<Value>().await.expect("json"),
+            Ok(r) => panic!("unexpected status {}", r.status()),
+            Err(_) => tokio::time::sleep(Duration::from_millis(1)).await,
+        }
+    };
+    assert!(
+        saw_503,
+        "the listener answered before the setup was applied"
+    );
+    let sandbox = starting.await.expect("task").expect("sandbox starts");
+    let fields = sandbox.ready_fields();
+    assert_eq!(ready["ready"], true);
+    for (name, value) in &fields {
+        assert_eq!(&ready[name], value, "{name}");
+    }
+    // Every HTTP service answers readiness, with the same fields.
+    for service in ["dns_api", "kiro"] {
+        let body: Value = http
+            .get(format!("{}/_sim/ready", field(&fields, service)))
+            .send()
+            .await
+            .expect("ready")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(body, ready, "{service}");
+    }
+    let (status, users) = users(&http, &okta, &field(&fields, "okta_api_token")).await;
+    assert_eq!(status, 200);
+    assert_eq!(users.as_array().map(Vec::len), Some(2));
+    sandbox.shutdown().await;
+}
+
+// covers: SIM-RESET-1
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_brings_back_the_state_right_after_start_with_the_same_tokens() {
+    let sandbox = Sandbox::start(config()).await.expect("sandbox starts");
+    let before = sandbox.ready_fields();
+    let okta = field(&before, "okta");
+    let token = field(&before, "okta_api_token");
+    let http = reqwest::Client::new();
+    let c = sim_world::clients::Clients::new(
+        &okta,
+        &token,
+        &field(&before, "kiro"),
+        &field(&before, "kiro_admin_token"),
+        &field(&before, "dns_api"),
+        &field(&before, "dns_api_token"),
+        &sim_core::outbound::Trust::Platform,
+    )
+    .expect("clients");
+    c.okta
+        .create_user("carol@example.com", "Carol", "Coder", "Correct-Horse-9")
+        .await
+        .expect("user");
+    let advanced: Value = http
+        .post(format!("{okta}/_sim/clock/advance"))
+        .json(&json!({ "by": "48h" }))
+        .send()
+        .await
+        .expect("advance")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        users(&http, &okta, &token).await.1.as_array().map(Vec::len),
+        Some(3)
+    );
+
+    let reset = http
+        .post(format!("{}/_sim/reset", field(&before, "kiro")))
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(reset.status(), 200);
+    let body: Value = reset.json().await.expect("json");
+    assert_eq!(body["event"], "reset");
+    let after = sandbox.ready_fields();
+    assert_eq!(before, after, "same seed, same ids and tokens");
+    let (status, users) = users(&http, &okta, &token).await;
+    assert_eq!(status, 200);
+    let logins: Vec<&str> = users
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|u| u["profile"]["login"].as_str())
+        .collect();
+    assert_eq!(logins, ["ada@example.com", "bob@example.com"]);
+    let clock: Value = http
+        .get(format!("{okta}/_sim/clock"))
+        .send()
+        .await
+        .expect("clock")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        clock["unix_ms"].as_i64() < advanced["unix_ms"].as_i64(),
+        "the clock is back: {clock} vs {advanced}"
+    );
+    sandbox.shutdown().await;
+}
+
+// covers: SIM-RESET-1
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resets_with_requests_in_flight_never_show_a_half_set_up_world() {
+    let sandbox = Sandbox::start(config()).await.expect("sandbox starts");
+    let fields = sandbox.ready_fields();
+    let okta = field(&fields, "okta");
+    let token = field(&fields, "okta_api_token");
+    let http = reqwest::Client::new();
+    let mut clients = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let (http, okta, token) = (http.clone(), okta.clone(), token.clone());
+        clients.spawn(async move {
+            let mut seen = 0;
+            // Bounded: 60 requests per client.
+            for _ in 0..60 {
+                let (status, users) = users(&http, &okta, &token).await;
+                assert_eq!(status, 200, "{users}");
+                assert_eq!(users.as_array().map(Vec::len), Some(2), "{users}");
+                seen += 1;
+            }
+            seen
+        });
+    }
+    for _ in 0..3 {
+        let reset = http
+            .post(format!("{okta}/_sim/reset"))
+            .send()
+            .await
+            .expect("reset");
+        assert_eq!(reset.status(), 200);
+    }
+    let mut total = 0;
+    while let Some(seen) = clients.join_next().await {
+        total += seen.expect("client task");
+    }
+    assert_eq!(total, 240);
+    assert_eq!(sandbox.ready_fields(), fields);
+    sandbox.shutdown().await;
+}
+
+// covers: SIM-HOST-1
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_advertised_host_is_in_every_url_handed_out() {
+    let mut config = config();
+    config.world.bind = "0.0.0.0".parse().expect("addr");
+    config.advertised_host = Some("localhost".into());
+    let sandbox = Sandbox::start(config).await.expect("sandbox starts");
+    let fields = sandbox.ready_fields();
+    for name in ["okta", "kiro", "dns_api", "okta_issuer", "kiro_scim_url"] {
+        assert!(
+            field(&fields, name).starts_with("http://localhost:"),
+            "{name}: {}",
+            fields[name]
+        );
+    }
+    assert!(field(&fields, "dns").starts_with("localhost:"));
+    let issuer = field(&fields, "okta_issuer");
+    let discovery: Value = reqwest::get(format!("{issuer}/.well-known/openid-configuration"))
+        .await
+        .expect("discovery")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(discovery["issuer"], issuer.as_str());
+    assert!(
+        discovery["token_endpoint"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("http://localhost:")),
+        "{discovery}"
+    );
+    sandbox.shutdown().await;
+}
