@@ -231,17 +231,14 @@ impl MockDns {
             addr: api_addr,
             source,
         };
-        let api = match &api_mount {
-            Some(slot) => sim_core::http::mount(slot, api::router(shared.clone())),
-            None => {
-                let api_listener = tokio::net::TcpListener::bind(api_addr)
-                    .await
-                    .map_err(api_error)?;
-                sim_core::http::serve(api_listener, api::router(shared.clone()), tls)
-                    .await
-                    .map_err(api_error)?
-            }
-        };
+        let api = sim_core::http::serve_at(
+            api_addr,
+            api_mount.as_ref(),
+            api::router(shared.clone()),
+            tls,
+        )
+        .await
+        .map_err(api_error)?;
         tracing::info!(dns = %dns_addr, api = %api.url(), "mock-dns ready");
         Ok(MockDns {
             shared,

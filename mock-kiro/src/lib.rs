@@ -198,17 +198,14 @@ impl MockKiro {
             addr: config.addr,
             source,
         };
-        let http = match &config.mount {
-            Some(slot) => sim_core::http::mount(slot, router(shared.clone())),
-            None => {
-                let listener = tokio::net::TcpListener::bind(config.addr)
-                    .await
-                    .map_err(bind_error)?;
-                sim_core::http::serve(listener, router(shared.clone()), config.tls)
-                    .await
-                    .map_err(bind_error)?
-            }
-        };
+        let http = sim_core::http::serve_at(
+            config.addr,
+            config.mount.as_ref(),
+            router(shared.clone()),
+            config.tls,
+        )
+        .await
+        .map_err(bind_error)?;
         *shared.base_url.lock() = http.url();
         console::start_domain_checks(&shared);
         tracing::info!(url = %http.url(), "mock-kiro ready");

@@ -159,17 +159,14 @@ impl MockOkta {
             addr: config.addr,
             source,
         };
-        let http = match &config.mount {
-            Some(slot) => sim_core::http::mount(slot, router(shared.clone())),
-            None => {
-                let listener = tokio::net::TcpListener::bind(config.addr)
-                    .await
-                    .map_err(bind_error)?;
-                sim_core::http::serve(listener, router(shared.clone()), config.tls)
-                    .await
-                    .map_err(bind_error)?
-            }
-        };
+        let http = sim_core::http::serve_at(
+            config.addr,
+            config.mount.as_ref(),
+            router(shared.clone()),
+            config.tls,
+        )
+        .await
+        .map_err(bind_error)?;
         shared.org.lock().set_org_url(&http.url());
         tracing::info!(url = %http.url(), "mock-okta ready");
         Ok(MockOkta { shared, http })

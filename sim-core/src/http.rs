@@ -200,6 +200,20 @@ impl HttpServer {
     }
 }
 
+/// Puts `router` in `slot` when a front server owns the socket (a sandbox), or binds `addr` and
+/// [`serve`]s it there: how every service starts its HTTP side.
+pub async fn serve_at(
+    addr: std::net::SocketAddr,
+    slot: Option<&Mount>,
+    router: Router,
+    tls: Option<Arc<ServerConfig>>,
+) -> std::io::Result<HttpServer> {
+    match slot {
+        Some(slot) => Ok(mount(slot, router)),
+        None => serve(TcpListener::bind(addr).await?, router, tls).await,
+    }
+}
+
 /// Serves `router` on `listener` until the returned [`HttpServer`] is shut down or dropped.
 ///
 /// Spawns the accept loop on the current tokio runtime (so it must be called from within
