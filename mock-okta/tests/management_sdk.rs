@@ -57,6 +57,20 @@ async fn run_script(
         .expect("the SDK run is joined")
 }
 
+/// The venv's Python with `okta=={version}`, or `None` once the test is skipped.
+async fn python_or_skip(version: &'static str) -> Option<PathBuf> {
+    let found = tokio::task::spawn_blocking(move || python_with_okta(version))
+        .await
+        .expect("the check runs");
+    match found {
+        Ok(python) => Some(python),
+        Err(why) => {
+            skip(&format!("okta=={version}"), &why);
+            None
+        }
+    }
+}
+
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .expect("a list")
@@ -67,12 +81,8 @@ fn strings(v: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn okta_api_2_the_python_sdk_2_9_sets_up_an_org_and_pages_500_users() {
-    let python = match tokio::task::spawn_blocking(|| python_with_okta(OKTA_PY2))
-        .await
-        .expect("the check runs")
-    {
-        Ok(python) => python,
-        Err(why) => return skip(&format!("okta=={OKTA_PY2}"), &why),
+    let Some(python) = python_or_skip(OKTA_PY2).await else {
+        return;
     };
     let okta = common::start().await;
     let summary = run_script(&okta, python, "okta_python_sdk.py", None).await;
@@ -371,12 +381,8 @@ async fn check_full_summary(okta: &Okta, s: &Value) {
 // covers: OKTA-API-5, OKTA-API-6
 #[tokio::test]
 async fn okta_api_1_the_python_sdk_3_covers_every_management_area() {
-    let python = match tokio::task::spawn_blocking(|| python_with_okta(OKTA_PY3))
-        .await
-        .expect("the check runs")
-    {
-        Ok(python) => python,
-        Err(why) => return skip(&format!("okta=={OKTA_PY3}"), &why),
+    let Some(python) = python_or_skip(OKTA_PY3).await else {
+        return;
     };
     let okta = common::start().await;
     let s = run_script(&okta, python, "okta3_python_sdk.py", None).await;
