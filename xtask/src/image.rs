@@ -39,6 +39,9 @@ ENTRYPOINT ["/kiro-sim"]
 CMD ["up", "--setup", "documented", "--bind", "0.0.0.0", "--zone", "example.com"]
 "#;
 
+/// The host's bundle of public CA certificates, copied into the image.
+const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
 /// Builds the release binary and the image; returns the image size in bytes.
 pub fn build(root: &Path, run_cargo: impl Fn(&Path, &[&str]) -> Result<()>) -> Result<u64> {
     println!("==> cargo build --release --locked -p kiro-sim");
@@ -60,6 +63,15 @@ pub fn build(root: &Path, run_cargo: impl Fn(&Path, &[&str]) -> Result<()>) -> R
     if !status.success() {
         bail!("`strip` failed ({status})");
     }
+    // The CA bundle: the binary's https clients use the platform's roots unless a world CA is
+    // given (reqwest's platform verifier refuses to build a client with no roots at all), and
+    // a sandbox pointed at outside systems needs them anyway.
+    let bundle = Path::new(CA_BUNDLE);
+    if !bundle.exists() {
+        bail!("{CA_BUNDLE} is missing: install Debian's ca-certificates");
+    }
+    let relative = bundle.strip_prefix("/").unwrap_or(bundle);
+    copy(bundle, &rootfs.join(relative))?;
     for library in shared_libraries(&binary)? {
         let relative = library.strip_prefix("/").unwrap_or(&library);
         copy(&library, &rootfs.join(relative))?;
