@@ -11,6 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
 
+/// SCIM tokens of profile 0 the harness holds beside the model's own (the observer's).
+pub const OBSERVER_TOKENS: usize = 1;
 /// The world's start (the virtual clock's default epoch), in Unix seconds.
 pub const EPOCH: u64 = 1_767_225_600;
 /// Okta users the model knows: login, first and last name.
@@ -663,7 +665,16 @@ impl Model {
                 }
             }
             Action::RemoveDomain(p, d) => self.domains[p][d] = None,
-            Action::GenerateScimToken => self.scim_tokens.push(false),
+            // KIRO-SCIM-11: a profile holds at most two live SCIM tokens; a third is refused.
+            // The harness's observer token (it reads Kiro's state) is one of profile 0's.
+            Action::GenerateScimToken => {
+                let live = self.scim_tokens.iter().filter(|revoked| !**revoked).count();
+                if live + OBSERVER_TOKENS >= 2 {
+                    self.expected = Outcome::Refused("token limit");
+                } else {
+                    self.scim_tokens.push(false);
+                }
+            }
             Action::RevokeScimToken(k) => {
                 if let Some(t) = self.scim_tokens.get_mut(k) {
                     *t = true;

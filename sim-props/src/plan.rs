@@ -388,6 +388,7 @@ pub fn requests(action: &Action, before: &Model) -> Option<Vec<Req>> {
 pub fn refusal_status(reason: &str) -> u16 {
     match reason {
         "domain already in use" => 409,
+        "token limit" => 400,
         _ => 404,
     }
 }

@@ -251,6 +251,7 @@ impl Harness {
                 },
                 (_, s) if (200..300).contains(&s) => Outcome::Ok,
                 (Action::AddDomain(..), 409) => Outcome::Refused("domain already in use"),
+                (Action::GenerateScimToken, 400) => Outcome::Refused("token limit"),
                 (Action::SubscribeGroup(..), 404) => Outcome::Refused("no such group"),
                 (_, 404) => Outcome::Refused("no such subscription"),
                 (_, s) => return Err(format!("{action:?} answered {s}: {body}")),
