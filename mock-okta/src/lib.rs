@@ -140,7 +140,7 @@ impl MockOkta {
         };
         let shared = Arc::new(Shared {
             // The org URL is known once the server is up; set just below.
-            org: Mutex::new(Org::new("", config.seed, keys)),
+            org: Mutex::new(Org::new("", config.seed, keys, config.clock.now())),
             clock: config.clock,
             api_token: format!(
                 "00{}",

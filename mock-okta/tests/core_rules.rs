@@ -22,7 +22,7 @@ fn t0() -> SystemTime {
 
 fn org() -> Org {
     let keys = sim_core::keys::dev_keys(Seed(3)).expect("dev keys");
-    Org::new("http://okta.test", Seed(3), keys)
+    Org::new("http://okta.test", Seed(3), keys, t0())
 }
 
 fn profile(login: &str) -> Map<String, Value> {

@@ -303,6 +303,96 @@ impl Denial {
 
 const MINUTES_5Y: u32 = 5 * 365 * 24 * 60;
 
+/// The id of the custom authorization server every org ships with (OKTA-AS-9).
+pub const DEFAULT_SERVER_ID: &str = "default";
+
+/// The grant types of the "Default Policy Rule" of the `default` server as a new org has it.
+const DEFAULT_RULE_GRANTS: [&str; 5] = [
+    "client_credentials",
+    "authorization_code",
+    "urn:ietf:params:oauth:grant-type:device_code",
+    "implicit",
+    "password",
+];
+
+/// The `default` custom authorization server of a new org (OKTA-AS-9): id `default`, name
+/// "default", audience `api://default`, the system scopes, and the "Default Policy" for
+/// `ALL_CLIENTS` with its "Default Policy Rule" (everyone, every scope, the rule defaults).
+///
+/// Nothing here draws from the org's seed streams, so adding it leaves every other id, key and
+/// token of a seed unchanged: its scope, policy and rule ids come from `ids` (the caller's own
+/// stream), and its keys are the last two of the pool taken without advancing the rotation
+/// order (sim choice; with four dev keys, the second server created shares them).
+pub(crate) fn default_server(
+    now: SystemTime,
+    ids: &mut sim_core::seed::SimRng,
+    key_pool: &[SigningKey],
+) -> AuthServer {
+    let mut id = |kind| sim_core::ids::okta_id(ids, kind);
+    let scopes = SYSTEM_SCOPES
+        .iter()
+        .map(|s| Scope {
+            id: id(OktaKind::Scope),
+            name: (*s).to_string(),
+            description: None,
+            display_name: None,
+            consent: "IMPLICIT".into(),
+            metadata_publish: "ALL_CLIENTS".into(),
+            default: false,
+            system: true,
+        })
+        .collect();
+    let rule = Rule {
+        id: id(OktaKind::PolicyRule),
+        name: "Default Policy Rule".into(),
+        active: true,
+        priority: 1,
+        grant_types: DEFAULT_RULE_GRANTS.iter().map(|g| g.to_string()).collect(),
+        scopes: vec!["*".into()],
+        users_include: Vec::new(),
+        groups_include: vec!["EVERYONE".into()],
+        access_token_lifetime_minutes: 60,
+        refresh_token_lifetime_minutes: 0,
+        refresh_token_window_minutes: 7 * 24 * 60,
+        created: now,
+        last_updated: now,
+    };
+    let policy = Policy {
+        id: id(OktaKind::Policy),
+        name: "Default Policy".into(),
+        description: Some("Default policy description".into()),
+        active: true,
+        priority: 1,
+        clients: vec!["ALL_CLIENTS".into()],
+        rules: vec![rule],
+        created: now,
+        last_updated: now,
+    };
+    let n = key_pool.len();
+    let keys = [(1, KeyStatus::Active), (2, KeyStatus::Next)]
+        .into_iter()
+        .filter(|(back, _)| *back <= n)
+        .map(|(back, status)| ServerKey {
+            key: key_pool[n - back].clone(),
+            status,
+        })
+        .collect();
+    AuthServer {
+        id: DEFAULT_SERVER_ID.into(),
+        name: "default".into(),
+        description: Some("Default Authorization Server for your Applications".into()),
+        audiences: vec!["api://default".into()],
+        active: true,
+        created: now,
+        last_updated: now,
+        last_rotated: now,
+        scopes,
+        claims: Vec::new(),
+        policies: vec![policy],
+        keys,
+    }
+}
+
 impl Org {
     /// Creates an authorization server with the system scopes and two keys (ACTIVE, NEXT).
     pub fn create_auth_server(

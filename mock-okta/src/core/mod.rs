@@ -135,11 +135,15 @@ pub struct Org {
 }
 
 impl Org {
-    /// A new, empty org at `org_url`; `keys` are the signing keys authorization servers take
+    /// A new org at `org_url`, created at `now`, with what every org ships with (the `default`
+    /// authorization server, OKTA-AS-9); `keys` are the signing keys authorization servers take
     /// in turn (the seed's dev keys, or fresh ones).
-    pub fn new(org_url: &str, seed: Seed, keys: Vec<SigningKey>) -> Org {
+    pub fn new(org_url: &str, seed: Seed, keys: Vec<SigningKey>, now: SystemTime) -> Org {
         let mut ids = seed.stream("mock-okta/ids");
         let org_id = ids::okta_id(&mut ids, OktaKind::Org);
+        // Its own stream: the built-in server shifts no id, key or token of the seed's others.
+        let default_server =
+            authz::default_server(now, &mut seed.stream("mock-okta/default-as"), &keys);
         Org {
             org_url: org_url.trim_end_matches('/').to_string(),
             org_id,
@@ -150,7 +154,7 @@ impl Org {
             login_index: HashMap::new(),
             groups: Vec::new(),
             apps: Vec::new(),
-            auth_servers: Vec::new(),
+            auth_servers: vec![default_server],
             key_pool: keys,
             next_key: 0,
             tokens: tokens::TokenStore::default(),
