@@ -191,3 +191,167 @@ async fn kids(org: &Org, as_id: &str) -> Vec<(Value, Value)> {
         .map(|k| (k["kid"].clone(), k["status"].clone()))
         .collect()
 }
+
+/// The org authorization server: issuer the org URL, its endpoints under `{org}/oauth2/v1/`,
+/// both discovery documents at the org's root, and the whole sign-in (login form or session
+/// token, code, token, userinfo, introspect, revoke, keys) with no policy to set up; it is
+/// not a custom server (not listed, not reachable by its internal id).
+// covers: OKTA-AS-10
+#[tokio::test]
+async fn okta_as_10_the_org_authorization_server_signs_in_at_the_org_url() {
+    let org = Org::start(12).await;
+    let base = org.base();
+    for document in ["openid-configuration", "oauth-authorization-server"] {
+        let reply = org.get(&format!("/.well-known/{document}")).await;
+        let d = reply.ok();
+        assert_eq!(d["issuer"], base.as_str(), "{d}");
+        for (field, path) in [
+            ("authorization_endpoint", "authorize"),
+            ("token_endpoint", "token"),
+            ("jwks_uri", "keys"),
+            ("introspection_endpoint", "introspect"),
+            ("revocation_endpoint", "revoke"),
+            ("end_session_endpoint", "logout"),
+        ] {
+            assert_eq!(
+                d[field],
+                format!("{base}/oauth2/v1/{path}").as_str(),
+                "{field}"
+            );
+        }
+    }
+    let discovery = org.get("/.well-known/openid-configuration").await;
+    assert_eq!(
+        discovery.ok()["userinfo_endpoint"],
+        format!("{base}/oauth2/v1/userinfo").as_str()
+    );
+    let jwks = org.get("/oauth2/v1/keys").await.ok().clone();
+    assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(2), "{jwks}");
+    // Not a custom server: not listed, its internal id names nothing.
+    let list = org.admin(Method::GET, AS, None).await;
+    assert_eq!(list.ok().as_array().map(Vec::len), Some(1));
+    for path in ["/oauth2/@org/v1/keys", "/oauth2/%40org/v1/keys"] {
+        let hidden = org.get(path).await;
+        assert_eq!(hidden.status, 404, "{path}: {hidden:?}");
+        assert_eq!(hidden.body["errorCode"], "E0000007", "{path}");
+    }
+    let hidden = org.admin(Method::GET, &format!("{AS}/%40org"), None).await;
+    assert_eq!(hidden.status, 404, "{hidden:?}");
+
+    // Sign-in with no access policy to set up: the login page posts to the org server.
+    let user_id = org.create_user("ada@example.com", "Ada", "Lovelace").await;
+    let client_id = org.create_app(&[oidc_support::REDIRECT]).await;
+    org.assign_user(&client_id, &user_id).await;
+    let kiro = OrgServer(Kiro {
+        org,
+        as_id: String::new(),
+        client_id: client_id.clone(),
+        policy_id: String::new(),
+        user_id: user_id.clone(),
+        login: "ada@example.com".into(),
+    });
+    let page = kiro
+        .0
+        .send(kiro.0.http.get(kiro.authorize_url("openid profile")))
+        .await;
+    assert_eq!(page.status, 200, "{page:?}");
+    let html = page.text.clone();
+    assert!(
+        html.contains("action=\"/oauth2/v1/authorize/login\""),
+        "{html}"
+    );
+    let token = kiro.0.session_token("ada@example.com").await;
+    let url = format!(
+        "{}&sessionToken={}",
+        kiro.authorize_url("openid profile email offline_access"),
+        token
+    );
+    let reply = kiro.0.send(kiro.0.http.get(url)).await;
+    let location = reply.location();
+    let code = oidc_support::query_of(&location)
+        .get("code")
+        .cloned()
+        .unwrap_or_else(|| panic!("a code: {reply:?}"));
+    let tokens = kiro
+        .0
+        .post_form("/oauth2/v1/token", &code_grant(&client_id, &code))
+        .await;
+    let tokens = tokens.ok().clone();
+    let access = tokens["access_token"].as_str().expect("an access token");
+    let id_token = tokens["id_token"].as_str().expect("an ID token");
+    assert!(tokens["refresh_token"].is_string(), "{tokens}");
+    let (header, claims) = jwt_parts(access);
+    assert_eq!(claims["iss"], base.as_str());
+    assert_eq!(claims["aud"], base.as_str());
+    assert_eq!(claims["uid"], user_id.as_str());
+    assert_eq!(
+        claims["exp"]
+            .as_u64()
+            .zip(claims["iat"].as_u64())
+            .map(|(e, i)| e - i),
+        Some(3600)
+    );
+    assert_eq!(
+        verify_with_jwks(access, &jwks).as_deref(),
+        header["kid"].as_str()
+    );
+    let (_, id_claims) = jwt_parts(id_token);
+    assert_eq!(id_claims["iss"], base.as_str());
+    assert_eq!(id_claims["aud"], client_id.as_str());
+    assert!(verify_with_jwks(id_token, &jwks).is_some());
+
+    let userinfo = kiro
+        .0
+        .send(
+            kiro.0
+                .http
+                .get(kiro.0.url("/oauth2/v1/userinfo"))
+                .bearer_auth(access),
+        )
+        .await;
+    assert_eq!(userinfo.ok()["sub"], user_id.as_str());
+    let active = kiro
+        .0
+        .post_form(
+            "/oauth2/v1/introspect",
+            &[("client_id", &client_id), ("token", access)],
+        )
+        .await;
+    assert_eq!(active.ok()["active"], true);
+    assert_eq!(active.ok()["iss"], base.as_str());
+    // A token of the org server is not one of `default`'s, nor the other way round.
+    let elsewhere = kiro
+        .0
+        .post_form(
+            "/oauth2/default/v1/introspect",
+            &[("client_id", &client_id), ("token", access)],
+        )
+        .await;
+    assert_eq!(elsewhere.ok()["active"], false);
+    kiro.0
+        .post_form(
+            "/oauth2/v1/revoke",
+            &[("client_id", &client_id), ("token", access)],
+        )
+        .await
+        .expect(200);
+    let dead = kiro
+        .0
+        .post_form(
+            "/oauth2/v1/introspect",
+            &[("client_id", &client_id), ("token", access)],
+        )
+        .await;
+    assert_eq!(dead.ok()["active"], false);
+}
+
+/// A [`Kiro`] set-up pointed at the org server's endpoints.
+struct OrgServer(Kiro);
+
+impl OrgServer {
+    fn authorize_url(&self, scopes: &str) -> String {
+        let custom = self.0.authorize_url(scopes, &[]);
+        let query = custom.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        format!("{}/oauth2/v1/authorize?{query}", self.0.base())
+    }
+}

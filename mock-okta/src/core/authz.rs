@@ -315,6 +315,35 @@ const DEFAULT_RULE_GRANTS: [&str; 5] = [
     "password",
 ];
 
+/// The internal id of the org authorization server (OKTA-AS-10): not an id any URL or the
+/// management API can name (its routes are `{org}/oauth2/v1/…`, and it is not listed).
+pub const ORG_SERVER_ID: &str = "@org";
+
+/// The org authorization server (OKTA-AS-10): issuer the org URL, audience the org URL, the
+/// system scopes, no access policies (it grants OIDC scopes to any assigned user). Like the
+/// `default` server it draws nothing from the seed's streams: its scope ids come from `ids`,
+/// and its keys are the `default` server's two taken the other way round (sim choice).
+pub(crate) fn org_server(
+    now: SystemTime,
+    ids: &mut sim_core::seed::SimRng,
+    key_pool: &[SigningKey],
+) -> AuthServer {
+    let mut server = default_server(now, ids, key_pool);
+    server.id = ORG_SERVER_ID.into();
+    server.name = "Okta".into();
+    server.description = Some("The org authorization server".into());
+    server.audiences = Vec::new();
+    server.policies = Vec::new();
+    for key in &mut server.keys {
+        key.status = match key.status {
+            KeyStatus::Active => KeyStatus::Next,
+            _ => KeyStatus::Active,
+        };
+    }
+    server.keys.reverse();
+    server
+}
+
 /// The `default` custom authorization server of a new org (OKTA-AS-9): id `default`, name
 /// "default", audience `api://default`, the system scopes, and the "Default Policy" for
 /// `ALL_CLIENTS` with its "Default Policy Rule" (everyone, every scope, the rule defaults).
@@ -482,12 +511,22 @@ impl Org {
         Ok(key)
     }
 
-    /// An authorization server by id.
+    /// A custom authorization server by id (the management API's view: the org server is not
+    /// one of them).
     pub fn auth_server(&self, id: &str) -> Result<&AuthServer, OktaError> {
         self.auth_servers
             .iter()
             .find(|a| a.id == id)
             .ok_or_else(|| OktaError::not_found("AuthorizationServer", id))
+    }
+
+    /// Any authorization server that issues tokens, the org server ([`ORG_SERVER_ID`])
+    /// included.
+    pub fn token_server(&self, id: &str) -> Result<&AuthServer, OktaError> {
+        if id == ORG_SERVER_ID {
+            return Ok(&self.org_server);
+        }
+        self.auth_server(id)
     }
 
     pub(crate) fn auth_server_mut(&mut self, id: &str) -> Result<&mut AuthServer, OktaError> {
@@ -502,9 +541,22 @@ impl Org {
         &self.auth_servers
     }
 
-    /// `{org}/oauth2/{id}`: exactly the `iss` of its tokens (no trailing slash).
+    /// `{org}/oauth2/{id}`, or the org URL for the org server: exactly the `iss` of its
+    /// tokens (no trailing slash).
     pub fn issuer(&self, as_id: &str) -> String {
+        if as_id == ORG_SERVER_ID {
+            return self.org_url.clone();
+        }
         format!("{}/oauth2/{as_id}", self.org_url)
+    }
+
+    /// Where a server's `/v1/…` endpoints live: its issuer, or `{org}/oauth2` for the org
+    /// server.
+    pub fn endpoint_base(&self, as_id: &str) -> String {
+        if as_id == ORG_SERVER_ID {
+            return format!("{}/oauth2", self.org_url);
+        }
+        self.issuer(as_id)
     }
 
     /// Updates name, description and audiences.
@@ -1096,7 +1148,7 @@ impl Org {
         user_id: &str,
         scopes: &[String],
     ) -> Result<Decision, Denial> {
-        let Ok(server) = self.auth_server(as_id) else {
+        let Ok(server) = self.token_server(as_id) else {
             return Err(Denial::NoMatchingPolicy);
         };
         if let Some(unknown) = scopes
@@ -1104,6 +1156,19 @@ impl Org {
             .find(|s| !server.scopes.iter().any(|d| d.name == **s))
         {
             return Err(Denial::UnknownScope(unknown.clone()));
+        }
+        if as_id == ORG_SERVER_ID {
+            // The org server has no access policies: an assigned user gets the OIDC scopes
+            // asked for, access tokens live an hour (sim choice for the refresh lifetimes:
+            // unlimited, 7-day window, as a custom server's rule defaults).
+            return Ok(Decision {
+                policy_id: String::new(),
+                rule_id: String::new(),
+                access_ttl: Duration::from_secs(3600),
+                refresh_ttl: None,
+                refresh_window: Duration::from_secs(7 * 24 * 3600),
+                allows_refresh: true,
+            });
         }
         let policy = server
             .policies

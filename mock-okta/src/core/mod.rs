@@ -123,6 +123,8 @@ pub struct Org {
     pub(crate) groups: Vec<Group>,
     pub(crate) apps: Vec<App>,
     pub(crate) auth_servers: Vec<AuthServer>,
+    /// The org authorization server (`{org}/oauth2/v1/…`), not among `auth_servers`.
+    pub(crate) org_server: AuthServer,
     /// Keys handed to authorization servers, in rotation order.
     pub(crate) key_pool: Vec<SigningKey>,
     pub(crate) next_key: usize,
@@ -144,6 +146,8 @@ impl Org {
         // Its own stream: the built-in server shifts no id, key or token of the seed's others.
         let default_server =
             authz::default_server(now, &mut seed.stream("mock-okta/default-as"), &keys);
+        let mut org_server = authz::org_server(now, &mut seed.stream("mock-okta/org-as"), &keys);
+        org_server.audiences = vec![org_url.trim_end_matches('/').to_string()];
         Org {
             org_url: org_url.trim_end_matches('/').to_string(),
             org_id,
@@ -155,6 +159,7 @@ impl Org {
             groups: Vec::new(),
             apps: Vec::new(),
             auth_servers: vec![default_server],
+            org_server,
             key_pool: keys,
             next_key: 0,
             tokens: tokens::TokenStore::default(),
@@ -167,6 +172,8 @@ impl Org {
     /// Sets the org URL (known once the server is listening).
     pub fn set_org_url(&mut self, org_url: &str) {
         self.org_url = org_url.trim_end_matches('/').to_string();
+        // The org server's tokens are for the org itself.
+        self.org_server.audiences = vec![self.org_url.clone()];
     }
 
     /// The org URL.

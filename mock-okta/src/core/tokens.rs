@@ -584,7 +584,7 @@ impl Org {
     ) -> Result<AuthorizeOutcome, AuthorizeError> {
         let page = |error, d: &str| AuthorizeError::Page(OAuthError::new(error, d));
         let redirect = |error, d: &str| AuthorizeError::Redirect(OAuthError::new(error, d));
-        let server = match self.auth_server(&req.as_id) {
+        let server = match self.token_server(&req.as_id) {
             Ok(s) if s.active => s,
             _ => {
                 return Err(page(
@@ -970,7 +970,7 @@ impl Org {
         };
         // Refuse before drawing anything from the org's streams (refusals change nothing).
         let key = self
-            .auth_server(as_id)
+            .token_server(as_id)
             .ok()
             .and_then(|s| s.active_key().cloned())
             .ok_or_else(server_error)?;
@@ -982,7 +982,7 @@ impl Org {
         let jti = format!("AT.{}", self.new_secret(43));
         let wants_id_token = scopes.iter().any(|s| s == "openid");
         let id_jti = wants_id_token.then(|| format!("ID.{}", self.new_secret(43)));
-        let server = self.auth_server(as_id).map_err(|_| server_error())?;
+        let server = self.token_server(as_id).map_err(|_| server_error())?;
         let user = self
             .find_user(user_id)
             .ok_or_else(|| OAuthError::new("invalid_grant", INVALID_REFRESH))?;
@@ -1205,7 +1205,7 @@ impl Org {
         as_id: &str,
         token: &str,
     ) -> Option<Map<String, Value>> {
-        let server = self.auth_server(as_id).ok()?;
+        let server = self.token_server(as_id).ok()?;
         let claims = verify_jwt(server, token)?;
         let jti = claims.get("jti")?.as_str()?;
         let record = self.tokens.access.get(jti)?;
@@ -1270,7 +1270,7 @@ impl Org {
             return Ok(None);
         }
         let server = self
-            .auth_server(as_id)
+            .token_server(as_id)
             .map_err(|_| OAuthError::new("invalid_request", "Unknown authorization server."))?;
         Ok(Some(Introspection {
             token_type: "refresh_token",
@@ -1306,7 +1306,7 @@ impl Org {
                 revoked = true;
             }
         } else if let Some(claims) = self
-            .auth_server(as_id)
+            .token_server(as_id)
             .ok()
             .and_then(|s| verify_jwt(s, token))
             && let Some(jti) = claims.get("jti").and_then(Value::as_str)
@@ -1378,7 +1378,7 @@ impl Org {
 
     /// The client an ID token was issued to, if this org signed it (for `/logout`).
     pub fn id_token_client(&self, as_id: &str, id_token: &str) -> Option<String> {
-        let server = self.auth_server(as_id).ok()?;
+        let server = self.token_server(as_id).ok()?;
         let claims = verify_jwt(server, id_token)?;
         claims.get("aud")?.as_str().map(str::to_string)
     }
@@ -1398,7 +1398,7 @@ impl Org {
     ) -> Result<Preview, (OAuthError, &'static str)> {
         let denial = |d: Denial| (d.oauth_error(), d.code());
         let server = self
-            .auth_server(as_id)
+            .token_server(as_id)
             .map_err(|_| denial(Denial::NoMatchingPolicy))?;
         let app = self.app(client_id).map_err(|_| {
             (

@@ -10,13 +10,14 @@
 //! any other error → 302 to the redirect URI with `error`, `error_description`, `state`.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::login_page::{self, LOGIN_FIELDS, LoginPage};
 use super::{
-    Params, clear_session_cookie, live_server, session_cookie, set_session_cookie, with_query,
+    Params, ServerId, clear_session_cookie, live_server, session_cookie, set_session_cookie,
+    with_query,
 };
 use crate::core::OAuthError;
 use crate::core::tokens::{AuthorizeError, AuthorizeOutcome, AuthorizeRequest};
@@ -28,7 +29,7 @@ const UNABLE_TO_SIGN_IN: &str = "Unable to sign in";
 /// `GET /oauth2/{as_id}/v1/authorize`.
 pub(crate) async fn authorize_get(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
@@ -39,7 +40,7 @@ pub(crate) async fn authorize_get(
 /// `POST /oauth2/{as_id}/v1/authorize` with the parameters as a form.
 pub(crate) async fn authorize_post(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -163,7 +164,7 @@ fn redirect(location: &str) -> Response {
 /// with "Unable to sign in" (401).
 pub(crate) async fn login_post(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     body: Bytes,
 ) -> Response {
     let params = Params::parse(&body);
@@ -185,7 +186,7 @@ pub(crate) async fn login_post(
         (
             org.login(now, username, password, pass_code),
             org.mfa_required(),
-            org.issuer(&as_id),
+            org.endpoint_base(&as_id),
         )
     };
     match result {
@@ -222,7 +223,7 @@ pub(crate) async fn login_post(
 /// `id_token_hint` was issued to) with `state`, or shows a signed-out page.
 pub(crate) async fn logout(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {

@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::live_server;
+use super::{ServerId, live_server};
 use crate::core::authz::KeyStatus;
 use crate::core::{AuthServer, Org};
 use crate::wire::{AppState, httpdate};
@@ -66,7 +66,8 @@ enum Document {
 fn metadata(org: &Org, server: &AuthServer, document: Document) -> Map<String, Value> {
     let as_id = server.id.as_str();
     let issuer = org.issuer(as_id);
-    let endpoint = |path: &str| json!(format!("{issuer}/v1/{path}"));
+    let endpoints = org.endpoint_base(as_id);
+    let endpoint = |path: &str| json!(format!("{endpoints}/v1/{path}"));
     let scopes: Vec<&str> = server
         .scopes
         .iter()
@@ -137,7 +138,7 @@ fn document(shared: &AppState, as_id: &str, which: Document) -> Response {
 /// `GET /oauth2/{as_id}/.well-known/openid-configuration`.
 pub(crate) async fn openid_configuration(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
 ) -> Response {
     document(&shared, &as_id, Document::OpenId)
 }
@@ -145,13 +146,13 @@ pub(crate) async fn openid_configuration(
 /// `GET /oauth2/{as_id}/.well-known/oauth-authorization-server`.
 pub(crate) async fn oauth_authorization_server(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
 ) -> Response {
     document(&shared, &as_id, Document::OAuth)
 }
 
 /// `GET /oauth2/{as_id}/v1/keys`: the JWKS, ACTIVE key first, then NEXT, then EXPIRED.
-pub(crate) async fn keys(State(shared): State<AppState>, Path(as_id): Path<String>) -> Response {
+pub(crate) async fn keys(State(shared): State<AppState>, ServerId(as_id): ServerId) -> Response {
     let now = shared.clock.now();
     let jwks = {
         let org = shared.org.lock();

@@ -61,14 +61,18 @@ pub(crate) fn login_page(page: &LoginPage<'_>) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n  <meta charset=\"utf-8\">\n  \
          <title>Sign In</title>\n  <style>{STYLE}</style>\n</head>\n<body>\n<main>\n  \
          <h1>Sign In</h1>\n{error}  \
-         <form method=\"post\" action=\"/oauth2/{as_id}/v1/authorize/login\" id=\"form19\">\n{hidden}      \
+         <form method=\"post\" action=\"{endpoints}/v1/authorize/login\" id=\"form19\">\n{hidden}      \
          <label for=\"okta-signin-username\">Username</label>\n      \
          <input type=\"text\" id=\"okta-signin-username\" name=\"username\" value=\"{username}\" autocomplete=\"username\">\n      \
          <label for=\"okta-signin-password\">Password</label>\n      \
          <input type=\"password\" id=\"okta-signin-password\" name=\"password\" autocomplete=\"current-password\">\n{mfa}      \
          <input type=\"submit\" id=\"okta-signin-submit\" value=\"Sign In\">\n  \
          </form>\n</main>\n</body>\n</html>\n",
-        as_id = html_escape(page.as_id),
+        endpoints = if page.as_id == crate::core::authz::ORG_SERVER_ID {
+            "/oauth2".to_string()
+        } else {
+            format!("/oauth2/{}", html_escape(page.as_id))
+        },
         username = html_escape(page.username),
     )
 }

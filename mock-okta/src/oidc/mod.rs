@@ -1,6 +1,8 @@
-//! The sign-in wire layer (BEHAVIOURS.md OKTA-AS-1, OKTA-AS-4, OKTA-AS-7, OKTA-TOK-1..7): the OIDC
-//! endpoints of each authorization server, the login page, `/api/v1/authn` and the TOTP factor
-//! admin endpoints.
+//! The sign-in wire layer (BEHAVIOURS.md OKTA-AS-1, OKTA-AS-4, OKTA-AS-7, OKTA-AS-10,
+//! OKTA-TOK-1..7): the OIDC endpoints of each custom authorization server (`/oauth2/{id}/…`)
+//! and of the org authorization server (`/oauth2/v1/…`, `/.well-known/…`; the same handlers,
+//! [`ServerId`] tells which), the login page, `/api/v1/authn` and the TOTP factor admin
+//! endpoints.
 //!
 //! - [`discovery`]: `/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server`
 //!   and `/v1/keys`.
@@ -22,12 +24,15 @@ mod login_page;
 mod token;
 
 use axum::Router;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use serde_json::json;
 
+use crate::core::authz::ORG_SERVER_ID;
 use crate::core::tokens::ClientAuth;
 use crate::core::{AuthServer, OAuthError, OktaError, Org};
 use crate::wire::{ApiError, AppState};
@@ -38,6 +43,30 @@ pub(crate) const SESSION_COOKIE: &str = "sid";
 /// Routes of the OIDC endpoints, the login page, `/api/v1/authn` and the factor endpoints.
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
+        // The org authorization server (OKTA-AS-10): the same handlers, the server named by
+        // the path's shape (see [`ServerId`]).
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(discovery::oauth_authorization_server),
+        )
+        .route("/oauth2/v1/keys", get(discovery::keys))
+        .route(
+            "/oauth2/v1/authorize",
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
+        .route("/oauth2/v1/authorize/login", post(authorize::login_post))
+        .route("/oauth2/v1/logout", get(authorize::logout))
+        .route("/oauth2/v1/token", post(token::token))
+        .route("/oauth2/v1/introspect", post(token::introspect))
+        .route("/oauth2/v1/revoke", post(token::revoke))
+        .route(
+            "/oauth2/v1/userinfo",
+            get(token::userinfo_get).post(token::userinfo_post),
+        )
         .route(
             "/oauth2/{as_id}/.well-known/openid-configuration",
             get(discovery::openid_configuration),
@@ -212,9 +241,36 @@ pub(crate) fn clear_session_cookie() -> HeaderValue {
 
 // ---- authorization servers -----------------------------------------------------------------
 
+/// The authorization server a request is for: the `{as_id}` of `/oauth2/{as_id}/…`, or the
+/// org server ([`ORG_SERVER_ID`]) for `/oauth2/v1/…` and the org's own `/.well-known/…`. The
+/// org server's internal id named in a custom server's place is refused like any unknown id.
+pub(crate) struct ServerId(pub(crate) String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ServerId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<ServerId, Response> {
+        let path = parts.uri.path();
+        if path.starts_with("/oauth2/v1/") || path.starts_with("/.well-known/") {
+            return Ok(ServerId(ORG_SERVER_ID.to_string()));
+        }
+        let Path(as_id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if as_id == ORG_SERVER_ID {
+            return Err(ApiError::from(OktaError::NotFound {
+                kind: "AuthorizationServer",
+                id: as_id,
+            })
+            .into_response());
+        }
+        Ok(ServerId(as_id))
+    }
+}
+
 /// The active authorization server `as_id`, or 404 E0000007.
 pub(crate) fn live_server<'o>(org: &'o Org, as_id: &str) -> Result<&'o AuthServer, ApiError> {
-    match org.auth_server(as_id) {
+    match org.token_server(as_id) {
         Ok(server) if server.active => Ok(server),
         _ => Err(OktaError::NotFound {
             kind: "AuthorizationServer",

@@ -6,12 +6,12 @@
 //! token requests sign in parallel on every core.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::{OAuthJson, Params, client_auth, is_form, live_server, missing, no_store};
+use super::{OAuthJson, Params, ServerId, client_auth, is_form, live_server, missing, no_store};
 use crate::core::OAuthError;
 use crate::core::tokens::unix;
 use crate::wire::AppState;
@@ -37,7 +37,7 @@ fn scopes(text: &str) -> Vec<String> {
 /// `POST /oauth2/{as_id}/v1/token`: the authorization-code and refresh-token grants.
 pub(crate) async fn token(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -143,7 +143,7 @@ fn client_and_token(
 /// unknown, or issued to another client (OKTA-TOK-6).
 pub(crate) async fn introspect(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -193,7 +193,7 @@ pub(crate) async fn introspect(
 /// client authenticates (OKTA-TOK-6).
 pub(crate) async fn revoke(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -223,7 +223,7 @@ pub(crate) async fn revoke(
 /// `GET /oauth2/{as_id}/v1/userinfo` with `Authorization: Bearer …`.
 pub(crate) async fn userinfo_get(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     headers: HeaderMap,
 ) -> Response {
     userinfo(&shared, &as_id, bearer(&headers))
@@ -233,7 +233,7 @@ pub(crate) async fn userinfo_get(
 /// `access_token` in a form body.
 pub(crate) async fn userinfo_post(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
