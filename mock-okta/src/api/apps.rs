@@ -91,6 +91,15 @@ struct OauthClientSettings {
     application_type: Option<String>,
     #[serde(default)]
     refresh_token: Option<RefreshToken>,
+    /// `{"keys": [JWK, …]}`: the public keys of a `private_key_jwt` client.
+    #[serde(default)]
+    jwks: Option<Jwks>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Jwks {
+    #[serde(default)]
+    keys: Vec<Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,6 +172,7 @@ fn new_app(body: AppBody, activate: bool) -> Result<NewOidcApp, ApiError> {
             .credentials
             .and_then(|c| c.oauth_client)
             .and_then(|c| c.token_endpoint_auth_method),
+        jwks: settings.jwks.map(|j| j.keys).unwrap_or_default(),
         refresh_rotation,
         refresh_leeway_secs: refresh.leeway,
         activate,

@@ -259,7 +259,7 @@ fn oidc_app(org: &Org, a: &App) -> Value {
     links.insert("users".into(), href(format!("{base}/users")));
     links.insert("self".into(), href(base.clone()));
     links.insert(lifecycle.0.into(), lifecycle.1);
-    json!({
+    let mut app = json!({
         "id": a.id,
         "name": a.name,
         "label": a.label,
@@ -305,7 +305,11 @@ fn oidc_app(org: &Org, a: &App) -> Value {
             },
         },
         "_links": links,
-    })
+    });
+    if !a.jwks.is_empty() {
+        app["settings"]["oauthClient"]["jwks"] = json!({ "keys": a.jwks });
+    }
+    app
 }
 
 /// An app assignment of a user (`AppUser`); `scope` is `USER` (direct) or `GROUP`.

@@ -1191,7 +1191,9 @@ impl Org {
             .filter(|r| r.active)
             .find(|r| {
                 rule_allows_grant(&r.grant_types, grant_type)
-                    && (r.users_include.iter().any(|u| u == user_id)
+                    // A client acting for itself has no user: people conditions do not apply.
+                    && (grant_type == "client_credentials"
+                        || r.users_include.iter().any(|u| u == user_id)
                         || r.groups_include
                             .iter()
                             .any(|g| g == "EVERYONE" || groups.contains(&g.as_str())))

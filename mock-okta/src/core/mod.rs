@@ -3,6 +3,7 @@
 //!
 //! - [`directory`]: users (lifecycle, passwords, profiles), groups and memberships, factors.
 //! - [`apps`]: apps (OIDC clients and catalog apps) and their user/group assignments.
+//! - [`assertion`]: `private_key_jwt` client assertions.
 //! - [`catalog`]: the app catalog (AWS IAM Identity Center) and adding catalog apps.
 //! - [`provisioning`]: SCIM push to a downstream app: connection, To App features, attribute
 //!   mappings, group push, and the planner that turns changes into SCIM calls.
@@ -15,6 +16,7 @@
 //! - [`totp`]: RFC 6238 one-time codes for the TOTP factor.
 
 pub mod apps;
+pub mod assertion;
 pub mod authz;
 pub mod catalog;
 pub mod directory;

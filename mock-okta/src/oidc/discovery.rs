@@ -54,7 +54,12 @@ const STANDARD_CLAIMS: [&str; 31] = [
     "c_hash",
 ];
 
-const CLIENT_AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+const CLIENT_AUTH_METHODS: [&str; 4] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+    "none",
+];
 
 /// Which of the two documents.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -96,7 +101,7 @@ fn metadata(org: &Org, server: &AuthServer, document: Document) -> Map<String, V
     m.insert("response_modes_supported".into(), json!(["query"]));
     m.insert(
         "grant_types_supported".into(),
-        json!(["authorization_code", "refresh_token"]),
+        json!(["authorization_code", "refresh_token", "client_credentials"]),
     );
     m.insert("subject_types_supported".into(), json!(["public"]));
     if document == Document::OpenId {

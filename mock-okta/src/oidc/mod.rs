@@ -32,6 +32,7 @@ use axum::routing::{get, post};
 use base64::Engine;
 use serde_json::json;
 
+use crate::core::assertion::JWT_BEARER;
 use crate::core::authz::ORG_SERVER_ID;
 use crate::core::tokens::ClientAuth;
 use crate::core::{AuthServer, OAuthError, OktaError, Org};
@@ -331,6 +332,7 @@ pub(crate) fn missing(name: &str) -> OAuthError {
 /// does. HTTP Basic with the client id alone (no `:`) names a public client without a secret,
 /// as okta-auth-js sends it to `/introspect` and `/revoke`.
 pub(crate) fn client_auth(headers: &HeaderMap, params: &Params) -> Result<ClientAuth, OAuthError> {
+    let assertion = client_assertion(params)?;
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -356,7 +358,7 @@ pub(crate) fn client_auth(headers: &HeaderMap, params: &Params) -> Result<Client
         if id.is_empty() {
             return Err(invalid("Invalid value for 'Authorization' header."));
         }
-        if params.get("client_secret").is_some() {
+        if params.get("client_secret").is_some() || assertion.is_some() {
             return Err(OAuthError {
                 error: "invalid_request",
                 description: "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body.".into(),
@@ -374,6 +376,27 @@ pub(crate) fn client_auth(headers: &HeaderMap, params: &Params) -> Result<Client
         return Ok(ClientAuth {
             client_id,
             client_secret: secret.map(form_decode),
+            assertion: None,
+        });
+    }
+    if let Some(assertion) = assertion {
+        if params.get("client_secret").is_some() {
+            return Err(OAuthError {
+                error: "invalid_request",
+                description: "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body.".into(),
+            });
+        }
+        // The client is the assertion's `sub` unless `client_id` names it (then they must
+        // agree, which the core checks against `iss` and `sub`).
+        let client_id = match params.non_empty("client_id") {
+            Some(id) => id.to_string(),
+            None => assertion_subject(&assertion)
+                .ok_or_else(|| invalid("The client_assertion is not a valid JWT."))?,
+        };
+        return Ok(ClientAuth {
+            client_id,
+            client_secret: None,
+            assertion: Some(assertion),
         });
     }
     let client_id = params
@@ -382,7 +405,34 @@ pub(crate) fn client_auth(headers: &HeaderMap, params: &Params) -> Result<Client
     Ok(ClientAuth {
         client_id: client_id.to_string(),
         client_secret: params.get("client_secret").map(str::to_string),
+        assertion: None,
     })
+}
+
+/// The `client_assertion` of a `private_key_jwt` client, if any; its type must be
+/// [`JWT_BEARER`].
+fn client_assertion(params: &Params) -> Result<Option<String>, OAuthError> {
+    let Some(assertion) = params.non_empty("client_assertion") else {
+        return Ok(None);
+    };
+    match params.get("client_assertion_type") {
+        Some(JWT_BEARER) => Ok(Some(assertion.to_string())),
+        Some(_) => Err(OAuthError {
+            error: "invalid_client",
+            description: "The client_assertion_type is invalid.".into(),
+        }),
+        None => Err(missing("client_assertion_type")),
+    }
+}
+
+/// The `sub` of a JWT, unverified (the core verifies it).
+fn assertion_subject(jwt: &str) -> Option<String> {
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("sub")?.as_str().map(str::to_string)
 }
 
 /// Escapes text for HTML element content and attribute values.

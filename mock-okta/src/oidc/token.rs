@@ -34,7 +34,8 @@ fn scopes(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `POST /oauth2/{as_id}/v1/token`: the authorization-code and refresh-token grants.
+/// `POST /oauth2/{as_id}/v1/token`: the authorization-code, refresh-token and
+/// client-credentials grants.
 pub(crate) async fn token(
     State(shared): State<AppState>,
     ServerId(as_id): ServerId,
@@ -49,11 +50,11 @@ pub(crate) async fn token(
         Some(g) => g,
         None => return OAuthJson(missing("grant_type")).into_response(),
     };
-    if grant_type != "authorization_code" && grant_type != "refresh_token" {
+    if !["authorization_code", "refresh_token", "client_credentials"].contains(&grant_type) {
         return OAuthJson(OAuthError::new(
             "unsupported_grant_type",
             format!(
-                "The authorization grant type is not supported by the authorization server. Configured grant types: [authorization_code, refresh_token]. Requested: {grant_type}."
+                "The authorization grant type is not supported by the authorization server. Configured grant types: [authorization_code, refresh_token, client_credentials]. Requested: {grant_type}."
             ),
         ))
         .into_response();
@@ -68,7 +69,9 @@ pub(crate) async fn token(
         if let Err(e) = live_server(&org, &as_id) {
             return e.into_response();
         }
-        if grant_type == "authorization_code" {
+        if grant_type == "client_credentials" {
+            org.token_from_client_credentials(now, &as_id, &auth, params.get("scope").map(scopes))
+        } else if grant_type == "authorization_code" {
             let (Some(code), Some(redirect_uri)) =
                 (params.non_empty("code"), params.non_empty("redirect_uri"))
             else {
