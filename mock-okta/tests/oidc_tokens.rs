@@ -318,7 +318,10 @@ async fn okta_as_1_discovery_documents_name_the_issuer_and_endpoints() {
         );
     }
     assert_eq!(openid["response_types_supported"], json!(["code"]));
-    assert_eq!(openid["response_modes_supported"], json!(["query"]));
+    assert_eq!(
+        openid["response_modes_supported"],
+        json!(["query", "fragment", "form_post"])
+    );
     assert_eq!(
         openid["grant_types_supported"],
         json!(["authorization_code", "refresh_token", "client_credentials"])

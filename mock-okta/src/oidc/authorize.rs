@@ -71,8 +71,59 @@ fn authorize_request(as_id: &str, params: &Params) -> AuthorizeRequest {
     }
 }
 
+/// How the answer reaches the redirect URI (OKTA-TOK-12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ResponseMode {
+    /// `?code=…&state=…` (the default for `response_type=code`).
+    Query,
+    /// `#code=…&state=…`.
+    Fragment,
+    /// An HTML page whose form posts the parameters to the redirect URI on load.
+    FormPost,
+}
+
+impl ResponseMode {
+    fn parse(params: &Params) -> Result<ResponseMode, OAuthError> {
+        match params.get("response_mode") {
+            None | Some("") | Some("query") => Ok(ResponseMode::Query),
+            Some("fragment") => Ok(ResponseMode::Fragment),
+            Some("form_post") => Ok(ResponseMode::FormPost),
+            Some(other) => Err(OAuthError::new(
+                "unsupported_response_mode",
+                format!("The response mode '{other}' is not supported."),
+            )),
+        }
+    }
+
+    /// The answer carrying `pairs` to `redirect_uri`.
+    fn deliver(self, redirect_uri: &str, pairs: &[(&str, &str)]) -> Response {
+        match self {
+            ResponseMode::Query => redirect(&with_query(redirect_uri, pairs)),
+            ResponseMode::Fragment => {
+                let mut fragment = form_urlencoded::Serializer::new(String::new());
+                for (k, v) in pairs {
+                    fragment.append_pair(k, v);
+                }
+                let base = redirect_uri.split('#').next().unwrap_or(redirect_uri);
+                redirect(&format!("{base}#{}", fragment.finish()))
+            }
+            ResponseMode::FormPost => {
+                let mut response =
+                    login_page::html(StatusCode::OK, login_page::form_post(redirect_uri, pairs));
+                super::no_store(response.headers_mut());
+                response
+            }
+        }
+    }
+}
+
 fn authorize(shared: &AppState, as_id: &str, params: &Params, headers: &HeaderMap) -> Response {
     let req = authorize_request(as_id, params);
+    // An unknown response mode: nothing can be delivered, so the error page (nothing spent).
+    let mode = match ResponseMode::parse(params) {
+        Ok(mode) => mode,
+        Err(e) => return error_page(&e),
+    };
     let now = shared.clock.now();
     let mut new_session = None;
     let (result, mfa) = {
@@ -84,7 +135,7 @@ fn authorize(shared: &AppState, as_id: &str, params: &Params, headers: &HeaderMa
             match org.authorize(now, &req, None) {
                 Ok(_) => {}
                 Err(AuthorizeError::Redirect(e)) if e.error == "login_required" => {}
-                Err(refusal) => return refusal_response(&req, refusal),
+                Err(refusal) => return refusal_response(&req, mode, refusal),
             }
             if let Ok(s) = org.exchange_session_token(now, token) {
                 new_session = Some(s.id.clone());
@@ -102,7 +153,7 @@ fn authorize(shared: &AppState, as_id: &str, params: &Params, headers: &HeaderMa
             if let Some(state) = req.state.as_deref().filter(|s| !s.is_empty()) {
                 pairs.push(("state", state));
             }
-            redirect(&with_query(&req.redirect_uri, &pairs))
+            mode.deliver(&req.redirect_uri, &pairs)
         }
         Ok(AuthorizeOutcome::LoginRequired) => login_page::html(
             StatusCode::OK,
@@ -114,7 +165,7 @@ fn authorize(shared: &AppState, as_id: &str, params: &Params, headers: &HeaderMa
                 username: "",
             }),
         ),
-        Err(refusal) => refusal_response(&req, refusal),
+        Err(refusal) => refusal_response(&req, mode, refusal),
     };
     if let Some(cookie) = new_session.as_deref().and_then(set_session_cookie) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -123,7 +174,11 @@ fn authorize(shared: &AppState, as_id: &str, params: &Params, headers: &HeaderMa
 }
 
 /// The error page, or a redirect carrying the error to the (registered) redirect URI.
-fn refusal_response(req: &AuthorizeRequest, refusal: AuthorizeError) -> Response {
+fn refusal_response(
+    req: &AuthorizeRequest,
+    mode: ResponseMode,
+    refusal: AuthorizeError,
+) -> Response {
     match refusal {
         AuthorizeError::Page(error) => error_page(&error),
         AuthorizeError::Redirect(error) => {
@@ -134,7 +189,7 @@ fn refusal_response(req: &AuthorizeRequest, refusal: AuthorizeError) -> Response
             if let Some(state) = req.state.as_deref().filter(|s| !s.is_empty()) {
                 pairs.push(("state", state));
             }
-            redirect(&with_query(&req.redirect_uri, &pairs))
+            mode.deliver(&req.redirect_uri, &pairs)
         }
     }
 }

@@ -98,7 +98,10 @@ fn metadata(org: &Org, server: &AuthServer, document: Document) -> Map<String, V
     );
     m.insert("jwks_uri".into(), endpoint("keys"));
     m.insert("response_types_supported".into(), json!(["code"]));
-    m.insert("response_modes_supported".into(), json!(["query"]));
+    m.insert(
+        "response_modes_supported".into(),
+        json!(["query", "fragment", "form_post"]),
+    );
     m.insert(
         "grant_types_supported".into(),
         json!(["authorization_code", "refresh_token", "client_credentials"]),

@@ -4,6 +4,7 @@
 //! The login form is a plain HTML form a browser (or a test driving one) can fill in:
 //! `username`, `password`, and `passCode` when the sign-on policy requires MFA. Hidden fields
 //! carry the original `/authorize` parameters; it posts to `/oauth2/{id}/v1/authorize/login`.
+//! Also the `response_mode=form_post` page (OKTA-TOK-12).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -111,6 +112,29 @@ pub(crate) fn html(status: StatusCode, body: String) -> Response {
     );
     super::no_store(headers);
     response
+}
+
+/// The `response_mode=form_post` page (OKTA-TOK-12): as Okta renders it, a form of hidden
+/// fields posted to the redirect URI as soon as the page loads (a button without script).
+pub(crate) fn form_post(redirect_uri: &str, pairs: &[(&str, &str)]) -> String {
+    let mut fields = String::new();
+    for (name, value) in pairs {
+        fields.push_str(&format!(
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\"/>\n",
+            html_escape(name),
+            html_escape(value)
+        ));
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
+         <title>Redirecting…</title>\n</head>\n\
+         <body onload=\"document.forms[0].submit()\">\n\
+         <form method=\"post\" action=\"{action}\">\n{fields}\
+         <noscript><p>Script is disabled. Click Continue to continue.</p>\
+         <input type=\"submit\" value=\"Continue\"/></noscript>\n\
+         </form>\n</body>\n</html>\n",
+        action = html_escape(redirect_uri),
+    )
 }
 
 #[cfg(test)]
