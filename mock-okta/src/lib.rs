@@ -211,6 +211,10 @@ fn router(shared: Arc<Shared>) -> axum::Router {
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
+            wire::bearer_auth,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
             wire::common_headers,
         ))
         .with_state(shared.clone())

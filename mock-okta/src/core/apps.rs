@@ -158,6 +158,21 @@ pub struct App {
     pub assigned_users: Vec<String>,
     /// Groups assigned, in assignment order.
     pub assigned_groups: Vec<String>,
+    /// The management API scopes granted to the app (OKTA-API-10), in grant order.
+    pub scope_grants: Vec<ScopeGrant>,
+}
+
+/// A grant of a management API scope (`okta.*`) to an app, for the org authorization server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopeGrant {
+    /// `oag…` id.
+    pub id: String,
+    /// The scope, e.g. `okta.users.read`.
+    pub scope: String,
+    /// The org URL (the org authorization server's issuer).
+    pub issuer: String,
+    /// When granted.
+    pub created: SystemTime,
 }
 
 /// What creating an OIDC app takes (the `settings.oauthClient` of Okta's request).
@@ -218,6 +233,7 @@ impl Org {
             client_secret,
             assigned_users: Vec::new(),
             assigned_groups: Vec::new(),
+            scope_grants: Vec::new(),
             ..settings.into_app()
         };
         self.apps.push(app.clone());
@@ -497,6 +513,78 @@ impl Org {
         Ok(out)
     }
 
+    /// Grants a management API scope to an OIDC app (OKTA-API-10): `issuer` must be the org
+    /// URL and `scope` one of [`super::authz::OKTA_SCOPES`]; granting it again returns the
+    /// existing grant.
+    pub fn grant_scope(
+        &mut self,
+        now: SystemTime,
+        app_id: &str,
+        issuer: &str,
+        scope: &str,
+    ) -> Result<ScopeGrant, OktaError> {
+        let app = self.app(app_id)?;
+        if app.sign_on_mode != SignOnMode::OpenIdConnect {
+            return Err(OktaError::validation(
+                "scopeId",
+                "scopeId: Scopes can only be granted to OpenID Connect apps",
+            ));
+        }
+        let mut causes = Vec::new();
+        if issuer.trim_end_matches('/') != self.org_url {
+            causes.push(format!(
+                "issuer: The issuer must be the org URL {}",
+                self.org_url
+            ));
+        }
+        if !super::authz::OKTA_SCOPES.contains(&scope) {
+            causes.push(format!("scopeId: Invalid scope: {scope}"));
+        }
+        if !causes.is_empty() {
+            return Err(OktaError::Validation {
+                summary: "grant".into(),
+                causes,
+            });
+        }
+        if let Some(existing) = app.scope_grants.iter().find(|g| g.scope == scope) {
+            return Ok(existing.clone());
+        }
+        let id = format!("oag{}", &self.new_id(OktaKind::Scope)[3..]);
+        let grant = ScopeGrant {
+            id,
+            scope: scope.to_string(),
+            issuer: self.org_url.clone(),
+            created: now,
+        };
+        let app = self.app_mut(app_id)?;
+        app.scope_grants.push(grant.clone());
+        let app = app.clone();
+        self.log_app(now, "app.oauth2.admin.consent.grant", "Grant consent", &app);
+        Ok(grant)
+    }
+
+    /// Revokes a scope grant.
+    pub fn revoke_scope_grant(
+        &mut self,
+        now: SystemTime,
+        app_id: &str,
+        grant_id: &str,
+    ) -> Result<(), OktaError> {
+        let app = self.app_mut(app_id)?;
+        if !app.scope_grants.iter().any(|g| g.id == grant_id) {
+            return Err(OktaError::not_found("OAuth2ScopeConsentGrant", grant_id));
+        }
+        app.scope_grants.retain(|g| g.id != grant_id);
+        let app = app.clone();
+        self.log_app(
+            now,
+            "app.oauth2.admin.consent.revoke",
+            "Revoke consent",
+            &app,
+        );
+        Ok(())
+    }
+
     fn log_app(&mut self, now: SystemTime, event: &str, message: &str, app: &App) {
         self.log.record(
             now,
@@ -553,6 +641,7 @@ impl Settings {
             refresh_leeway_secs: self.refresh_leeway_secs,
             assigned_users: Vec::new(),
             assigned_groups: Vec::new(),
+            scope_grants: Vec::new(),
         }
     }
 }

@@ -25,6 +25,20 @@ pub const SYSTEM_SCOPES: [&str; 7] = [
     "device_sso",
 ];
 
+/// The management API's OAuth scopes the org authorization server grants to service apps
+/// (OKTA-API-10): `read` for GET, `manage` for changes.
+pub const OKTA_SCOPES: [&str; 9] = [
+    "okta.users.read",
+    "okta.users.manage",
+    "okta.groups.read",
+    "okta.groups.manage",
+    "okta.apps.read",
+    "okta.apps.manage",
+    "okta.authorizationServers.read",
+    "okta.authorizationServers.manage",
+    "okta.logs.read",
+];
+
 /// Okta's text for a request no policy rule allows.
 pub const POLICY_FAILED: &str =
     "Policy evaluation failed for this request, please check the policy configurations.";
@@ -334,6 +348,18 @@ pub(crate) fn org_server(
     server.description = Some("The org authorization server".into());
     server.audiences = Vec::new();
     server.policies = Vec::new();
+    for name in OKTA_SCOPES {
+        server.scopes.push(Scope {
+            id: sim_core::ids::okta_id(ids, OktaKind::Scope),
+            name: name.to_string(),
+            description: None,
+            display_name: None,
+            consent: "ADMIN".into(),
+            metadata_publish: "ALL_CLIENTS".into(),
+            default: false,
+            system: true,
+        });
+    }
     for key in &mut server.keys {
         key.status = match key.status {
             KeyStatus::Active => KeyStatus::Next,
@@ -1158,6 +1184,11 @@ impl Org {
             return Err(Denial::UnknownScope(unknown.clone()));
         }
         if as_id == ORG_SERVER_ID {
+            // The management API's scopes go only to service apps they are granted to
+            // (checked by the client-credentials grant), never to a user's sign-in.
+            if grant_type != "client_credentials" && scopes.iter().any(|s| s.starts_with("okta.")) {
+                return Err(Denial::NoMatchingRule);
+            }
             // The org server has no access policies: an assigned user gets the OIDC scopes
             // asked for, access tokens live an hour (sim choice for the refresh lifetimes:
             // unlimited, 7-day window, as a custom server's rule defaults).

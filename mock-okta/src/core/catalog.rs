@@ -126,6 +126,7 @@ impl Org {
             refresh_leeway_secs: 0,
             assigned_users: Vec::new(),
             assigned_groups: Vec::new(),
+            scope_grants: Vec::new(),
         };
         self.apps.push(app.clone());
         if entry.provisioning {

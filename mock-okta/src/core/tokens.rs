@@ -857,6 +857,26 @@ impl Org {
             .map(String::as_str)
             .filter(|s| super::authz::SYSTEM_SCOPES.contains(s))
             .collect();
+        if as_id == super::authz::ORG_SERVER_ID && oidc.is_empty() {
+            // The org server: only management API scopes, each granted to the app
+            // (OKTA-API-10).
+            let missing: Vec<&str> = scopes
+                .iter()
+                .map(String::as_str)
+                .filter(|s| {
+                    s.starts_with("okta.") && !app.scope_grants.iter().any(|g| g.scope == *s)
+                })
+                .collect();
+            if !missing.is_empty() {
+                return Err(OAuthError::new(
+                    "invalid_scope",
+                    format!(
+                        "The following scopes are not granted to the client: {}.",
+                        missing.join(", ")
+                    ),
+                ));
+            }
+        }
         if !oidc.is_empty() {
             return Err(OAuthError::new(
                 "invalid_scope",
