@@ -281,8 +281,11 @@ pub(crate) fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiErro
 
 /// A management API call authorized by an OAuth 2.0 access token of the org authorization
 /// server (OKTA-API-10), put in the request's extensions by [`bearer_auth`].
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct OAuthPrincipal;
+#[derive(Clone, Debug)]
+pub(crate) struct OAuthPrincipal {
+    /// The signed-in user's id (`uid`), or `None` for a service app's own token.
+    pub(crate) uid: Option<String>,
+}
 
 /// The `okta.*` scope a management API call needs: `okta.{area}.read` for GET and HEAD,
 /// `okta.{area}.manage` otherwise; `None` for an area no OAuth scope of the sim opens.
@@ -344,9 +347,14 @@ pub(crate) async fn bearer_auth(
                 .collect()
         })
         .unwrap_or_default();
+    let me = path.trim_end_matches('/') == "/api/v1/users/me";
     let allowed = required_scope(request.method(), path).is_some_and(|needed| {
         let manage = needed.replace(".read", ".manage");
-        scopes.iter().any(|s| *s == needed || *s == manage)
+        scopes.iter().any(|s| {
+            *s == needed
+                || *s == manage
+                || (me && request.method() == Method::GET && s == "okta.users.read.self")
+        })
     });
     if !allowed {
         return ApiError::new(
@@ -356,7 +364,11 @@ pub(crate) async fn bearer_auth(
         )
         .into_response();
     }
-    request.extensions_mut().insert(OAuthPrincipal);
+    let uid = claims
+        .get("uid")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    request.extensions_mut().insert(OAuthPrincipal { uid });
     next.run(request).await
 }
 

@@ -272,3 +272,109 @@ async fn okta_api_10_scoped_access_tokens_call_the_management_api() {
         .await
         .okta_error(401, "E0000011", "Invalid token provided");
 }
+
+/// `/api/v1/users/me`: with SSWS the admin the API token belongs to; with a user's access
+/// token from the org server (scope `okta.users.read.self`, granted to the app) that user,
+/// and nothing else; with a service app's own token, 404.
+// covers: OKTA-API-11
+#[tokio::test]
+async fn okta_api_11_users_me_is_the_token_s_user() {
+    let org = Org::start(42).await;
+    let base = org.base();
+    let me = org.admin(Method::GET, "/api/v1/users/me", None).await;
+    assert_eq!(me.ok()["id"], "00uadmin0000000000000");
+    assert_eq!(me.ok()["profile"]["login"], "admin@kiro-sim.test");
+    assert_eq!(me.ok()["status"], "ACTIVE");
+
+    let ada_id = org.create_user("ada@example.com", "Ada", "Lovelace").await;
+    let native = org.create_app(&[oidc_support::REDIRECT]).await;
+    org.assign_user(&native, &ada_id).await;
+    org.admin(
+        Method::POST,
+        &format!("/api/v1/apps/{native}/grants"),
+        Some(json!({ "issuer": base, "scopeId": "okta.users.read.self" })),
+    )
+    .await
+    .expect(201);
+    let authn = org
+        .post_json(
+            "/api/v1/authn",
+            json!({ "username": "ada@example.com", "password": oidc_support::PASSWORD }),
+        )
+        .await;
+    let session_token = authn.ok()["sessionToken"]
+        .as_str()
+        .expect("a session token")
+        .to_string();
+    let mut url = reqwest::Url::parse(&org.url("/oauth2/v1/authorize")).expect("a URL");
+    url.query_pairs_mut().extend_pairs([
+        ("client_id", native.as_str()),
+        ("response_type", "code"),
+        ("scope", "openid okta.users.read.self"),
+        ("redirect_uri", oidc_support::REDIRECT),
+        ("state", "s1"),
+        (
+            "code_challenge",
+            &oidc_support::challenge(oidc_support::VERIFIER),
+        ),
+        ("code_challenge_method", "S256"),
+        ("sessionToken", &session_token),
+    ]);
+    let reply = org.send(org.http.get(url)).await;
+    let query = oidc_support::query_of(&reply.location());
+    let code = query
+        .get("code")
+        .unwrap_or_else(|| panic!("a code: {reply:?}"));
+    let tokens = org
+        .post_form("/oauth2/v1/token", &oidc_support::code_grant(&native, code))
+        .await;
+    let access = tokens.ok()["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_string();
+    let mine = bearer(&org, Method::GET, "/api/v1/users/me", &access, None).await;
+    assert_eq!(mine.ok()["id"], ada_id.as_str());
+    assert_eq!(mine.ok()["profile"]["login"], "ada@example.com");
+    for path in [
+        "/api/v1/users".to_string(),
+        format!("/api/v1/users/{ada_id}"),
+    ] {
+        bearer(&org, Method::GET, &path, &access, None)
+            .await
+            .okta_error(
+                403,
+                "E0000006",
+                "You do not have permission to perform the requested action",
+            );
+    }
+
+    // A service app's own token has no user.
+    let (pair, jwk) = ec_key();
+    let app = org
+        .admin_post(
+            "/api/v1/apps",
+            json!({
+                "name": "oidc_client", "label": "Okta SDK", "signOnMode": "OPENID_CONNECT",
+                "credentials": { "oauthClient": { "token_endpoint_auth_method": "private_key_jwt" } },
+                "settings": { "oauthClient": { "application_type": "service",
+                    "jwks": { "keys": [jwk] } } },
+            }),
+        )
+        .await;
+    let client_id = app["id"].as_str().expect("an id").to_string();
+    org.admin(
+        Method::POST,
+        &format!("/api/v1/apps/{client_id}/grants"),
+        Some(json!({ "issuer": base, "scopeId": "okta.users.read" })),
+    )
+    .await
+    .expect(201);
+    let reply = org_token(&org, &pair, &client_id, "m1", "okta.users.read").await;
+    let service = reply.ok()["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_string();
+    bearer(&org, Method::GET, "/api/v1/users/me", &service, None)
+        .await
+        .okta_error(404, "E0000007", "Not found: Resource not found: me (User)");
+}

@@ -33,6 +33,25 @@ fn post_link(url: String) -> Value {
 // ---- users -----------------------------------------------------------------------------------
 
 /// A user (`GET /api/v1/users/{id}`).
+/// The admin the SSWS API token belongs to, as `/api/v1/users/me` shows them (OKTA-API-11).
+pub(crate) fn sim_admin(org: &Org) -> Value {
+    let admin = crate::core::Actor::admin();
+    let base = format!("{}/api/v1/users/{}", org.org_url(), admin.id);
+    json!({
+        "id": admin.id,
+        "status": "ACTIVE",
+        "type": { "id": "oty00000000000000000" },
+        "profile": {
+            "login": admin.alternate_id,
+            "email": admin.alternate_id,
+            "firstName": "kiro-sim",
+            "lastName": "Admin",
+        },
+        "credentials": { "provider": { "type": "OKTA", "name": "OKTA" } },
+        "_links": { "self": { "href": base } },
+    })
+}
+
 pub(crate) fn user(org: &Org, u: &User) -> Value {
     let base = format!("{}/api/v1/users/{}", org.org_url(), u.id);
     let mut links = Map::new();

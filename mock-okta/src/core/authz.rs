@@ -26,9 +26,11 @@ pub const SYSTEM_SCOPES: [&str; 7] = [
 ];
 
 /// The management API's OAuth scopes the org authorization server grants to service apps
-/// (OKTA-API-10): `read` for GET, `manage` for changes.
-pub const OKTA_SCOPES: [&str; 9] = [
+/// (OKTA-API-10): `read` for GET, `manage` for changes; `okta.users.read.self` is the one a
+/// user's sign-in may get (for `/api/v1/users/me`, OKTA-API-11).
+pub const OKTA_SCOPES: [&str; 10] = [
     "okta.users.read",
+    "okta.users.read.self",
     "okta.users.manage",
     "okta.groups.read",
     "okta.groups.manage",
@@ -1186,7 +1188,16 @@ impl Org {
         if as_id == ORG_SERVER_ID {
             // The management API's scopes go only to service apps they are granted to
             // (checked by the client-credentials grant), never to a user's sign-in.
-            if grant_type != "client_credentials" && scopes.iter().any(|s| s.starts_with("okta.")) {
+            // A user's sign-in may get `okta.users.read.self` when it is granted to the app.
+            let granted = |scope: &str| {
+                self.app(client_id)
+                    .is_ok_and(|a| a.scope_grants.iter().any(|g| g.scope == scope))
+            };
+            if grant_type != "client_credentials"
+                && scopes
+                    .iter()
+                    .any(|s| s.starts_with("okta.") && (s != "okta.users.read.self" || !granted(s)))
+            {
                 return Err(Denial::NoMatchingRule);
             }
             // The org server has no access policies: an assigned user gets the OIDC scopes
