@@ -220,6 +220,10 @@ async fn okta_tok_10_client_credentials_with_a_client_secret() {
         .await;
     assert_eq!(introspection.ok()["active"], true);
     assert_eq!(introspection.ok()["client_id"], service.client_id.as_str());
+    assert_eq!(introspection.ok()["sub"], service.client_id.as_str());
+    assert_eq!(introspection.ok()["token_type"], "Bearer");
+    assert!(introspection.ok().get("uid").is_none(), "{introspection:?}");
+    assert!(introspection.ok().get("username").is_none());
 
     service.token_basic("wrong", &grant).await.oauth_error(
         401,

@@ -170,12 +170,18 @@ pub(crate) async fn introspect(
             let mut m = Map::new();
             m.insert("active".into(), json!(true));
             m.insert("scope".into(), json!(i.scope.join(" ")));
-            m.insert("username".into(), json!(i.username));
+            // A client's own token (client credentials) has no user: its subject is the
+            // client (OKTA-TOK-10).
+            let user = !i.uid.is_empty();
+            if user {
+                m.insert("username".into(), json!(i.username));
+            }
             if let Some(exp) = i.exp {
                 m.insert("exp".into(), json!(unix(exp)));
             }
             m.insert("iat".into(), json!(unix(i.iat)));
-            m.insert("sub".into(), json!(i.username));
+            let sub = if user { &i.username } else { &i.client_id };
+            m.insert("sub".into(), json!(sub));
             m.insert("aud".into(), json!(i.aud));
             m.insert("iss".into(), json!(i.iss));
             if let Some(jti) = i.jti {
@@ -183,7 +189,9 @@ pub(crate) async fn introspect(
             }
             m.insert("token_type".into(), json!(i.token_type));
             m.insert("client_id".into(), json!(i.client_id));
-            m.insert("uid".into(), json!(i.uid));
+            if user {
+                m.insert("uid".into(), json!(i.uid));
+            }
             Value::Object(m)
         }
     };
