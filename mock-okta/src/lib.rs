@@ -140,7 +140,7 @@ impl MockOkta {
         };
         let shared = Arc::new(Shared {
             // The org URL is known once the server is up; set just below.
-            org: Mutex::new(Org::new("", config.seed, keys)),
+            org: Mutex::new(Org::new("", config.seed, keys, config.clock.now())),
             clock: config.clock,
             api_token: format!(
                 "00{}",
@@ -209,6 +209,10 @@ fn router(shared: Arc<Shared>) -> axum::Router {
         .merge(provisioning::api::sim_routes())
         .fallback(wire::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            wire::bearer_auth,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             wire::common_headers,

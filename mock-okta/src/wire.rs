@@ -25,11 +25,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::de::DeserializeOwned;
-use serde_json::json;
+use serde_json::{Value, json};
 use sim_core::ids;
 
 use crate::Shared;
 use crate::core::OktaError;
+use crate::core::authz::ORG_SERVER_ID;
 
 /// The state every handler gets.
 pub(crate) type AppState = Arc<Shared>;
@@ -278,13 +279,110 @@ pub(crate) fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiErro
     serde_json::from_slice(body).map_err(|e| ApiError::malformed(e.to_string()))
 }
 
-/// Proof that the request carried the admin API token (`Authorization: SSWS {token}`).
+/// A management API call authorized by an OAuth 2.0 access token of the org authorization
+/// server (OKTA-API-10), put in the request's extensions by [`bearer_auth`].
+#[derive(Clone, Debug)]
+pub(crate) struct OAuthPrincipal {
+    /// The signed-in user's id (`uid`), or `None` for a service app's own token.
+    pub(crate) uid: Option<String>,
+}
+
+/// The `okta.*` scope a management API call needs: `okta.{area}.read` for GET and HEAD,
+/// `okta.{area}.manage` otherwise; `None` for an area no OAuth scope of the sim opens.
+fn required_scope(method: &Method, path: &str) -> Option<String> {
+    let area = path.strip_prefix("/api/v1/")?.split('/').next()?;
+    let read = method == Method::GET || method == Method::HEAD;
+    match (area, read) {
+        ("users" | "groups" | "apps" | "authorizationServers", true) => {
+            Some(format!("okta.{area}.read"))
+        }
+        ("users" | "groups" | "apps" | "authorizationServers", false) => {
+            Some(format!("okta.{area}.manage"))
+        }
+        ("logs", true) => Some("okta.logs.read".into()),
+        _ => None,
+    }
+}
+
+/// OAuth 2.0 for the management API (OKTA-API-10): `Authorization: Bearer {access token}` on
+/// `/api/v1/…` (not `/api/v1/authn`) must be a live access token of the org authorization
+/// server for the org (`aud` the org URL) whose `scp` holds the call's scope (the `manage`
+/// scope also reads); else 401 E0000011, or 403 E0000006 for a missing scope. Any other
+/// request passes untouched (SSWS is checked by [`Admin`]).
+pub(crate) async fn bearer_auth(
+    State(shared): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if !path.starts_with("/api/v1/") || path.starts_with("/api/v1/authn") {
+        return next.run(request).await;
+    }
+    let token = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+        .map(|(_, token)| token.trim().to_string());
+    let Some(token) = token else {
+        return next.run(request).await;
+    };
+    let now = shared.clock.now();
+    let claims = {
+        let org = shared.org.lock();
+        org.verify_access_token(now, ORG_SERVER_ID, &token)
+            .filter(|c| c.get("aud").and_then(Value::as_str) == Some(org.org_url()))
+    };
+    let Some(claims) = claims else {
+        return ApiError::invalid_token().into_response();
+    };
+    let scopes: Vec<String> = claims
+        .get("scp")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let me = path.trim_end_matches('/') == "/api/v1/users/me";
+    let allowed = required_scope(request.method(), path).is_some_and(|needed| {
+        let manage = needed.replace(".read", ".manage");
+        scopes.iter().any(|s| {
+            *s == needed
+                || *s == manage
+                || (me && request.method() == Method::GET && s == "okta.users.read.self")
+        })
+    });
+    if !allowed {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "E0000006",
+            "You do not have permission to perform the requested action",
+        )
+        .into_response();
+    }
+    let uid = claims
+        .get("uid")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    request.extensions_mut().insert(OAuthPrincipal { uid });
+    next.run(request).await
+}
+
+/// Proof that the request carried the admin API token (`Authorization: SSWS {token}`), or an
+/// OAuth 2.0 access token [`bearer_auth`] accepted for this call.
 pub(crate) struct Admin;
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, shared: &AppState) -> Result<Admin, ApiError> {
+        if parts.extensions.get::<OAuthPrincipal>().is_some() {
+            return Ok(Admin);
+        }
         let token = parts
             .headers
             .get(header::AUTHORIZATION)

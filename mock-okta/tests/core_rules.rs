@@ -22,7 +22,7 @@ fn t0() -> SystemTime {
 
 fn org() -> Org {
     let keys = sim_core::keys::dev_keys(Seed(3)).expect("dev keys");
-    Org::new("http://okta.test", Seed(3), keys)
+    Org::new("http://okta.test", Seed(3), keys, t0())
 }
 
 fn profile(login: &str) -> Map<String, Value> {
@@ -55,6 +55,7 @@ fn native_app(org: &mut Org, rotation: RefreshRotation) -> String {
             post_logout_redirect_uris: vec![],
             response_types: vec![],
             token_endpoint_auth_method: None,
+            jwks: Vec::new(),
             refresh_rotation: Some(rotation),
             refresh_leeway_secs: Some(30),
             activate: true,
@@ -158,6 +159,7 @@ fn client(app: &str) -> ClientAuth {
     ClientAuth {
         client_id: app.into(),
         client_secret: None,
+        assertion: None,
     }
 }
 

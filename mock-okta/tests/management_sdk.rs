@@ -282,7 +282,8 @@ async fn check_full_summary(okta: &Okta, s: &Value) {
     assert_eq!(s["server"]["issuer_mode"], "ORG_URL");
     assert_eq!(s["server"]["audiences"], json!(["api://kiro"]));
     assert_eq!(s["server_get"], "kiro");
-    assert_eq!(s["servers"], json!([server]));
+    // Every org has the `default` server first (OKTA-AS-9).
+    assert_eq!(s["servers"], json!(["default", server]));
     assert_eq!(s["server_inactive"], "INACTIVE");
     assert_eq!(s["server_active"], "ACTIVE");
     assert_eq!(s["spare_scope"], "spare:scope");

@@ -470,7 +470,7 @@ async fn okta_tok_1_the_token_endpoint_refuses_malformed_requests() {
         .oauth_error(
             400,
             "unsupported_grant_type",
-            "The authorization grant type is not supported by the authorization server. Configured grant types: [authorization_code, refresh_token]. Requested: password.",
+            "The authorization grant type is not supported by the authorization server. Configured grant types: [authorization_code, refresh_token, client_credentials]. Requested: password.",
         );
     kiro.token(&[("client_id", &kiro.client_id)])
         .await

@@ -318,10 +318,13 @@ async fn okta_as_1_discovery_documents_name_the_issuer_and_endpoints() {
         );
     }
     assert_eq!(openid["response_types_supported"], json!(["code"]));
-    assert_eq!(openid["response_modes_supported"], json!(["query"]));
+    assert_eq!(
+        openid["response_modes_supported"],
+        json!(["query", "fragment", "form_post"])
+    );
     assert_eq!(
         openid["grant_types_supported"],
-        json!(["authorization_code", "refresh_token"])
+        json!(["authorization_code", "refresh_token", "client_credentials"])
     );
     assert_eq!(openid["subject_types_supported"], json!(["public"]));
     assert_eq!(
@@ -329,7 +332,12 @@ async fn okta_as_1_discovery_documents_name_the_issuer_and_endpoints() {
         json!(["RS256"])
     );
     assert_eq!(openid["code_challenge_methods_supported"], json!(["S256"]));
-    let auth_methods = json!(["client_secret_basic", "client_secret_post", "none"]);
+    let auth_methods = json!([
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+        "none"
+    ]);
     assert_eq!(
         openid["token_endpoint_auth_methods_supported"],
         auth_methods

@@ -18,7 +18,12 @@ fn t0() -> SystemTime {
 
 fn org() -> Org {
     let keys = sim_core::keys::dev_keys(Seed(5)).expect("dev keys");
-    Org::new("http://okta.test", Seed(5), keys)
+    Org::new(
+        "http://okta.test",
+        Seed(5),
+        keys,
+        sim_core::clock::fixed_epoch(),
+    )
 }
 
 fn user(org: &mut Org, login: &str) -> String {

@@ -14,7 +14,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::paging::Listing;
-use super::{ApiResult, Params, RouteBoth, json, no_content, now, ok, parse_optional, required};
+use super::{
+    ApiResult, Params, RouteBoth, created, json, no_content, now, ok, parse_optional, required,
+};
 use crate::core::catalog::catalog_app;
 use crate::core::filter::Expr;
 use crate::core::{
@@ -33,6 +35,11 @@ pub(super) fn routes() -> Router<AppState> {
             get(app_user).post(assign_user_at).delete(unassign_user),
         )
         .both("/api/v1/apps/{id}/groups", get(groups))
+        .both("/api/v1/apps/{id}/grants", get(grants).post(grant))
+        .both(
+            "/api/v1/apps/{id}/grants/{grant_id}",
+            get(read_grant).delete(revoke_grant),
+        )
         .both(
             "/api/v1/apps/{id}/groups/{gid}",
             get(app_group).put(assign_group).delete(unassign_group),
@@ -91,6 +98,15 @@ struct OauthClientSettings {
     application_type: Option<String>,
     #[serde(default)]
     refresh_token: Option<RefreshToken>,
+    /// `{"keys": [JWK, …]}`: the public keys of a `private_key_jwt` client.
+    #[serde(default)]
+    jwks: Option<Jwks>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Jwks {
+    #[serde(default)]
+    keys: Vec<Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,6 +179,7 @@ fn new_app(body: AppBody, activate: bool) -> Result<NewOidcApp, ApiError> {
             .credentials
             .and_then(|c| c.oauth_client)
             .and_then(|c| c.token_endpoint_auth_method),
+        jwks: settings.jwks.map(|j| j.keys).unwrap_or_default(),
         refresh_rotation,
         refresh_leeway_secs: refresh.leeway,
         activate,
@@ -460,5 +477,94 @@ async fn unassign_group(
 ) -> ApiResult {
     let now = now(&s);
     s.org.lock().unassign_group(now, &id, &gid)?;
+    Ok(no_content())
+}
+
+// ---- scope grants (OKTA-API-10) -------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GrantBody {
+    #[serde(default)]
+    issuer: Option<String>,
+    #[serde(default)]
+    scope_id: Option<String>,
+}
+
+fn grant_json(org: &crate::core::Org, app_id: &str, g: &crate::core::apps::ScopeGrant) -> Value {
+    let base = format!("{}/api/v1/apps/{app_id}/grants/{}", org.org_url(), g.id);
+    json!({
+        "id": g.id,
+        "status": "ACTIVE",
+        "created": json::ts(g.created),
+        "lastUpdated": json::ts(g.created),
+        "issuer": g.issuer,
+        "clientId": app_id,
+        "scopeId": g.scope,
+        "source": "ADMIN",
+        "_links": {
+            "app": { "href": format!("{}/api/v1/apps/{app_id}", org.org_url()) },
+            "self": { "href": base },
+        },
+    })
+}
+
+/// `POST /apps/{id}/grants`: grants a management API scope (`okta.*`) to the app; 201.
+async fn grant(
+    _: Admin,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let body: GrantBody = parse_json(&body)?;
+    let issuer = required(&body.issuer, "issuer")?.to_string();
+    let scope = required(&body.scope_id, "scopeId")?.to_string();
+    let now = now(&s);
+    let mut org = s.org.lock();
+    let g = org.grant_scope(now, &id, &issuer, &scope)?;
+    Ok(created(grant_json(&org, &id, &g)))
+}
+
+/// `GET /apps/{id}/grants`.
+async fn grants(_: Admin, State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let org = s.org.lock();
+    let app = org.app(&id)?;
+    let list: Vec<Value> = app
+        .scope_grants
+        .iter()
+        .map(|g| grant_json(&org, &id, g))
+        .collect();
+    Ok(ok(Value::Array(list)))
+}
+
+/// `GET /apps/{id}/grants/{grant_id}`.
+async fn read_grant(
+    _: Admin,
+    State(s): State<AppState>,
+    Path((id, grant_id)): Path<(String, String)>,
+) -> ApiResult {
+    let org = s.org.lock();
+    let g = org
+        .app(&id)?
+        .scope_grants
+        .iter()
+        .find(|g| g.id == grant_id)
+        .ok_or_else(|| {
+            ApiError::from(crate::core::OktaError::NotFound {
+                kind: "OAuth2ScopeConsentGrant",
+                id: grant_id.clone(),
+            })
+        })?;
+    Ok(ok(grant_json(&org, &id, g)))
+}
+
+/// `DELETE /apps/{id}/grants/{grant_id}`: 204.
+async fn revoke_grant(
+    _: Admin,
+    State(s): State<AppState>,
+    Path((id, grant_id)): Path<(String, String)>,
+) -> ApiResult {
+    let now = now(&s);
+    s.org.lock().revoke_scope_grant(now, &id, &grant_id)?;
     Ok(no_content())
 }

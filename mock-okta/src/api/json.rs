@@ -33,6 +33,25 @@ fn post_link(url: String) -> Value {
 // ---- users -----------------------------------------------------------------------------------
 
 /// A user (`GET /api/v1/users/{id}`).
+/// The admin the SSWS API token belongs to, as `/api/v1/users/me` shows them (OKTA-API-11).
+pub(crate) fn sim_admin(org: &Org) -> Value {
+    let admin = crate::core::Actor::admin();
+    let base = format!("{}/api/v1/users/{}", org.org_url(), admin.id);
+    json!({
+        "id": admin.id,
+        "status": "ACTIVE",
+        "type": { "id": "oty00000000000000000" },
+        "profile": {
+            "login": admin.alternate_id,
+            "email": admin.alternate_id,
+            "firstName": "kiro-sim",
+            "lastName": "Admin",
+        },
+        "credentials": { "provider": { "type": "OKTA", "name": "OKTA" } },
+        "_links": { "self": { "href": base } },
+    })
+}
+
 pub(crate) fn user(org: &Org, u: &User) -> Value {
     let base = format!("{}/api/v1/users/{}", org.org_url(), u.id);
     let mut links = Map::new();
@@ -259,7 +278,7 @@ fn oidc_app(org: &Org, a: &App) -> Value {
     links.insert("users".into(), href(format!("{base}/users")));
     links.insert("self".into(), href(base.clone()));
     links.insert(lifecycle.0.into(), lifecycle.1);
-    json!({
+    let mut app = json!({
         "id": a.id,
         "name": a.name,
         "label": a.label,
@@ -305,7 +324,11 @@ fn oidc_app(org: &Org, a: &App) -> Value {
             },
         },
         "_links": links,
-    })
+    });
+    if !a.jwks.is_empty() {
+        app["settings"]["oauthClient"]["jwks"] = json!({ "keys": a.jwks });
+    }
+    app
 }
 
 /// An app assignment of a user (`AppUser`); `scope` is `USER` (direct) or `GROUP`.

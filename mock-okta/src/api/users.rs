@@ -18,6 +18,7 @@ use crate::wire::{Admin, ApiError, AppState, parse_json};
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .both("/api/v1/users", get(list).post(create))
+        .both("/api/v1/users/me", get(me))
         .both(
             "/api/v1/users/{id}",
             get(read).post(update_partial).put(replace).delete(delete),
@@ -74,6 +75,28 @@ async fn create(_: Admin, State(s): State<AppState>, params: Params, body: Bytes
     let mut org = s.org.lock();
     let user = org.create_user(now, new)?;
     Ok(ok(json::user(&org, &user)))
+}
+
+/// `GET /users/me` (OKTA-API-11): the user an OAuth access token was issued to; for a
+/// service app's own token (no user) 404; with SSWS, the admin the API token belongs to (the
+/// sim's admin, who is not among the org's listed users: sim choice).
+async fn me(
+    _: Admin,
+    State(s): State<AppState>,
+    principal: Option<axum::Extension<crate::wire::OAuthPrincipal>>,
+) -> ApiResult {
+    let org = s.org.lock();
+    match principal {
+        Some(axum::Extension(p)) => {
+            let user = p
+                .uid
+                .as_deref()
+                .and_then(|uid| org.find_user(uid))
+                .ok_or_else(|| crate::core::OktaError::not_found("User", "me"))?;
+            Ok(ok(json::user(&org, user)))
+        }
+        None => Ok(ok(json::sim_admin(&org))),
+    }
 }
 
 async fn read(_: Admin, State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {

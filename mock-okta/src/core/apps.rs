@@ -143,10 +143,13 @@ pub struct App {
     pub redirect_uris: Vec<String>,
     /// Sign-out redirect URIs.
     pub post_logout_redirect_uris: Vec<String>,
-    /// `none` (public client, PKCE) or `client_secret_basic`/`client_secret_post`.
+    /// `none` (public client, PKCE), `client_secret_basic`/`client_secret_post`, or
+    /// `private_key_jwt` (a client assertion signed by a key of `jwks`).
     pub token_endpoint_auth_method: String,
-    /// Client secret for confidential clients.
+    /// Client secret for confidential clients (not for `private_key_jwt`).
     pub client_secret: Option<String>,
+    /// The public keys (JWKs) a `private_key_jwt` client signs its assertions with.
+    pub jwks: Vec<serde_json::Value>,
     /// Refresh-token rotation.
     pub refresh_rotation: RefreshRotation,
     /// Seconds a rotated refresh token stays usable.
@@ -155,6 +158,21 @@ pub struct App {
     pub assigned_users: Vec<String>,
     /// Groups assigned, in assignment order.
     pub assigned_groups: Vec<String>,
+    /// The management API scopes granted to the app (OKTA-API-10), in grant order.
+    pub scope_grants: Vec<ScopeGrant>,
+}
+
+/// A grant of a management API scope (`okta.*`) to an app, for the org authorization server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopeGrant {
+    /// `oag…` id.
+    pub id: String,
+    /// The scope, e.g. `okta.users.read`.
+    pub scope: String,
+    /// The org URL (the org authorization server's issuer).
+    pub issuer: String,
+    /// When granted.
+    pub created: SystemTime,
 }
 
 /// What creating an OIDC app takes (the `settings.oauthClient` of Okta's request).
@@ -174,6 +192,8 @@ pub struct NewOidcApp {
     pub response_types: Vec<String>,
     /// Defaults to `none` for native and browser apps, `client_secret_basic` otherwise.
     pub token_endpoint_auth_method: Option<String>,
+    /// Public keys (`settings.oauthClient.jwks.keys`), required for `private_key_jwt`.
+    pub jwks: Vec<serde_json::Value>,
     /// Refresh rotation; defaults to ROTATE with 30 s leeway as Okta does.
     pub refresh_rotation: Option<RefreshRotation>,
     /// Leeway in seconds.
@@ -198,7 +218,7 @@ impl Org {
         let settings = validate(new)?;
         let id = self.new_id(OktaKind::App);
         let client_secret =
-            (settings.token_endpoint_auth_method != "none").then(|| self.new_secret(40));
+            uses_secret(&settings.token_endpoint_auth_method).then(|| self.new_secret(40));
         let app = App {
             id,
             name: "oidc_client".into(),
@@ -213,6 +233,7 @@ impl Org {
             client_secret,
             assigned_users: Vec::new(),
             assigned_groups: Vec::new(),
+            scope_grants: Vec::new(),
             ..settings.into_app()
         };
         self.apps.push(app.clone());
@@ -267,7 +288,7 @@ impl Org {
             ));
         }
         let settings = validate(new)?;
-        let secret = if settings.token_endpoint_auth_method == "none" {
+        let secret = if !uses_secret(&settings.token_endpoint_auth_method) {
             None
         } else {
             let existing = self.app(id)?.client_secret.clone();
@@ -282,6 +303,7 @@ impl Org {
         app.redirect_uris = fresh.redirect_uris;
         app.post_logout_redirect_uris = fresh.post_logout_redirect_uris;
         app.token_endpoint_auth_method = fresh.token_endpoint_auth_method;
+        app.jwks = fresh.jwks;
         app.refresh_rotation = fresh.refresh_rotation;
         app.refresh_leeway_secs = fresh.refresh_leeway_secs;
         app.client_secret = secret;
@@ -491,6 +513,78 @@ impl Org {
         Ok(out)
     }
 
+    /// Grants a management API scope to an OIDC app (OKTA-API-10): `issuer` must be the org
+    /// URL and `scope` one of [`super::authz::OKTA_SCOPES`]; granting it again returns the
+    /// existing grant.
+    pub fn grant_scope(
+        &mut self,
+        now: SystemTime,
+        app_id: &str,
+        issuer: &str,
+        scope: &str,
+    ) -> Result<ScopeGrant, OktaError> {
+        let app = self.app(app_id)?;
+        if app.sign_on_mode != SignOnMode::OpenIdConnect {
+            return Err(OktaError::validation(
+                "scopeId",
+                "scopeId: Scopes can only be granted to OpenID Connect apps",
+            ));
+        }
+        let mut causes = Vec::new();
+        if issuer.trim_end_matches('/') != self.org_url {
+            causes.push(format!(
+                "issuer: The issuer must be the org URL {}",
+                self.org_url
+            ));
+        }
+        if !super::authz::OKTA_SCOPES.contains(&scope) {
+            causes.push(format!("scopeId: Invalid scope: {scope}"));
+        }
+        if !causes.is_empty() {
+            return Err(OktaError::Validation {
+                summary: "grant".into(),
+                causes,
+            });
+        }
+        if let Some(existing) = app.scope_grants.iter().find(|g| g.scope == scope) {
+            return Ok(existing.clone());
+        }
+        let id = format!("oag{}", &self.new_id(OktaKind::Scope)[3..]);
+        let grant = ScopeGrant {
+            id,
+            scope: scope.to_string(),
+            issuer: self.org_url.clone(),
+            created: now,
+        };
+        let app = self.app_mut(app_id)?;
+        app.scope_grants.push(grant.clone());
+        let app = app.clone();
+        self.log_app(now, "app.oauth2.admin.consent.grant", "Grant consent", &app);
+        Ok(grant)
+    }
+
+    /// Revokes a scope grant.
+    pub fn revoke_scope_grant(
+        &mut self,
+        now: SystemTime,
+        app_id: &str,
+        grant_id: &str,
+    ) -> Result<(), OktaError> {
+        let app = self.app_mut(app_id)?;
+        if !app.scope_grants.iter().any(|g| g.id == grant_id) {
+            return Err(OktaError::not_found("OAuth2ScopeConsentGrant", grant_id));
+        }
+        app.scope_grants.retain(|g| g.id != grant_id);
+        let app = app.clone();
+        self.log_app(
+            now,
+            "app.oauth2.admin.consent.revoke",
+            "Revoke consent",
+            &app,
+        );
+        Ok(())
+    }
+
     fn log_app(&mut self, now: SystemTime, event: &str, message: &str, app: &App) {
         self.log.record(
             now,
@@ -512,9 +606,15 @@ struct Settings {
     redirect_uris: Vec<String>,
     post_logout_redirect_uris: Vec<String>,
     token_endpoint_auth_method: String,
+    jwks: Vec<serde_json::Value>,
     refresh_rotation: RefreshRotation,
     refresh_leeway_secs: u64,
     activate: bool,
+}
+
+/// Whether a client with this authentication method has a client secret.
+fn uses_secret(method: &str) -> bool {
+    method == "client_secret_basic" || method == "client_secret_post"
 }
 
 impl Settings {
@@ -536,10 +636,12 @@ impl Settings {
             post_logout_redirect_uris: self.post_logout_redirect_uris,
             token_endpoint_auth_method: self.token_endpoint_auth_method,
             client_secret: None,
+            jwks: self.jwks,
             refresh_rotation: self.refresh_rotation,
             refresh_leeway_secs: self.refresh_leeway_secs,
             assigned_users: Vec::new(),
             assigned_groups: Vec::new(),
+            scope_grants: Vec::new(),
         }
     }
 }
@@ -550,7 +652,11 @@ fn validate(new: NewOidcApp) -> Result<Settings, OktaError> {
         causes.push("label: The field cannot be left blank".to_string());
     }
     let grant_types = if new.grant_types.is_empty() {
-        vec!["authorization_code".to_string()]
+        vec![if new.application_type == ApplicationType::Service {
+            "client_credentials".to_string()
+        } else {
+            "authorization_code".to_string()
+        }]
     } else {
         new.grant_types.clone()
     };
@@ -593,10 +699,37 @@ fn validate(new: NewOidcApp) -> Result<Settings, OktaError> {
         }
         .to_string()
     });
-    if !["none", "client_secret_basic", "client_secret_post"].contains(&auth_method.as_str()) {
+    if ![
+        "none",
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+    ]
+    .contains(&auth_method.as_str())
+    {
         causes.push(format!(
             "token_endpoint_auth_method: '{auth_method}' is not supported"
         ));
+    }
+    if auth_method == "private_key_jwt" && new.jwks.is_empty() {
+        causes.push(
+            "jwks: The 'jwks' field is required when token_endpoint_auth_method is private_key_jwt."
+                .into(),
+        );
+    }
+    if new.application_type == ApplicationType::Service {
+        if grant_types.iter().any(|g| g != "client_credentials") {
+            causes.push(
+                "grant_types: Service applications can only use the client_credentials grant type."
+                    .into(),
+            );
+        }
+        if auth_method == "none" {
+            causes.push(
+                "token_endpoint_auth_method: Service applications must authenticate with a client secret or a private key."
+                    .into(),
+            );
+        }
     }
     if !causes.is_empty() {
         return Err(OktaError::Validation {
@@ -616,6 +749,7 @@ fn validate(new: NewOidcApp) -> Result<Settings, OktaError> {
         redirect_uris: new.redirect_uris,
         post_logout_redirect_uris: new.post_logout_redirect_uris,
         token_endpoint_auth_method: auth_method,
+        jwks: new.jwks,
         refresh_rotation: new.refresh_rotation.unwrap_or(RefreshRotation::Rotate),
         refresh_leeway_secs: new.refresh_leeway_secs.unwrap_or(30),
         activate: new.activate,

@@ -25,6 +25,22 @@ pub const SYSTEM_SCOPES: [&str; 7] = [
     "device_sso",
 ];
 
+/// The management API's OAuth scopes the org authorization server grants to service apps
+/// (OKTA-API-10): `read` for GET, `manage` for changes; `okta.users.read.self` is the one a
+/// user's sign-in may get (for `/api/v1/users/me`, OKTA-API-11).
+pub const OKTA_SCOPES: [&str; 10] = [
+    "okta.users.read",
+    "okta.users.read.self",
+    "okta.users.manage",
+    "okta.groups.read",
+    "okta.groups.manage",
+    "okta.apps.read",
+    "okta.apps.manage",
+    "okta.authorizationServers.read",
+    "okta.authorizationServers.manage",
+    "okta.logs.read",
+];
+
 /// Okta's text for a request no policy rule allows.
 pub const POLICY_FAILED: &str =
     "Policy evaluation failed for this request, please check the policy configurations.";
@@ -303,6 +319,137 @@ impl Denial {
 
 const MINUTES_5Y: u32 = 5 * 365 * 24 * 60;
 
+/// The id of the custom authorization server every org ships with (OKTA-AS-9).
+pub const DEFAULT_SERVER_ID: &str = "default";
+
+/// The grant types of the "Default Policy Rule" of the `default` server as a new org has it.
+const DEFAULT_RULE_GRANTS: [&str; 5] = [
+    "client_credentials",
+    "authorization_code",
+    "urn:ietf:params:oauth:grant-type:device_code",
+    "implicit",
+    "password",
+];
+
+/// The internal id of the org authorization server (OKTA-AS-10): not an id any URL or the
+/// management API can name (its routes are `{org}/oauth2/v1/…`, and it is not listed).
+pub const ORG_SERVER_ID: &str = "@org";
+
+/// The org authorization server (OKTA-AS-10): issuer the org URL, audience the org URL, the
+/// system scopes, no access policies (it grants OIDC scopes to any assigned user). Like the
+/// `default` server it draws nothing from the seed's streams: its scope ids come from `ids`,
+/// and its keys are the `default` server's two taken the other way round (sim choice).
+pub(crate) fn org_server(
+    now: SystemTime,
+    ids: &mut sim_core::seed::SimRng,
+    key_pool: &[SigningKey],
+) -> AuthServer {
+    let mut server = default_server(now, ids, key_pool);
+    server.id = ORG_SERVER_ID.into();
+    server.name = "Okta".into();
+    server.description = Some("The org authorization server".into());
+    server.audiences = Vec::new();
+    server.policies = Vec::new();
+    for name in OKTA_SCOPES {
+        server.scopes.push(Scope {
+            id: sim_core::ids::okta_id(ids, OktaKind::Scope),
+            name: name.to_string(),
+            description: None,
+            display_name: None,
+            consent: "ADMIN".into(),
+            metadata_publish: "ALL_CLIENTS".into(),
+            default: false,
+            system: true,
+        });
+    }
+    for key in &mut server.keys {
+        key.status = match key.status {
+            KeyStatus::Active => KeyStatus::Next,
+            _ => KeyStatus::Active,
+        };
+    }
+    server.keys.reverse();
+    server
+}
+
+/// The `default` custom authorization server of a new org (OKTA-AS-9): id `default`, name
+/// "default", audience `api://default`, the system scopes, and the "Default Policy" for
+/// `ALL_CLIENTS` with its "Default Policy Rule" (everyone, every scope, the rule defaults).
+///
+/// Nothing here draws from the org's seed streams, so adding it leaves every other id, key and
+/// token of a seed unchanged: its scope, policy and rule ids come from `ids` (the caller's own
+/// stream), and its keys are the last two of the pool taken without advancing the rotation
+/// order (sim choice; with four dev keys, the second server created shares them).
+pub(crate) fn default_server(
+    now: SystemTime,
+    ids: &mut sim_core::seed::SimRng,
+    key_pool: &[SigningKey],
+) -> AuthServer {
+    let mut id = |kind| sim_core::ids::okta_id(ids, kind);
+    let scopes = SYSTEM_SCOPES
+        .iter()
+        .map(|s| Scope {
+            id: id(OktaKind::Scope),
+            name: (*s).to_string(),
+            description: None,
+            display_name: None,
+            consent: "IMPLICIT".into(),
+            metadata_publish: "ALL_CLIENTS".into(),
+            default: false,
+            system: true,
+        })
+        .collect();
+    let rule = Rule {
+        id: id(OktaKind::PolicyRule),
+        name: "Default Policy Rule".into(),
+        active: true,
+        priority: 1,
+        grant_types: DEFAULT_RULE_GRANTS.iter().map(|g| g.to_string()).collect(),
+        scopes: vec!["*".into()],
+        users_include: Vec::new(),
+        groups_include: vec!["EVERYONE".into()],
+        access_token_lifetime_minutes: 60,
+        refresh_token_lifetime_minutes: 0,
+        refresh_token_window_minutes: 7 * 24 * 60,
+        created: now,
+        last_updated: now,
+    };
+    let policy = Policy {
+        id: id(OktaKind::Policy),
+        name: "Default Policy".into(),
+        description: Some("Default policy description".into()),
+        active: true,
+        priority: 1,
+        clients: vec!["ALL_CLIENTS".into()],
+        rules: vec![rule],
+        created: now,
+        last_updated: now,
+    };
+    let n = key_pool.len();
+    let keys = [(1, KeyStatus::Active), (2, KeyStatus::Next)]
+        .into_iter()
+        .filter(|(back, _)| *back <= n)
+        .map(|(back, status)| ServerKey {
+            key: key_pool[n - back].clone(),
+            status,
+        })
+        .collect();
+    AuthServer {
+        id: DEFAULT_SERVER_ID.into(),
+        name: "default".into(),
+        description: Some("Default Authorization Server for your Applications".into()),
+        audiences: vec!["api://default".into()],
+        active: true,
+        created: now,
+        last_updated: now,
+        last_rotated: now,
+        scopes,
+        claims: Vec::new(),
+        policies: vec![policy],
+        keys,
+    }
+}
+
 impl Org {
     /// Creates an authorization server with the system scopes and two keys (ACTIVE, NEXT).
     pub fn create_auth_server(
@@ -392,12 +539,22 @@ impl Org {
         Ok(key)
     }
 
-    /// An authorization server by id.
+    /// A custom authorization server by id (the management API's view: the org server is not
+    /// one of them).
     pub fn auth_server(&self, id: &str) -> Result<&AuthServer, OktaError> {
         self.auth_servers
             .iter()
             .find(|a| a.id == id)
             .ok_or_else(|| OktaError::not_found("AuthorizationServer", id))
+    }
+
+    /// Any authorization server that issues tokens, the org server ([`ORG_SERVER_ID`])
+    /// included.
+    pub fn token_server(&self, id: &str) -> Result<&AuthServer, OktaError> {
+        if id == ORG_SERVER_ID {
+            return Ok(&self.org_server);
+        }
+        self.auth_server(id)
     }
 
     pub(crate) fn auth_server_mut(&mut self, id: &str) -> Result<&mut AuthServer, OktaError> {
@@ -412,9 +569,22 @@ impl Org {
         &self.auth_servers
     }
 
-    /// `{org}/oauth2/{id}`: exactly the `iss` of its tokens (no trailing slash).
+    /// `{org}/oauth2/{id}`, or the org URL for the org server: exactly the `iss` of its
+    /// tokens (no trailing slash).
     pub fn issuer(&self, as_id: &str) -> String {
+        if as_id == ORG_SERVER_ID {
+            return self.org_url.clone();
+        }
         format!("{}/oauth2/{as_id}", self.org_url)
+    }
+
+    /// Where a server's `/v1/…` endpoints live: its issuer, or `{org}/oauth2` for the org
+    /// server.
+    pub fn endpoint_base(&self, as_id: &str) -> String {
+        if as_id == ORG_SERVER_ID {
+            return format!("{}/oauth2", self.org_url);
+        }
+        self.issuer(as_id)
     }
 
     /// Updates name, description and audiences.
@@ -1006,7 +1176,7 @@ impl Org {
         user_id: &str,
         scopes: &[String],
     ) -> Result<Decision, Denial> {
-        let Ok(server) = self.auth_server(as_id) else {
+        let Ok(server) = self.token_server(as_id) else {
             return Err(Denial::NoMatchingPolicy);
         };
         if let Some(unknown) = scopes
@@ -1014,6 +1184,33 @@ impl Org {
             .find(|s| !server.scopes.iter().any(|d| d.name == **s))
         {
             return Err(Denial::UnknownScope(unknown.clone()));
+        }
+        if as_id == ORG_SERVER_ID {
+            // The management API's scopes go only to service apps they are granted to
+            // (checked by the client-credentials grant), never to a user's sign-in.
+            // A user's sign-in may get `okta.users.read.self` when it is granted to the app.
+            let granted = |scope: &str| {
+                self.app(client_id)
+                    .is_ok_and(|a| a.scope_grants.iter().any(|g| g.scope == scope))
+            };
+            if grant_type != "client_credentials"
+                && scopes
+                    .iter()
+                    .any(|s| s.starts_with("okta.") && (s != "okta.users.read.self" || !granted(s)))
+            {
+                return Err(Denial::NoMatchingRule);
+            }
+            // The org server has no access policies: an assigned user gets the OIDC scopes
+            // asked for, access tokens live an hour (sim choice for the refresh lifetimes:
+            // unlimited, 7-day window, as a custom server's rule defaults).
+            return Ok(Decision {
+                policy_id: String::new(),
+                rule_id: String::new(),
+                access_ttl: Duration::from_secs(3600),
+                refresh_ttl: None,
+                refresh_window: Duration::from_secs(7 * 24 * 3600),
+                allows_refresh: true,
+            });
         }
         let policy = server
             .policies
@@ -1036,7 +1233,9 @@ impl Org {
             .filter(|r| r.active)
             .find(|r| {
                 rule_allows_grant(&r.grant_types, grant_type)
-                    && (r.users_include.iter().any(|u| u == user_id)
+                    // A client acting for itself has no user: people conditions do not apply.
+                    && (grant_type == "client_credentials"
+                        || r.users_include.iter().any(|u| u == user_id)
                         || r.groups_include
                             .iter()
                             .any(|g| g == "EVERYONE" || groups.contains(&g.as_str())))

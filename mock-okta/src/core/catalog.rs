@@ -121,10 +121,12 @@ impl Org {
             post_logout_redirect_uris: Vec::new(),
             token_endpoint_auth_method: "none".into(),
             client_secret: None,
+            jwks: Vec::new(),
             refresh_rotation: RefreshRotation::Rotate,
             refresh_leeway_secs: 0,
             assigned_users: Vec::new(),
             assigned_groups: Vec::new(),
+            scope_grants: Vec::new(),
         };
         self.apps.push(app.clone());
         if entry.provisioning {

@@ -3,6 +3,7 @@
 //!
 //! - [`directory`]: users (lifecycle, passwords, profiles), groups and memberships, factors.
 //! - [`apps`]: apps (OIDC clients and catalog apps) and their user/group assignments.
+//! - [`assertion`]: `private_key_jwt` client assertions.
 //! - [`catalog`]: the app catalog (AWS IAM Identity Center) and adding catalog apps.
 //! - [`provisioning`]: SCIM push to a downstream app: connection, To App features, attribute
 //!   mappings, group push, and the planner that turns changes into SCIM calls.
@@ -15,6 +16,7 @@
 //! - [`totp`]: RFC 6238 one-time codes for the TOTP factor.
 
 pub mod apps;
+pub mod assertion;
 pub mod authz;
 pub mod catalog;
 pub mod directory;
@@ -123,6 +125,8 @@ pub struct Org {
     pub(crate) groups: Vec<Group>,
     pub(crate) apps: Vec<App>,
     pub(crate) auth_servers: Vec<AuthServer>,
+    /// The org authorization server (`{org}/oauth2/v1/…`), not among `auth_servers`.
+    pub(crate) org_server: AuthServer,
     /// Keys handed to authorization servers, in rotation order.
     pub(crate) key_pool: Vec<SigningKey>,
     pub(crate) next_key: usize,
@@ -135,11 +139,17 @@ pub struct Org {
 }
 
 impl Org {
-    /// A new, empty org at `org_url`; `keys` are the signing keys authorization servers take
+    /// A new org at `org_url`, created at `now`, with what every org ships with (the `default`
+    /// authorization server, OKTA-AS-9); `keys` are the signing keys authorization servers take
     /// in turn (the seed's dev keys, or fresh ones).
-    pub fn new(org_url: &str, seed: Seed, keys: Vec<SigningKey>) -> Org {
+    pub fn new(org_url: &str, seed: Seed, keys: Vec<SigningKey>, now: SystemTime) -> Org {
         let mut ids = seed.stream("mock-okta/ids");
         let org_id = ids::okta_id(&mut ids, OktaKind::Org);
+        // Its own stream: the built-in server shifts no id, key or token of the seed's others.
+        let default_server =
+            authz::default_server(now, &mut seed.stream("mock-okta/default-as"), &keys);
+        let mut org_server = authz::org_server(now, &mut seed.stream("mock-okta/org-as"), &keys);
+        org_server.audiences = vec![org_url.trim_end_matches('/').to_string()];
         Org {
             org_url: org_url.trim_end_matches('/').to_string(),
             org_id,
@@ -150,7 +160,8 @@ impl Org {
             login_index: HashMap::new(),
             groups: Vec::new(),
             apps: Vec::new(),
-            auth_servers: Vec::new(),
+            auth_servers: vec![default_server],
+            org_server,
             key_pool: keys,
             next_key: 0,
             tokens: tokens::TokenStore::default(),
@@ -163,6 +174,8 @@ impl Org {
     /// Sets the org URL (known once the server is listening).
     pub fn set_org_url(&mut self, org_url: &str) {
         self.org_url = org_url.trim_end_matches('/').to_string();
+        // The org server's tokens are for the org itself.
+        self.org_server.audiences = vec![self.org_url.clone()];
     }
 
     /// The org URL.

@@ -150,6 +150,8 @@ pub struct ClientAuth {
     pub client_id: String,
     /// `client_secret`, for confidential clients.
     pub client_secret: Option<String>,
+    /// `client_assertion` (of type [`super::assertion::JWT_BEARER`]), for `private_key_jwt`.
+    pub assertion: Option<String>,
 }
 
 /// A token response.
@@ -280,6 +282,8 @@ pub struct TokenStore {
     codes: HashMap<String, CodeRecord>,
     refresh: HashMap<String, RefreshRecord>,
     access: HashMap<String, AccessRecord>,
+    /// `client_id:jti` of each client assertion accepted, until it expires (no replay).
+    assertions: HashMap<String, SystemTime>,
 }
 
 impl TokenStore {
@@ -584,7 +588,7 @@ impl Org {
     ) -> Result<AuthorizeOutcome, AuthorizeError> {
         let page = |error, d: &str| AuthorizeError::Page(OAuthError::new(error, d));
         let redirect = |error, d: &str| AuthorizeError::Redirect(OAuthError::new(error, d));
-        let server = match self.auth_server(&req.as_id) {
+        let server = match self.token_server(&req.as_id) {
             Ok(s) if s.active => s,
             _ => {
                 return Err(page(
@@ -753,7 +757,12 @@ impl Org {
 
     // ---- /token ----------------------------------------------------------------------------
 
-    fn authenticate_client(&self, auth: &ClientAuth) -> Result<super::App, OAuthError> {
+    fn authenticate_client(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        auth: &ClientAuth,
+    ) -> Result<super::App, OAuthError> {
         let invalid = || {
             OAuthError::new(
                 "invalid_client",
@@ -762,6 +771,31 @@ impl Org {
         };
         let app = self.app(&auth.client_id).map_err(|_| invalid())?;
         if app.status != AppStatus::Active || app.sign_on_mode != super::SignOnMode::OpenIdConnect {
+            return Err(invalid());
+        }
+        if app.token_endpoint_auth_method == "private_key_jwt" {
+            let (Some(assertion), None) = (&auth.assertion, &auth.client_secret) else {
+                return Err(invalid());
+            };
+            let base = self.endpoint_base(as_id);
+            let audiences: Vec<String> = ["token", "introspect", "revoke"]
+                .iter()
+                .map(|e| format!("{base}/v1/{e}"))
+                .collect();
+            let checked = super::assertion::check(assertion, &app.id, &app.jwks, &audiences, now)?;
+            let app = app.clone();
+            self.tokens.assertions.retain(|_, exp| *exp > now);
+            let key = format!("{}:{}", app.id, checked.jti);
+            if self.tokens.assertions.contains_key(&key) {
+                return Err(OAuthError::new(
+                    "invalid_client",
+                    "The client_assertion token has already been used.",
+                ));
+            }
+            self.tokens.assertions.insert(key, checked.exp);
+            return Ok(app);
+        }
+        if auth.assertion.is_some() {
             return Err(invalid());
         }
         match (&app.client_secret, &auth.client_secret) {
@@ -775,6 +809,138 @@ impl Org {
         }
     }
 
+    /// The client-credentials grant (OKTA-TOK-10): a confidential client (secret or
+    /// `private_key_jwt`) with the grant, asking for scopes the server defines (its default
+    /// scopes when none are asked for), none of them an OIDC scope, allowed by a rule of a
+    /// policy for the client. The access token is the client's own: `sub` is the client id,
+    /// no `uid`, no ID or refresh token.
+    pub fn token_from_client_credentials(
+        &mut self,
+        now: SystemTime,
+        as_id: &str,
+        auth: &ClientAuth,
+        scopes: Option<Vec<String>>,
+    ) -> Result<UnsignedTokens, OAuthError> {
+        let app = self.authenticate_client(now, as_id, auth)?;
+        if !app.grant_types.iter().any(|g| g == "client_credentials") {
+            return Err(OAuthError::new(
+                "unauthorized_client",
+                "The client is not authorized to use the provided grant type. Configured grant types: ["
+                    .to_string()
+                    + &app.grant_types.join(", ")
+                    + "].",
+            ));
+        }
+        let server = self
+            .token_server(as_id)
+            .map_err(|_| OAuthError::new("invalid_request", "Unknown authorization server."))?;
+        let scopes = match scopes.filter(|s| !s.is_empty()) {
+            Some(scopes) => scopes,
+            None => {
+                let defaults: Vec<String> = server
+                    .scopes
+                    .iter()
+                    .filter(|s| s.default)
+                    .map(|s| s.name.clone())
+                    .collect();
+                if defaults.is_empty() {
+                    return Err(OAuthError::new(
+                        "invalid_scope",
+                        "The authorization server resource does not have any configured default scopes, 'scope' must be provided.",
+                    ));
+                }
+                defaults
+            }
+        };
+        let oidc: Vec<&str> = scopes
+            .iter()
+            .map(String::as_str)
+            .filter(|s| super::authz::SYSTEM_SCOPES.contains(s))
+            .collect();
+        if as_id == super::authz::ORG_SERVER_ID && oidc.is_empty() {
+            // The org server: only management API scopes, each granted to the app
+            // (OKTA-API-10).
+            let missing: Vec<&str> = scopes
+                .iter()
+                .map(String::as_str)
+                .filter(|s| {
+                    s.starts_with("okta.") && !app.scope_grants.iter().any(|g| g.scope == *s)
+                })
+                .collect();
+            if !missing.is_empty() {
+                return Err(OAuthError::new(
+                    "invalid_scope",
+                    format!(
+                        "The following scopes are not granted to the client: {}.",
+                        missing.join(", ")
+                    ),
+                ));
+            }
+        }
+        if !oidc.is_empty() {
+            return Err(OAuthError::new(
+                "invalid_scope",
+                format!(
+                    "The following scopes are not allowed for the client_credentials grant type: {}.",
+                    oidc.join(", ")
+                ),
+            ));
+        }
+        let decision = self
+            .evaluate(as_id, &app.id, "client_credentials", "", &scopes)
+            .map_err(|d| d.oauth_error())?;
+        let key = server.active_key().cloned().ok_or_else(|| {
+            OAuthError::new(
+                "server_error",
+                "The authorization server has no active signing key.",
+            )
+        })?;
+        let jti = format!("AT.{}", self.new_secret(43));
+        let server = self
+            .token_server(as_id)
+            .map_err(|_| OAuthError::new("invalid_request", "Unknown authorization server."))?;
+        let mut c = Map::new();
+        c.insert("ver".into(), json!(1));
+        c.insert("jti".into(), json!(jti));
+        c.insert("iss".into(), json!(self.issuer(as_id)));
+        c.insert(
+            "aud".into(),
+            json!(server.audiences.first().cloned().unwrap_or_default()),
+        );
+        c.insert("iat".into(), json!(unix(now)));
+        c.insert("exp".into(), json!(unix(now + decision.access_ttl)));
+        c.insert("cid".into(), json!(app.id));
+        c.insert("scp".into(), json!(scopes));
+        c.insert("sub".into(), json!(app.id));
+        self.tokens.access.insert(
+            jti.clone(),
+            AccessRecord {
+                as_id: as_id.to_string(),
+                client_id: app.id.clone(),
+                user_id: String::new(),
+                scopes: scopes.clone(),
+                issued: now,
+                expires: now + decision.access_ttl,
+                revoked: false,
+            },
+        );
+        self.log.record(
+            now,
+            "app.oauth2.as.token.grant.access_token",
+            "OAuth2 access token is granted",
+            Actor::client(&app.id, &app.label),
+            vec![Target::new(&jti, "access_token", "Access Token")],
+            Outcome::success(),
+        );
+        Ok(UnsignedTokens {
+            access: (key, c),
+            id: None,
+            expires_in: decision.access_ttl.as_secs(),
+            scope: scopes,
+            refresh_token: None,
+        })
+    }
+
     /// The authorization-code grant (OKTA-TOK-1, OKTA-TOK-3). A second use of a code is
     /// refused and revokes what the first use issued (RFC 6749 section 4.1.2).
     pub fn token_from_code(
@@ -786,7 +952,7 @@ impl Org {
         redirect_uri: &str,
         code_verifier: Option<&str>,
     ) -> Result<UnsignedTokens, OAuthError> {
-        let app = self.authenticate_client(auth)?;
+        let app = self.authenticate_client(now, as_id, auth)?;
         let invalid = || OAuthError::new("invalid_grant", INVALID_CODE);
         let Some(record) = self.tokens.codes.get(code).cloned() else {
             return Err(invalid());
@@ -878,7 +1044,7 @@ impl Org {
         refresh_token: &str,
         scopes: Option<Vec<String>>,
     ) -> Result<UnsignedTokens, OAuthError> {
-        let app = self.authenticate_client(auth)?;
+        let app = self.authenticate_client(now, as_id, auth)?;
         let invalid = || OAuthError::new("invalid_grant", INVALID_REFRESH);
         let Some(record) = self.tokens.refresh.get(refresh_token).cloned() else {
             return Err(invalid());
@@ -970,7 +1136,7 @@ impl Org {
         };
         // Refuse before drawing anything from the org's streams (refusals change nothing).
         let key = self
-            .auth_server(as_id)
+            .token_server(as_id)
             .ok()
             .and_then(|s| s.active_key().cloned())
             .ok_or_else(server_error)?;
@@ -982,7 +1148,7 @@ impl Org {
         let jti = format!("AT.{}", self.new_secret(43));
         let wants_id_token = scopes.iter().any(|s| s == "openid");
         let id_jti = wants_id_token.then(|| format!("ID.{}", self.new_secret(43)));
-        let server = self.auth_server(as_id).map_err(|_| server_error())?;
+        let server = self.token_server(as_id).map_err(|_| server_error())?;
         let user = self
             .find_user(user_id)
             .ok_or_else(|| OAuthError::new("invalid_grant", INVALID_REFRESH))?;
@@ -1205,7 +1371,7 @@ impl Org {
         as_id: &str,
         token: &str,
     ) -> Option<Map<String, Value>> {
-        let server = self.auth_server(as_id).ok()?;
+        let server = self.token_server(as_id).ok()?;
         let claims = verify_jwt(server, token)?;
         let jti = claims.get("jti")?.as_str()?;
         let record = self.tokens.access.get(jti)?;
@@ -1224,7 +1390,7 @@ impl Org {
         auth: &ClientAuth,
         token: &str,
     ) -> Result<Option<Introspection>, OAuthError> {
-        let app = self.authenticate_client(auth)?;
+        let app = self.authenticate_client(now, as_id, auth)?;
         if let Some(claims) = self.verify_access_token(now, as_id, token) {
             let jti = claims
                 .get("jti")
@@ -1270,7 +1436,7 @@ impl Org {
             return Ok(None);
         }
         let server = self
-            .auth_server(as_id)
+            .token_server(as_id)
             .map_err(|_| OAuthError::new("invalid_request", "Unknown authorization server."))?;
         Ok(Some(Introspection {
             token_type: "refresh_token",
@@ -1298,7 +1464,7 @@ impl Org {
         auth: &ClientAuth,
         token: &str,
     ) -> Result<(), OAuthError> {
-        let app = self.authenticate_client(auth)?;
+        let app = self.authenticate_client(now, as_id, auth)?;
         let mut revoked = false;
         if let Some(r) = self.tokens.refresh.get_mut(token) {
             if r.client_id == app.id && r.as_id == as_id {
@@ -1306,7 +1472,7 @@ impl Org {
                 revoked = true;
             }
         } else if let Some(claims) = self
-            .auth_server(as_id)
+            .token_server(as_id)
             .ok()
             .and_then(|s| verify_jwt(s, token))
             && let Some(jti) = claims.get("jti").and_then(Value::as_str)
@@ -1378,7 +1544,7 @@ impl Org {
 
     /// The client an ID token was issued to, if this org signed it (for `/logout`).
     pub fn id_token_client(&self, as_id: &str, id_token: &str) -> Option<String> {
-        let server = self.auth_server(as_id).ok()?;
+        let server = self.token_server(as_id).ok()?;
         let claims = verify_jwt(server, id_token)?;
         claims.get("aud")?.as_str().map(str::to_string)
     }
@@ -1398,7 +1564,7 @@ impl Org {
     ) -> Result<Preview, (OAuthError, &'static str)> {
         let denial = |d: Denial| (d.oauth_error(), d.code());
         let server = self
-            .auth_server(as_id)
+            .token_server(as_id)
             .map_err(|_| denial(Denial::NoMatchingPolicy))?;
         let app = self.app(client_id).map_err(|_| {
             (

@@ -10,13 +10,14 @@
 //! any other error → 302 to the redirect URI with `error`, `error_description`, `state`.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::login_page::{self, LOGIN_FIELDS, LoginPage};
 use super::{
-    Params, clear_session_cookie, live_server, session_cookie, set_session_cookie, with_query,
+    Params, ServerId, clear_session_cookie, live_server, session_cookie, set_session_cookie,
+    with_query,
 };
 use crate::core::OAuthError;
 use crate::core::tokens::{AuthorizeError, AuthorizeOutcome, AuthorizeRequest};
@@ -28,7 +29,7 @@ const UNABLE_TO_SIGN_IN: &str = "Unable to sign in";
 /// `GET /oauth2/{as_id}/v1/authorize`.
 pub(crate) async fn authorize_get(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
@@ -39,7 +40,7 @@ pub(crate) async fn authorize_get(
 /// `POST /oauth2/{as_id}/v1/authorize` with the parameters as a form.
 pub(crate) async fn authorize_post(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -70,8 +71,59 @@ fn authorize_request(as_id: &str, params: &Params) -> AuthorizeRequest {
     }
 }
 
+/// How the answer reaches the redirect URI (OKTA-TOK-12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ResponseMode {
+    /// `?code=…&state=…` (the default for `response_type=code`).
+    Query,
+    /// `#code=…&state=…`.
+    Fragment,
+    /// An HTML page whose form posts the parameters to the redirect URI on load.
+    FormPost,
+}
+
+impl ResponseMode {
+    fn parse(params: &Params) -> Result<ResponseMode, OAuthError> {
+        match params.get("response_mode") {
+            None | Some("") | Some("query") => Ok(ResponseMode::Query),
+            Some("fragment") => Ok(ResponseMode::Fragment),
+            Some("form_post") => Ok(ResponseMode::FormPost),
+            Some(other) => Err(OAuthError::new(
+                "unsupported_response_mode",
+                format!("The response mode '{other}' is not supported."),
+            )),
+        }
+    }
+
+    /// The answer carrying `pairs` to `redirect_uri`.
+    fn deliver(self, redirect_uri: &str, pairs: &[(&str, &str)]) -> Response {
+        match self {
+            ResponseMode::Query => redirect(&with_query(redirect_uri, pairs)),
+            ResponseMode::Fragment => {
+                let mut fragment = form_urlencoded::Serializer::new(String::new());
+                for (k, v) in pairs {
+                    fragment.append_pair(k, v);
+                }
+                let base = redirect_uri.split('#').next().unwrap_or(redirect_uri);
+                redirect(&format!("{base}#{}", fragment.finish()))
+            }
+            ResponseMode::FormPost => {
+                let mut response =
+                    login_page::html(StatusCode::OK, login_page::form_post(redirect_uri, pairs));
+                super::no_store(response.headers_mut());
+                response
+            }
+        }
+    }
+}
+
 fn authorize(shared: &AppState, as_id: &str, params: &Params, headers: &HeaderMap) -> Response {
     let req = authorize_request(as_id, params);
+    // An unknown response mode: nothing can be delivered, so the error page (nothing spent).
+    let mode = match ResponseMode::parse(params) {
+        Ok(mode) => mode,
+        Err(e) => return error_page(&e),
+    };
     let now = shared.clock.now();
     let mut new_session = None;
     let (result, mfa) = {
@@ -83,7 +135,7 @@ fn authorize(shared: &AppState, as_id: &str, params: &Params, headers: &HeaderMa
             match org.authorize(now, &req, None) {
                 Ok(_) => {}
                 Err(AuthorizeError::Redirect(e)) if e.error == "login_required" => {}
-                Err(refusal) => return refusal_response(&req, refusal),
+                Err(refusal) => return refusal_response(&req, mode, refusal),
             }
             if let Ok(s) = org.exchange_session_token(now, token) {
                 new_session = Some(s.id.clone());
@@ -101,7 +153,7 @@ fn authorize(shared: &AppState, as_id: &str, params: &Params, headers: &HeaderMa
             if let Some(state) = req.state.as_deref().filter(|s| !s.is_empty()) {
                 pairs.push(("state", state));
             }
-            redirect(&with_query(&req.redirect_uri, &pairs))
+            mode.deliver(&req.redirect_uri, &pairs)
         }
         Ok(AuthorizeOutcome::LoginRequired) => login_page::html(
             StatusCode::OK,
@@ -113,7 +165,7 @@ fn authorize(shared: &AppState, as_id: &str, params: &Params, headers: &HeaderMa
                 username: "",
             }),
         ),
-        Err(refusal) => refusal_response(&req, refusal),
+        Err(refusal) => refusal_response(&req, mode, refusal),
     };
     if let Some(cookie) = new_session.as_deref().and_then(set_session_cookie) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -122,7 +174,11 @@ fn authorize(shared: &AppState, as_id: &str, params: &Params, headers: &HeaderMa
 }
 
 /// The error page, or a redirect carrying the error to the (registered) redirect URI.
-fn refusal_response(req: &AuthorizeRequest, refusal: AuthorizeError) -> Response {
+fn refusal_response(
+    req: &AuthorizeRequest,
+    mode: ResponseMode,
+    refusal: AuthorizeError,
+) -> Response {
     match refusal {
         AuthorizeError::Page(error) => error_page(&error),
         AuthorizeError::Redirect(error) => {
@@ -133,7 +189,7 @@ fn refusal_response(req: &AuthorizeRequest, refusal: AuthorizeError) -> Response
             if let Some(state) = req.state.as_deref().filter(|s| !s.is_empty()) {
                 pairs.push(("state", state));
             }
-            redirect(&with_query(&req.redirect_uri, &pairs))
+            mode.deliver(&req.redirect_uri, &pairs)
         }
     }
 }
@@ -163,7 +219,7 @@ fn redirect(location: &str) -> Response {
 /// with "Unable to sign in" (401).
 pub(crate) async fn login_post(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     body: Bytes,
 ) -> Response {
     let params = Params::parse(&body);
@@ -185,7 +241,7 @@ pub(crate) async fn login_post(
         (
             org.login(now, username, password, pass_code),
             org.mfa_required(),
-            org.issuer(&as_id),
+            org.endpoint_base(&as_id),
         )
     };
     match result {
@@ -222,7 +278,7 @@ pub(crate) async fn login_post(
 /// `id_token_hint` was issued to) with `state`, or shows a signed-out page.
 pub(crate) async fn logout(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {

@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::live_server;
+use super::{ServerId, live_server};
 use crate::core::authz::KeyStatus;
 use crate::core::{AuthServer, Org};
 use crate::wire::{AppState, httpdate};
@@ -54,7 +54,12 @@ const STANDARD_CLAIMS: [&str; 31] = [
     "c_hash",
 ];
 
-const CLIENT_AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+const CLIENT_AUTH_METHODS: [&str; 4] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+    "none",
+];
 
 /// Which of the two documents.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -66,7 +71,8 @@ enum Document {
 fn metadata(org: &Org, server: &AuthServer, document: Document) -> Map<String, Value> {
     let as_id = server.id.as_str();
     let issuer = org.issuer(as_id);
-    let endpoint = |path: &str| json!(format!("{issuer}/v1/{path}"));
+    let endpoints = org.endpoint_base(as_id);
+    let endpoint = |path: &str| json!(format!("{endpoints}/v1/{path}"));
     let scopes: Vec<&str> = server
         .scopes
         .iter()
@@ -92,10 +98,13 @@ fn metadata(org: &Org, server: &AuthServer, document: Document) -> Map<String, V
     );
     m.insert("jwks_uri".into(), endpoint("keys"));
     m.insert("response_types_supported".into(), json!(["code"]));
-    m.insert("response_modes_supported".into(), json!(["query"]));
+    m.insert(
+        "response_modes_supported".into(),
+        json!(["query", "fragment", "form_post"]),
+    );
     m.insert(
         "grant_types_supported".into(),
-        json!(["authorization_code", "refresh_token"]),
+        json!(["authorization_code", "refresh_token", "client_credentials"]),
     );
     m.insert("subject_types_supported".into(), json!(["public"]));
     if document == Document::OpenId {
@@ -137,7 +146,7 @@ fn document(shared: &AppState, as_id: &str, which: Document) -> Response {
 /// `GET /oauth2/{as_id}/.well-known/openid-configuration`.
 pub(crate) async fn openid_configuration(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
 ) -> Response {
     document(&shared, &as_id, Document::OpenId)
 }
@@ -145,13 +154,13 @@ pub(crate) async fn openid_configuration(
 /// `GET /oauth2/{as_id}/.well-known/oauth-authorization-server`.
 pub(crate) async fn oauth_authorization_server(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
 ) -> Response {
     document(&shared, &as_id, Document::OAuth)
 }
 
 /// `GET /oauth2/{as_id}/v1/keys`: the JWKS, ACTIVE key first, then NEXT, then EXPIRED.
-pub(crate) async fn keys(State(shared): State<AppState>, Path(as_id): Path<String>) -> Response {
+pub(crate) async fn keys(State(shared): State<AppState>, ServerId(as_id): ServerId) -> Response {
     let now = shared.clock.now();
     let jwks = {
         let org = shared.org.lock();

@@ -4,6 +4,7 @@
 //! The login form is a plain HTML form a browser (or a test driving one) can fill in:
 //! `username`, `password`, and `passCode` when the sign-on policy requires MFA. Hidden fields
 //! carry the original `/authorize` parameters; it posts to `/oauth2/{id}/v1/authorize/login`.
+//! Also the `response_mode=form_post` page (OKTA-TOK-12).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -61,14 +62,18 @@ pub(crate) fn login_page(page: &LoginPage<'_>) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n  <meta charset=\"utf-8\">\n  \
          <title>Sign In</title>\n  <style>{STYLE}</style>\n</head>\n<body>\n<main>\n  \
          <h1>Sign In</h1>\n{error}  \
-         <form method=\"post\" action=\"/oauth2/{as_id}/v1/authorize/login\" id=\"form19\">\n{hidden}      \
+         <form method=\"post\" action=\"{endpoints}/v1/authorize/login\" id=\"form19\">\n{hidden}      \
          <label for=\"okta-signin-username\">Username</label>\n      \
          <input type=\"text\" id=\"okta-signin-username\" name=\"username\" value=\"{username}\" autocomplete=\"username\">\n      \
          <label for=\"okta-signin-password\">Password</label>\n      \
          <input type=\"password\" id=\"okta-signin-password\" name=\"password\" autocomplete=\"current-password\">\n{mfa}      \
          <input type=\"submit\" id=\"okta-signin-submit\" value=\"Sign In\">\n  \
          </form>\n</main>\n</body>\n</html>\n",
-        as_id = html_escape(page.as_id),
+        endpoints = if page.as_id == crate::core::authz::ORG_SERVER_ID {
+            "/oauth2".to_string()
+        } else {
+            format!("/oauth2/{}", html_escape(page.as_id))
+        },
         username = html_escape(page.username),
     )
 }
@@ -107,6 +112,29 @@ pub(crate) fn html(status: StatusCode, body: String) -> Response {
     );
     super::no_store(headers);
     response
+}
+
+/// The `response_mode=form_post` page (OKTA-TOK-12): as Okta renders it, a form of hidden
+/// fields posted to the redirect URI as soon as the page loads (a button without script).
+pub(crate) fn form_post(redirect_uri: &str, pairs: &[(&str, &str)]) -> String {
+    let mut fields = String::new();
+    for (name, value) in pairs {
+        fields.push_str(&format!(
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\"/>\n",
+            html_escape(name),
+            html_escape(value)
+        ));
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
+         <title>Redirecting…</title>\n</head>\n\
+         <body onload=\"document.forms[0].submit()\">\n\
+         <form method=\"post\" action=\"{action}\">\n{fields}\
+         <noscript><p>Script is disabled. Click Continue to continue.</p>\
+         <input type=\"submit\" value=\"Continue\"/></noscript>\n\
+         </form>\n</body>\n</html>\n",
+        action = html_escape(redirect_uri),
+    )
 }
 
 #[cfg(test)]

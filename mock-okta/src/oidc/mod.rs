@@ -1,6 +1,8 @@
-//! The sign-in wire layer (BEHAVIOURS.md OKTA-AS-1, OKTA-AS-4, OKTA-AS-7, OKTA-TOK-1..7): the OIDC
-//! endpoints of each authorization server, the login page, `/api/v1/authn` and the TOTP factor
-//! admin endpoints.
+//! The sign-in wire layer (BEHAVIOURS.md OKTA-AS-1, OKTA-AS-4, OKTA-AS-7, OKTA-AS-10,
+//! OKTA-TOK-1..7): the OIDC endpoints of each custom authorization server (`/oauth2/{id}/…`)
+//! and of the org authorization server (`/oauth2/v1/…`, `/.well-known/…`; the same handlers,
+//! [`ServerId`] tells which), the login page, `/api/v1/authn` and the TOTP factor admin
+//! endpoints.
 //!
 //! - [`discovery`]: `/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server`
 //!   and `/v1/keys`.
@@ -22,12 +24,16 @@ mod login_page;
 mod token;
 
 use axum::Router;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use serde_json::json;
 
+use crate::core::assertion::JWT_BEARER;
+use crate::core::authz::ORG_SERVER_ID;
 use crate::core::tokens::ClientAuth;
 use crate::core::{AuthServer, OAuthError, OktaError, Org};
 use crate::wire::{ApiError, AppState};
@@ -38,6 +44,30 @@ pub(crate) const SESSION_COOKIE: &str = "sid";
 /// Routes of the OIDC endpoints, the login page, `/api/v1/authn` and the factor endpoints.
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
+        // The org authorization server (OKTA-AS-10): the same handlers, the server named by
+        // the path's shape (see [`ServerId`]).
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(discovery::oauth_authorization_server),
+        )
+        .route("/oauth2/v1/keys", get(discovery::keys))
+        .route(
+            "/oauth2/v1/authorize",
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
+        .route("/oauth2/v1/authorize/login", post(authorize::login_post))
+        .route("/oauth2/v1/logout", get(authorize::logout))
+        .route("/oauth2/v1/token", post(token::token))
+        .route("/oauth2/v1/introspect", post(token::introspect))
+        .route("/oauth2/v1/revoke", post(token::revoke))
+        .route(
+            "/oauth2/v1/userinfo",
+            get(token::userinfo_get).post(token::userinfo_post),
+        )
         .route(
             "/oauth2/{as_id}/.well-known/openid-configuration",
             get(discovery::openid_configuration),
@@ -212,9 +242,36 @@ pub(crate) fn clear_session_cookie() -> HeaderValue {
 
 // ---- authorization servers -----------------------------------------------------------------
 
+/// The authorization server a request is for: the `{as_id}` of `/oauth2/{as_id}/…`, or the
+/// org server ([`ORG_SERVER_ID`]) for `/oauth2/v1/…` and the org's own `/.well-known/…`. The
+/// org server's internal id named in a custom server's place is refused like any unknown id.
+pub(crate) struct ServerId(pub(crate) String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ServerId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<ServerId, Response> {
+        let path = parts.uri.path();
+        if path.starts_with("/oauth2/v1/") || path.starts_with("/.well-known/") {
+            return Ok(ServerId(ORG_SERVER_ID.to_string()));
+        }
+        let Path(as_id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if as_id == ORG_SERVER_ID {
+            return Err(ApiError::from(OktaError::NotFound {
+                kind: "AuthorizationServer",
+                id: as_id,
+            })
+            .into_response());
+        }
+        Ok(ServerId(as_id))
+    }
+}
+
 /// The active authorization server `as_id`, or 404 E0000007.
 pub(crate) fn live_server<'o>(org: &'o Org, as_id: &str) -> Result<&'o AuthServer, ApiError> {
-    match org.auth_server(as_id) {
+    match org.token_server(as_id) {
         Ok(server) if server.active => Ok(server),
         _ => Err(OktaError::NotFound {
             kind: "AuthorizationServer",
@@ -275,6 +332,7 @@ pub(crate) fn missing(name: &str) -> OAuthError {
 /// does. HTTP Basic with the client id alone (no `:`) names a public client without a secret,
 /// as okta-auth-js sends it to `/introspect` and `/revoke`.
 pub(crate) fn client_auth(headers: &HeaderMap, params: &Params) -> Result<ClientAuth, OAuthError> {
+    let assertion = client_assertion(params)?;
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -300,7 +358,7 @@ pub(crate) fn client_auth(headers: &HeaderMap, params: &Params) -> Result<Client
         if id.is_empty() {
             return Err(invalid("Invalid value for 'Authorization' header."));
         }
-        if params.get("client_secret").is_some() {
+        if params.get("client_secret").is_some() || assertion.is_some() {
             return Err(OAuthError {
                 error: "invalid_request",
                 description: "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body.".into(),
@@ -318,6 +376,27 @@ pub(crate) fn client_auth(headers: &HeaderMap, params: &Params) -> Result<Client
         return Ok(ClientAuth {
             client_id,
             client_secret: secret.map(form_decode),
+            assertion: None,
+        });
+    }
+    if let Some(assertion) = assertion {
+        if params.get("client_secret").is_some() {
+            return Err(OAuthError {
+                error: "invalid_request",
+                description: "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body.".into(),
+            });
+        }
+        // The client is the assertion's `sub` unless `client_id` names it (then they must
+        // agree, which the core checks against `iss` and `sub`).
+        let client_id = match params.non_empty("client_id") {
+            Some(id) => id.to_string(),
+            None => assertion_subject(&assertion)
+                .ok_or_else(|| invalid("The client_assertion is not a valid JWT."))?,
+        };
+        return Ok(ClientAuth {
+            client_id,
+            client_secret: None,
+            assertion: Some(assertion),
         });
     }
     let client_id = params
@@ -326,7 +405,34 @@ pub(crate) fn client_auth(headers: &HeaderMap, params: &Params) -> Result<Client
     Ok(ClientAuth {
         client_id: client_id.to_string(),
         client_secret: params.get("client_secret").map(str::to_string),
+        assertion: None,
     })
+}
+
+/// The `client_assertion` of a `private_key_jwt` client, if any; its type must be
+/// [`JWT_BEARER`].
+fn client_assertion(params: &Params) -> Result<Option<String>, OAuthError> {
+    let Some(assertion) = params.non_empty("client_assertion") else {
+        return Ok(None);
+    };
+    match params.get("client_assertion_type") {
+        Some(JWT_BEARER) => Ok(Some(assertion.to_string())),
+        Some(_) => Err(OAuthError {
+            error: "invalid_client",
+            description: "The client_assertion_type is invalid.".into(),
+        }),
+        None => Err(missing("client_assertion_type")),
+    }
+}
+
+/// The `sub` of a JWT, unverified (the core verifies it).
+fn assertion_subject(jwt: &str) -> Option<String> {
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("sub")?.as_str().map(str::to_string)
 }
 
 /// Escapes text for HTML element content and attribute values.

@@ -6,12 +6,12 @@
 //! token requests sign in parallel on every core.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::{OAuthJson, Params, client_auth, is_form, live_server, missing, no_store};
+use super::{OAuthJson, Params, ServerId, client_auth, is_form, live_server, missing, no_store};
 use crate::core::OAuthError;
 use crate::core::tokens::unix;
 use crate::wire::AppState;
@@ -34,10 +34,11 @@ fn scopes(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `POST /oauth2/{as_id}/v1/token`: the authorization-code and refresh-token grants.
+/// `POST /oauth2/{as_id}/v1/token`: the authorization-code, refresh-token and
+/// client-credentials grants.
 pub(crate) async fn token(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -49,11 +50,11 @@ pub(crate) async fn token(
         Some(g) => g,
         None => return OAuthJson(missing("grant_type")).into_response(),
     };
-    if grant_type != "authorization_code" && grant_type != "refresh_token" {
+    if !["authorization_code", "refresh_token", "client_credentials"].contains(&grant_type) {
         return OAuthJson(OAuthError::new(
             "unsupported_grant_type",
             format!(
-                "The authorization grant type is not supported by the authorization server. Configured grant types: [authorization_code, refresh_token]. Requested: {grant_type}."
+                "The authorization grant type is not supported by the authorization server. Configured grant types: [authorization_code, refresh_token, client_credentials]. Requested: {grant_type}."
             ),
         ))
         .into_response();
@@ -68,7 +69,9 @@ pub(crate) async fn token(
         if let Err(e) = live_server(&org, &as_id) {
             return e.into_response();
         }
-        if grant_type == "authorization_code" {
+        if grant_type == "client_credentials" {
+            org.token_from_client_credentials(now, &as_id, &auth, params.get("scope").map(scopes))
+        } else if grant_type == "authorization_code" {
             let (Some(code), Some(redirect_uri)) =
                 (params.non_empty("code"), params.non_empty("redirect_uri"))
             else {
@@ -143,7 +146,7 @@ fn client_and_token(
 /// unknown, or issued to another client (OKTA-TOK-6).
 pub(crate) async fn introspect(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -167,12 +170,18 @@ pub(crate) async fn introspect(
             let mut m = Map::new();
             m.insert("active".into(), json!(true));
             m.insert("scope".into(), json!(i.scope.join(" ")));
-            m.insert("username".into(), json!(i.username));
+            // A client's own token (client credentials) has no user: its subject is the
+            // client (OKTA-TOK-10).
+            let user = !i.uid.is_empty();
+            if user {
+                m.insert("username".into(), json!(i.username));
+            }
             if let Some(exp) = i.exp {
                 m.insert("exp".into(), json!(unix(exp)));
             }
             m.insert("iat".into(), json!(unix(i.iat)));
-            m.insert("sub".into(), json!(i.username));
+            let sub = if user { &i.username } else { &i.client_id };
+            m.insert("sub".into(), json!(sub));
             m.insert("aud".into(), json!(i.aud));
             m.insert("iss".into(), json!(i.iss));
             if let Some(jti) = i.jti {
@@ -180,7 +189,9 @@ pub(crate) async fn introspect(
             }
             m.insert("token_type".into(), json!(i.token_type));
             m.insert("client_id".into(), json!(i.client_id));
-            m.insert("uid".into(), json!(i.uid));
+            if user {
+                m.insert("uid".into(), json!(i.uid));
+            }
             Value::Object(m)
         }
     };
@@ -193,7 +204,7 @@ pub(crate) async fn introspect(
 /// client authenticates (OKTA-TOK-6).
 pub(crate) async fn revoke(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -223,7 +234,7 @@ pub(crate) async fn revoke(
 /// `GET /oauth2/{as_id}/v1/userinfo` with `Authorization: Bearer …`.
 pub(crate) async fn userinfo_get(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     headers: HeaderMap,
 ) -> Response {
     userinfo(&shared, &as_id, bearer(&headers))
@@ -233,7 +244,7 @@ pub(crate) async fn userinfo_get(
 /// `access_token` in a form body.
 pub(crate) async fn userinfo_post(
     State(shared): State<AppState>,
-    Path(as_id): Path<String>,
+    ServerId(as_id): ServerId,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
