@@ -18,6 +18,7 @@ fn config() -> SandboxConfig {
         },
         advertised_host: None,
         setup: Some(Setup::Documented),
+        custom_setup: None,
     }
 }
 
