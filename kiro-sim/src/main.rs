@@ -237,6 +237,15 @@ struct UpArgs {
     #[arg(long, env = "KIRO_SIM_SETUP", value_enum)]
     setup: Option<Setup>,
 
+    /// A scenario file (the format of scenarios/library: typed admin steps, `use:` macros such
+    /// as `documented-setup`, `save:`) applied before announcing ready and again after every
+    /// `POST /_sim/reset`, after `--setup`. Its `world:` settings apply over these flags (zones
+    /// added, delays replaced, `tls: true` turns on https); its `seed:` is ignored (`--seed`
+    /// decides). The variables it saves appear in the ready line as the object `setup`. IDE
+    /// steps and pending files are refused.
+    #[arg(long, env = "KIRO_SIM_SETUP_FILE", value_name = "PATH")]
+    setup_file: Option<PathBuf>,
+
     /// Host put in every URL the world hands out (ready line, discovery documents, Link
     /// headers, the SCIM URL), e.g. the name clients outside a container use; default: the
     /// bind address (127.0.0.1 for 0.0.0.0).
@@ -440,8 +449,21 @@ async fn run_up(args: UpArgs, shutdown: Shutdown) -> anyhow::Result<()> {
         job_wall_limit: w.job_wall_limit,
         ..sim_world::WorldConfig::default()
     };
+    // A bad setup file stops here, before anything is bound: no ready line.
+    let (world, custom_setup) = match &args.setup_file {
+        Some(path) => {
+            let scenario = scenarios::load_setup(path)?;
+            scenarios::run::check_setup(&scenario).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let world = scenarios::run::world_config(&scenario.world, world);
+            let setup: std::sync::Arc<dyn sim_world::sandbox::CustomSetup> =
+                std::sync::Arc::new(scenarios::run::FileSetup(scenario));
+            (world, Some(setup))
+        }
+        None => (world, None),
+    };
     let sandbox = sim_world::sandbox::Sandbox::start(sim_world::sandbox::SandboxConfig {
         world,
+        custom_setup,
         advertised_host: args.advertised_host,
         setup: args
             .setup

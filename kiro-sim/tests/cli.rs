@@ -605,3 +605,146 @@ fn up_takes_every_setting_from_the_environment_and_advertises_the_host() {
     let (code, _) = terminate(child, stdout);
     assert_eq!(code, 0);
 }
+
+/// A setup file: the documented OIDC side and profile (a user, an app), a second user, a
+/// group with both, assigned to the app.
+const SETUP_FILE: &str = "\
+name: a training org
+seed: 99
+actors: { okta: okta-admin, kiro: kiro-admin, dns: dns-admin }
+steps:
+  - use: documented-setup
+  - okta.create_user: { login: bob@example.com, first: Bob, last: Builder, password: Correct-Horse-9 }
+    save: { bob: $.id }
+  - okta.create_group: { name: Engineering }
+    save: { group: $.id }
+  - okta.add_member: { group: \"${group}\", user: \"${user_id}\" }
+  - okta.add_member: { group: \"${group}\", user: \"${bob}\" }
+  - okta.assign_group: { app: \"${client_id}\", group: \"${group}\" }
+";
+
+fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("kiro-sim-{}-{name}", std::process::id()));
+    std::fs::write(&path, text).expect("write the setup file");
+    path
+}
+
+/// A minimal HTTP/1.1 request over a plain socket; the body of the answer.
+fn http_send(base: &str, method: &str, path: &str, auth: &str) -> String {
+    let addr = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response
+}
+
+// covers: SIM-SETUP-1
+#[test]
+fn up_applies_a_setup_file_before_ready_and_after_every_reset() {
+    let file = write_temp("setup.yaml", SETUP_FILE);
+    let (child, ready, stdout) = start(&[
+        "up",
+        "--dns-port",
+        "0",
+        "--dns-api-port",
+        "0",
+        "--okta-port",
+        "0",
+        "--kiro-port",
+        "0",
+        "--setup-file",
+        file.to_str().expect("utf-8 path"),
+    ]);
+    let setup = &ready["setup"];
+    for key in [
+        "user_id",
+        "bob",
+        "group",
+        "client_id",
+        "profile",
+        "scim_token",
+    ] {
+        assert!(setup[key].is_string(), "{key} missing from {setup}");
+    }
+    assert!(
+        setup.get("okta_url").is_none(),
+        "only saved variables: {setup}"
+    );
+    // The world holds what the file made: the group's two members.
+    let okta = ready["okta"].as_str().expect("okta url").to_string();
+    let token = format!("SSWS {}", ready["okta_api_token"].as_str().expect("token"));
+    let group = setup["group"].as_str().expect("group");
+    let members = http_send(
+        &okta,
+        "GET",
+        &format!("/api/v1/groups/{group}/users"),
+        &token,
+    );
+    assert!(members.starts_with("HTTP/1.1 200"), "{members}");
+    assert_eq!(members.matches("\"login\"").count(), 2, "{members}");
+    // A reset re-applies the file: the same ids and tokens, in the answer and /_sim/ready.
+    let reset = http_send(&okta, "POST", "/_sim/reset", "none");
+    let body = reset.split("\r\n\r\n").nth(1).expect("body");
+    let reset: serde_json::Value = serde_json::from_str(body).expect("reset JSON");
+    assert_eq!(reset["setup"], *setup);
+    let again = http_get(&okta, "/_sim/ready");
+    let body = again.split("\r\n\r\n").nth(1).expect("body");
+    let again: serde_json::Value = serde_json::from_str(body).expect("ready JSON");
+    assert_eq!(again["setup"], *setup);
+    let members = http_send(
+        &okta,
+        "GET",
+        &format!("/api/v1/groups/{group}/users"),
+        &token,
+    );
+    assert_eq!(members.matches("\"login\"").count(), 2, "{members}");
+    let (code, rest) = terminate(child, stdout);
+    assert_eq!((code, rest.as_str()), (0, ""));
+    let _ = std::fs::remove_file(file);
+}
+
+// covers: SIM-SETUP-1
+#[test]
+fn a_bad_setup_file_is_a_clear_error_at_start_without_a_ready_line() {
+    let unknown_action = write_temp(
+        "bad.yaml",
+        "name: bad\nactors: { okta: okta-admin }\nsteps:\n  - okta.create_usr: { login: a@example.com }\n",
+    );
+    let failing_step = write_temp(
+        "failing.yaml",
+        "name: failing\nactors: { okta: okta-admin }\nsteps:\n  - okta.create_group: { name: Engineering }\n    expect: { status: 404 }\n",
+    );
+    let ide_step = write_temp(
+        "ide.yaml",
+        "name: ide\nactors: { ada: { ide: ada@example.com } }\nsteps:\n  - ada.sign_in:\n",
+    );
+    let missing = std::env::temp_dir().join("kiro-sim-no-such-setup.yaml");
+    for (file, expected) in [
+        (
+            &ide_step,
+            "ide.yaml:4:5: `ada.sign_in` acts as the IDE user".to_string(),
+        ),
+        (&unknown_action, ":4:5: ".to_string()),
+        (&failing_step, "step 1 `okta.create_group`".to_string()),
+        (&missing, "cannot read the file".to_string()),
+    ] {
+        let output = kiro_sim()
+            .args(["up", "--dns-port", "0", "--dns-api-port", "0"])
+            .args(["--okta-port", "0", "--kiro-port", "0"])
+            .env("KIRO_SIM_SETUP_FILE", file)
+            .output()
+            .expect("run kiro-sim");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{file:?}: {stderr}");
+        assert!(stderr.contains(&expected), "{file:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "no ready line: {file:?}");
+    }
+    let _ = std::fs::remove_file(unknown_action);
+    let _ = std::fs::remove_file(failing_step);
+    let _ = std::fs::remove_file(ide_step);
+}

@@ -247,6 +247,16 @@ fn err_at(file: &str, pos: Pos, message: impl Into<String>) -> ParseError {
 
 /// Parses a scenario file's text; `file` names it in errors.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ParseError> {
+    parse_with(file, text, true)
+}
+
+/// Parses a setup file's text (`kiro-sim up --setup-file`): a scenario file whose `covers:`
+/// may be left out (a setup prepares a world; it tests no behaviour).
+pub fn parse_setup(file: &str, text: &str) -> Result<Scenario, ParseError> {
+    parse_with(file, text, false)
+}
+
+fn parse_with(file: &str, text: &str, covers_required: bool) -> Result<Scenario, ParseError> {
     let root = yaml::parse(text)
         .map_err(|e| err_at(file, e.pos, format!("expected valid YAML: {}", e.message)))?;
     let macros = yaml::parse(MACROS).map_err(|e| {
@@ -300,7 +310,14 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ParseError> {
         })
     };
     let name = string(file, need("name")?, "the scenario's name")?;
-    let covers_node = need("covers")?;
+    let no_covers = yaml::Node {
+        pos: root.pos,
+        kind: NodeKind::Seq(Vec::new()),
+    };
+    let covers_node = match get("covers") {
+        None if !covers_required => &no_covers,
+        _ => need("covers")?,
+    };
     let NodeKind::Seq(items) = &covers_node.kind else {
         return Err(err_at(
             file,

@@ -62,13 +62,25 @@ pub fn discover(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
 
 /// Reads and parses a scenario file; errors name `file:line:column`.
 pub fn load(path: &Path) -> Result<Scenario, ParseError> {
+    let (file, text) = read(path)?;
+    parse(&file, &text)
+}
+
+/// Reads and parses a setup file ([`format::parse_setup`]: `covers:` optional); errors name
+/// `file:line:column`.
+pub fn load_setup(path: &Path) -> Result<Scenario, ParseError> {
+    let (file, text) = read(path)?;
+    format::parse_setup(&file, &text)
+}
+
+fn read(path: &Path) -> Result<(String, String), ParseError> {
     let file = display_path(path);
     let text = std::fs::read_to_string(path).map_err(|e| ParseError {
         file: file.clone(),
         pos: yaml::Pos::default(),
         message: format!("cannot read the file: {e}"),
     })?;
-    parse(&file, &text)
+    Ok((file, text))
 }
 
 /// A path as shown: relative to the workspace when it is inside it.

@@ -15,7 +15,7 @@ use sim_world::{World, WorldConfig};
 
 use crate::actions::{IdeAction, Request, Service};
 use crate::expect::{Answer, check};
-use crate::format::{Action, Actor, Auth, Scenario, Step};
+use crate::format::{Action, Actor, Auth, Scenario, Step, WorldSpec};
 
 /// How a scenario ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,7 +89,7 @@ impl Outcome {
 /// What a running scenario holds.
 struct Run<'a> {
     scenario: &'a Scenario,
-    world: World,
+    world: &'a World,
     okta: Api,
     kiro: Api,
     dns: Api,
@@ -126,52 +126,20 @@ pub async fn run(scenario: &Scenario, seed: Option<u64>) -> Outcome {
             elapsed: started.elapsed(),
         };
     }
-    let defaults = WorldConfig::default();
-    let world = match World::start(WorldConfig {
-        seed,
-        // Pinned, so the same seed gives the same transcript byte for byte.
-        epoch: sim_core::clock::fixed_epoch(),
-        zones: scenario.world.zones.clone(),
-        tls: scenario.world.tls,
-        sync_delay: scenario.world.sync_delay.unwrap_or(defaults.sync_delay),
-        dns_propagation: scenario
-            .world
-            .dns_propagation
-            .unwrap_or(defaults.dns_propagation),
-        domain_check_interval: scenario
-            .world
-            .domain_check
-            .unwrap_or(defaults.domain_check_interval),
-        ..defaults
-    })
+    let world = match World::start(world_config(
+        &scenario.world,
+        WorldConfig {
+            seed,
+            // Pinned, so the same seed gives the same transcript byte for byte.
+            epoch: sim_core::clock::fixed_epoch(),
+            ..WorldConfig::default()
+        },
+    ))
     .await
     {
         Ok(w) => w,
         Err(e) => return not_started(scenario, head, started, e.to_string()),
     };
-    let clients = world.clients();
-    let okta = clients.okta.api.clone();
-    let kiro = clients.kiro.api.clone();
-    let dns = clients.dns.api.clone();
-    let urls = vec![
-        (
-            world.okta().url().trim_end_matches('/').to_string(),
-            "${okta_url}".to_string(),
-        ),
-        (
-            world.kiro().url().trim_end_matches('/').to_string(),
-            "${kiro_url}".to_string(),
-        ),
-        (
-            world.dns().api_url().trim_end_matches('/').to_string(),
-            "${dns_url}".to_string(),
-        ),
-    ];
-    let mut vars = BTreeMap::new();
-    vars.insert("okta_url".into(), json!(urls[0].0));
-    vars.insert("kiro_url".into(), json!(urls[1].0));
-    vars.insert("dns_url".into(), json!(urls[2].0));
-    vars.insert("seed".into(), json!(seed.0));
     let ides = scenario
         .actors
         .iter()
@@ -185,30 +153,96 @@ pub async fn run(scenario: &Scenario, seed: Option<u64>) -> Outcome {
         .collect::<Result<_, sim_world::ide::IdeError>>();
     let ides = match ides {
         Ok(ides) => ides,
-        Err(e) => return not_started(scenario, head, started, e.to_string()),
+        Err(e) => {
+            world.shutdown().await;
+            return not_started(scenario, head, started, e.to_string());
+        }
     };
-    let mut run = Run {
-        scenario,
-        world,
-        okta,
-        kiro,
-        dns,
-        vars,
-        ides,
-        transcript: vec![head.trim_end().to_string()],
-        events: Vec::new(),
-        urls,
-        dig_id: 0,
-    };
+    let mut run = Run::new(scenario, &world, seed, ides, head.trim_end(), false);
     let status = run.steps().await;
     let transcript = run.transcript.join("\n") + "\n";
-    run.world.shutdown().await;
+    drop(run);
+    world.shutdown().await;
     Outcome {
         file: scenario.file.clone(),
         name: scenario.name.clone(),
         status,
         transcript,
         elapsed: started.elapsed(),
+    }
+}
+
+/// `base` with a scenario file's `world:` settings applied over it: its zones added, its
+/// delays and check interval (where given) in place of `base`'s, https if either asks.
+pub fn world_config(spec: &WorldSpec, base: WorldConfig) -> WorldConfig {
+    let mut zones = base.zones.clone();
+    for zone in &spec.zones {
+        if !zones.contains(zone) {
+            zones.push(zone.clone());
+        }
+    }
+    WorldConfig {
+        zones,
+        tls: base.tls || spec.tls,
+        sync_delay: spec.sync_delay.unwrap_or(base.sync_delay),
+        dns_propagation: spec.dns_propagation.unwrap_or(base.dns_propagation),
+        domain_check_interval: spec.domain_check.unwrap_or(base.domain_check_interval),
+        ..base
+    }
+}
+
+/// Why a scenario file cannot be a sandbox's setup, if it cannot: it is pending, or a step
+/// acts as an IDE user (a setup prepares the world through the admin APIs; sign-ins are the
+/// tests' business).
+pub fn check_setup(scenario: &Scenario) -> Result<(), String> {
+    if let Some(reason) = &scenario.pending {
+        return Err(format!(
+            "{}: the scenario is pending ({reason}); a setup file must run",
+            scenario.file
+        ));
+    }
+    for step in &scenario.steps {
+        if let Action::Ide { actor, .. } = &step.action {
+            return Err(format!(
+                "{}: `{}` acts as the IDE user `{actor}`; a setup file may use admin, http, dig, \
+                 advance, set, jwt and totp steps only",
+                step.origin, step.label
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Runs a scenario's steps (a setup file: see [`check_setup`]) against a world that is
+/// already running, with clients marked internal (they pass a sandbox's closed gate), and
+/// returns the variables its steps saved or set; the error is the failed step with its
+/// timeline.
+pub async fn apply(scenario: &Scenario, world: &World) -> Result<Map<String, Value>, String> {
+    check_setup(scenario)?;
+    let seed = world.seed();
+    let head = format!("setup: {} ({})", scenario.name, scenario.file);
+    let mut run = Run::new(scenario, world, seed, BTreeMap::new(), &head, true);
+    let builtins: Vec<String> = run.vars.keys().cloned().collect();
+    match run.steps().await {
+        Status::Passed => {}
+        Status::Failed(failure) => return Err(format!("{}: {failure}", scenario.file)),
+        Status::Pending(reason) => return Err(format!("pending: {reason}")),
+    }
+    Ok(run
+        .vars
+        .into_iter()
+        .filter(|(name, _)| !builtins.contains(name))
+        .collect())
+}
+
+/// A scenario file as a sandbox's setup (`kiro-sim up --setup-file`): [`apply`] on every
+/// fresh world.
+#[derive(Debug)]
+pub struct FileSetup(pub Scenario);
+
+impl sim_world::sandbox::CustomSetup for FileSetup {
+    fn apply<'a>(&'a self, world: &'a World) -> sim_world::sandbox::SetupFuture<'a> {
+        Box::pin(apply(&self.0, world))
     }
 }
 
@@ -235,7 +269,57 @@ fn not_started(
     }
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    /// A run of `scenario`'s steps on `world`; `internal`: its admin clients carry the
+    /// sandbox's internal marker.
+    fn new(
+        scenario: &'a Scenario,
+        world: &'a World,
+        seed: Seed,
+        ides: BTreeMap<String, Ide>,
+        head: &str,
+        internal: bool,
+    ) -> Run<'a> {
+        let clients = world.clients();
+        let clients = if internal {
+            clients.as_ref().clone().internal()
+        } else {
+            clients.as_ref().clone()
+        };
+        let urls = vec![
+            (
+                world.okta().url().trim_end_matches('/').to_string(),
+                "${okta_url}".to_string(),
+            ),
+            (
+                world.kiro().url().trim_end_matches('/').to_string(),
+                "${kiro_url}".to_string(),
+            ),
+            (
+                world.dns().api_url().trim_end_matches('/').to_string(),
+                "${dns_url}".to_string(),
+            ),
+        ];
+        let mut vars = BTreeMap::new();
+        vars.insert("okta_url".into(), json!(urls[0].0));
+        vars.insert("kiro_url".into(), json!(urls[1].0));
+        vars.insert("dns_url".into(), json!(urls[2].0));
+        vars.insert("seed".into(), json!(seed.0));
+        Run {
+            scenario,
+            world,
+            okta: clients.okta.api,
+            kiro: clients.kiro.api,
+            dns: clients.dns.api,
+            vars,
+            ides,
+            transcript: vec![head.to_string()],
+            events: Vec::new(),
+            urls,
+            dig_id: 0,
+        }
+    }
+
     fn normalize(&self, text: &str) -> String {
         let mut out = text.to_string();
         for (url, name) in &self.urls {

@@ -51,6 +51,9 @@ pub enum OutboundError {
     /// A CA file could not be read as PEM.
     #[error("reading a CA certificate: {0}")]
     Pem(String),
+    /// The platform's trust roots could not be set up.
+    #[error("building the platform's TLS configuration: {0}")]
+    Platform(String),
 }
 
 /// A client builder with the world's outbound policy and trust roots; the caller may add its
@@ -61,11 +64,40 @@ pub fn builder(trust: &Trust) -> Result<reqwest::ClientBuilder, OutboundError> {
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(CONNECT_TIMEOUT);
     Ok(match trust {
-        Trust::Platform => builder,
+        Trust::Platform => builder.tls_backend_preconfigured(platform_tls()?),
         Trust::WorldCa(der) => {
             builder.tls_certs_only([reqwest::Certificate::from_der(der.as_ref())?])
         }
     })
+}
+
+/// The TLS configuration reqwest itself builds for the platform's roots (its default crypto
+/// provider, every TLS version, `rustls-platform-verifier`, SNI, ALPN `http/1.1`), built once
+/// per process: building it loads and parses the system's CA certificates, which took most of
+/// a world's start and of a sandbox's reset (every world builds several clients).
+fn platform_tls() -> Result<rustls::ClientConfig, OutboundError> {
+    static CONFIG: std::sync::OnceLock<Result<rustls::ClientConfig, String>> =
+        std::sync::OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let provider = rustls::crypto::CryptoProvider::get_default()
+                .cloned()
+                .unwrap_or_else(|| {
+                    std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+                });
+            let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
+                .map_err(|e| format!("the platform's certificate verifier: {e}"))?;
+            let mut config = rustls::ClientConfig::builder_with_provider(provider)
+                .with_protocol_versions(rustls::ALL_VERSIONS)
+                .map_err(|e| format!("TLS versions: {e}"))?
+                .dangerous()
+                .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
+                .with_no_client_auth();
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            Ok(config)
+        })
+        .clone()
+        .map_err(OutboundError::Platform)
 }
 
 /// [`builder`] for the world's own calls (a service's outbound fetches and pushes): every

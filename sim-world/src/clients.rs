@@ -600,7 +600,7 @@ impl Clients {
     /// The same clients marked as the world's own (they send
     /// [`sim_core::http::INTERNAL_HEADER`]), for a setup applied while a sandbox holds every
     /// other request until it is ready.
-    pub(crate) fn internal(mut self) -> Clients {
+    pub fn internal(mut self) -> Clients {
         for api in [&mut self.okta.api, &mut self.kiro.api, &mut self.dns.api] {
             api.internal = true;
         }

@@ -26,7 +26,9 @@
 //! world's Okta had in flight to Kiro at reset time also carries it and could reach the new
 //! world; a reset after the push has settled (as after the documented setup) has none.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -57,6 +59,23 @@ pub enum Setup {
     Documented,
 }
 
+/// The future a [`CustomSetup`] returns: the setup's values for the ready line, or why it
+/// failed.
+pub type SetupFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Map<String, Value>, String>> + Send + 'a>>;
+
+/// A setup the sandbox's owner supplies (`kiro-sim up --setup-file` gives one built from a
+/// scenario file): applied to each fresh world, after [`Setup`], before the gate opens.
+///
+/// Its requests must carry [`INTERNAL_HEADER`] (as [`crate::clients::Clients::internal`]'s
+/// clients do) to pass the closed gate. It returns the values it saved; they go into the
+/// ready fields as the object `setup`. It must be deterministic (same world, same seed: same
+/// values), so a reset hands out the same ids.
+pub trait CustomSetup: Send + Sync + std::fmt::Debug {
+    /// Applies the setup to a started world.
+    fn apply<'a>(&'a self, world: &'a World) -> SetupFuture<'a>;
+}
+
 /// How to start a sandbox.
 #[derive(Clone, Debug, Default)]
 pub struct SandboxConfig {
@@ -70,6 +89,8 @@ pub struct SandboxConfig {
     pub advertised_host: Option<String>,
     /// The setup applied before ready, and again after each reset.
     pub setup: Option<Setup>,
+    /// A further setup applied after `setup`, before ready and after each reset.
+    pub custom_setup: Option<Arc<dyn CustomSetup>>,
 }
 
 /// Why a sandbox could not start or reset.
@@ -94,6 +115,9 @@ pub enum SandboxError {
     /// The setup failed.
     #[error("applying the setup: {0}")]
     Setup(#[from] ClientError),
+    /// The custom setup failed.
+    #[error("applying the setup file: {0}")]
+    Custom(String),
 }
 
 /// A running sandbox: front servers on fixed ports, and the current world behind them.
@@ -106,6 +130,7 @@ struct Inner {
     /// The world's config, mounts included: every generation starts from it.
     config: WorldConfig,
     setup: Option<Setup>,
+    custom_setup: Option<Arc<dyn CustomSetup>>,
     /// The `dns` ready field: the advertised host and the DNS port.
     dns_field: String,
     /// Open gate: the current world is set up and serving.
@@ -126,6 +151,7 @@ impl Sandbox {
             mut world,
             advertised_host,
             setup,
+            custom_setup,
         } = config;
         let bind = |port| SocketAddr::new(world.bind, port);
         let dns_addr = bind(world.ports.dns);
@@ -196,6 +222,7 @@ impl Sandbox {
         let inner = Arc::new(Inner {
             config: world,
             setup,
+            custom_setup,
             dns_field,
             ready: watch::Sender::new(false),
             in_flight: watch::Sender::new(0),
@@ -277,7 +304,21 @@ impl Inner {
             Some(Setup::Documented) => Some(crate::setup::documented(&world).await?),
             None => None,
         };
-        *self.fields.write() = self.fields_of(&world, documented.as_ref());
+        let custom = match &self.custom_setup {
+            Some(custom) => match custom.apply(&world).await {
+                Ok(values) => Some(values),
+                Err(message) => {
+                    world.shutdown().await;
+                    return Err(SandboxError::Custom(message));
+                }
+            },
+            None => None,
+        };
+        let mut fields = self.fields_of(&world, documented.as_ref());
+        if let Some(values) = custom {
+            fields.insert("setup".into(), Value::Object(values));
+        }
+        *self.fields.write() = fields;
         *current = Some(world);
         self.ready.send_replace(true);
         tracing::info!(

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use sim_world::WorldConfig;
-use sim_world::sandbox::{Sandbox, SandboxConfig, Setup};
+use std::sync::Arc;
+
+use sim_world::sandbox::{CustomSetup, Sandbox, SandboxConfig, Setup, SetupFuture};
 
 fn config() -> SandboxConfig {
     SandboxConfig {
@@ -18,6 +20,7 @@ fn config() -> SandboxConfig {
         },
         advertised_host: None,
         setup: Some(Setup::Documented),
+        custom_setup: None,
     }
 }
 
@@ -38,6 +41,23 @@ fn free_ports() -> sim_world::Ports {
         dns_api: port(),
         okta: port(),
         kiro: port(),
+    }
+}
+
+/// A custom setup that waits until released (once), then saves `held: true`.
+#[derive(Debug)]
+struct Held(tokio::sync::Mutex<Option<tokio::sync::oneshot::Receiver<()>>>);
+
+impl CustomSetup for Held {
+    fn apply<'a>(&'a self, _world: &'a sim_world::World) -> SetupFuture<'a> {
+        Box::pin(async move {
+            if let Some(held) = self.0.lock().await.take() {
+                let _ = held.await;
+            }
+            let mut saved = serde_json::Map::new();
+            saved.insert("held".into(), true.into());
+            Ok(saved)
+        })
     }
 }
 
@@ -68,36 +88,58 @@ async fn ready_is_503_until_the_setup_is_applied_and_requests_wait_for_it() {
         world.shutdown().await;
         token
     };
+    // A further setup that holds the start until released: the world is started and the
+    // documented setup applied, but the sandbox is not ready yet.
+    let (release, held) = tokio::sync::oneshot::channel::<()>();
+    config.custom_setup = Some(Arc::new(Held(tokio::sync::Mutex::new(Some(held)))));
     let starting = tokio::spawn(Sandbox::start(config));
     let http = reqwest::Client::new();
-    // Poll until a listener answers: it must say 503 (the setup is not applied yet), or ready.
-    let mut saw_503 = false;
-    let ready = loop {
+    // Poll until a listener answers: it must say 503 (the setup is not applied yet).
+    loop {
         match http.get(format!("{okta}/_sim/ready")).send().await {
-            Ok(r) if r.status() == 503 => {
-                saw_503 = true;
+            Ok(r) => {
+                assert_eq!(r.status(), 503);
                 assert_eq!(
                     r.json::<Value>().await.expect("json"),
                     json!({ "ready": false })
                 );
-                // Sent while not ready: held at the gate, answered by the set-up world (both
-                // users), never by a world half set up.
-                let (status, users) = users(&http, &okta, &token).await;
-                assert_eq!(status, 200, "{users}");
-                assert_eq!(users.as_array().map(Vec::len), Some(2), "{users}");
+                break;
             }
-            Ok(r) if r.status() == 200 => break r.json::<Value>().await.expect("json"),
-            Ok(r) => panic!("unexpected status {}", r.status()),
             Err(_) => tokio::time::sleep(Duration::from_millis(1)).await,
         }
+    }
+    // Sent while not ready: held at the gate, answered by the set-up world (both users), never
+    // by a world half set up.
+    let waiting = {
+        let (http, okta, token) = (http.clone(), okta.clone(), token.clone());
+        tokio::spawn(async move { users(&http, &okta, &token).await })
     };
+    // Give the request time to reach the gate (real sockets), then let the setup finish.
+    tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(
-        saw_503,
-        "the listener answered before the setup was applied"
+        !waiting.is_finished(),
+        "answered before the setup was applied"
     );
+    release.send(()).expect("the setup waits");
+    let (status, users_seen) = waiting.await.expect("task");
+    assert_eq!(status, 200, "{users_seen}");
+    assert_eq!(users_seen.as_array().map(Vec::len), Some(2), "{users_seen}");
+    let ready: Value = http
+        .get(format!("{okta}/_sim/ready"))
+        .send()
+        .await
+        .expect("ready")
+        .json()
+        .await
+        .expect("json");
     let sandbox = starting.await.expect("task").expect("sandbox starts");
     let fields = sandbox.ready_fields();
     assert_eq!(ready["ready"], true);
+    assert_eq!(
+        ready["setup"],
+        json!({ "held": true }),
+        "the custom setup's values"
+    );
     for (name, value) in &fields {
         assert_eq!(&ready[name], value, "{name}");
     }
