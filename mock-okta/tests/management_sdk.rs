@@ -408,6 +408,45 @@ async fn okta_api_1_the_python_sdk_3_covers_every_management_area() {
     assert_eq!(s["log_pages"], api_pages);
 }
 
+// covers: OKTA-API-10, OKTA-TOK-11
+/// okta 3.4.6 in PrivateKey mode, unmodified: a service app with `private_key_jwt`, granted
+/// `okta.users.read`, lists users with a scoped token from the org authorization server and is
+/// refused (403 E0000006) when it creates one. The SDK signs its assertion with the wall clock,
+/// so the org starts at now.
+#[tokio::test]
+async fn okta_api_10_the_python_sdk_3_authenticates_in_private_key_mode() {
+    let Some(python) = python_or_skip(OKTA_PY3).await else {
+        return;
+    };
+    let okta = common::start_with(mock_okta::Config {
+        clock: sim_core::Clock::new(sim_core::ClockMode::Virtual, sim_core::clock::wall_epoch()),
+        ..mock_okta::Config::default()
+    })
+    .await;
+    let key = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sim-core/keys/dev-rsa-0.pem");
+    let mut command = Command::new(python);
+    command
+        .arg(script("okta3_private_key.py"))
+        .arg(okta.base())
+        .arg(okta.token())
+        .arg(key);
+    let s = tokio::task::spawn_blocking(move || run_json(command))
+        .await
+        .expect("the SDK run is joined");
+    assert_eq!(s["list_error"], Value::Null, "{s}");
+    assert_eq!(s["logins"], json!(["ada@example.com"]), "{s}");
+    assert_eq!(s["create_status"], 403, "{s}");
+    assert!(
+        s["create_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("E0000006")),
+        "{s}"
+    );
+    // Nothing was created by the refused call.
+    let (users, _) = okta.list_all("/api/v1/users").await;
+    assert_eq!(users.len(), 1, "only Ada: {users:?}");
+}
+
 #[tokio::test]
 async fn okta_api_1_the_node_sdk_8_covers_every_management_area() {
     let version = pinned_node_package(NODE_SDK);
