@@ -56,16 +56,7 @@ fn terminate(mut child: Child, mut stdout: BufReader<std::process::ChildStdout>)
 
 /// A minimal HTTP/1.1 GET over a plain socket.
 fn http_get(base: &str, path: &str) -> String {
-    let addr = base.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    response
+    http_send(base, "GET", path, None)
 }
 
 #[test]
@@ -629,13 +620,17 @@ fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
     path
 }
 
-/// A minimal HTTP/1.1 request over a plain socket; the body of the answer.
-fn http_send(base: &str, method: &str, path: &str, auth: &str) -> String {
+/// A minimal HTTP/1.1 request without a body over a plain socket (with an `Authorization`
+/// header when given); the whole answer, status line included.
+fn http_send(base: &str, method: &str, path: &str, auth: Option<&str>) -> String {
     let addr = base.trim_start_matches("http://").trim_end_matches('/');
+    let auth = auth
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
     let mut stream = TcpStream::connect(addr).expect("connect");
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Length: 0\r\nConnection: close\r\n\r\n"
     )
     .expect("write");
     let mut response = String::new();
@@ -683,12 +678,12 @@ fn up_applies_a_setup_file_before_ready_and_after_every_reset() {
         &okta,
         "GET",
         &format!("/api/v1/groups/{group}/users"),
-        &token,
+        Some(&token),
     );
     assert!(members.starts_with("HTTP/1.1 200"), "{members}");
     assert_eq!(members.matches("\"login\"").count(), 2, "{members}");
     // A reset re-applies the file: the same ids and tokens, in the answer and /_sim/ready.
-    let reset = http_send(&okta, "POST", "/_sim/reset", "none");
+    let reset = http_send(&okta, "POST", "/_sim/reset", None);
     let body = reset.split("\r\n\r\n").nth(1).expect("body");
     let reset: serde_json::Value = serde_json::from_str(body).expect("reset JSON");
     assert_eq!(reset["setup"], *setup);
@@ -700,7 +695,7 @@ fn up_applies_a_setup_file_before_ready_and_after_every_reset() {
         &okta,
         "GET",
         &format!("/api/v1/groups/{group}/users"),
-        &token,
+        Some(&token),
     );
     assert_eq!(members.matches("\"login\"").count(), 2, "{members}");
     let (code, rest) = terminate(child, stdout);
