@@ -5,5 +5,11 @@
 //! and the skip is recorded so that `cargo xtask ci` can end with one summary line
 //! ("skipped 3: install dig (bind9-dnsutils), …"); under `CI` a missing tool fails the test,
 //! since CI installs every tool.
+//!
+//! [`browser`] (feature `browser`): headless Chromium through chromedriver, with helpers that
+//! find links, buttons and fields by the words a guide uses, and screenshots on failure.
 
 pub mod tool;
+
+#[cfg(feature = "browser")]
+pub mod browser;
