@@ -15,11 +15,13 @@
 //! - `provisioning`: the SCIM push engine (outbound HTTP to the downstream app, retries on the
 //!   world clock) and the provisioning API (catalog, connections, features, mappings, group
 //!   push, `/_sim/okta/provisioning/settle`).
+//! - `console`: the Okta Admin Console, server-rendered HTML pages at `/admin` (maud).
 //! - this module: configuration, start-up and the shared state.
 
 pub mod core;
 
 mod api;
+mod console;
 mod oidc;
 mod provisioning;
 mod wire;
@@ -122,6 +124,8 @@ pub(crate) struct Shared {
     pub(crate) rate_limits: Mutex<wire::RateLimiter>,
     /// The SCIM push engine.
     pub(crate) engine: provisioning::Engine,
+    /// Admin Console sessions.
+    pub(crate) console: Mutex<console::Sessions>,
 }
 
 /// A running mock-okta. Dropping it stops the server.
@@ -154,6 +158,9 @@ impl MockOkta {
                 config.push_timeout,
             )
             .map_err(|e| StartError::Client(e.to_string()))?,
+            console: Mutex::new(console::Sessions::new(
+                config.seed.stream("mock-okta/console-sessions"),
+            )),
         });
         let bind_error = |source| StartError::Bind {
             addr: config.addr,
@@ -205,6 +212,7 @@ fn router(shared: Arc<Shared>) -> axum::Router {
     axum::Router::new()
         .merge(api::router())
         .merge(oidc::router())
+        .merge(console::router())
         .merge(wire::sim_routes())
         .merge(provisioning::api::sim_routes())
         .fallback(wire::not_found)

@@ -3,8 +3,8 @@
 //! - [`common_headers`]: middleware that gives each request an `X-Okta-Request-Id`, counts it
 //!   against its endpoint's rate limit (per minute of *world* time), answers 429 with
 //!   E0000047 when the limit is hit, and sets `X-Rate-Limit-Limit/-Remaining/-Reset` and a
-//!   `Date` in world time on every response; after a management change it kicks the SCIM
-//!   push engine.
+//!   `Date` in world time on every response; after a management change (API or Admin
+//!   Console) it kicks the SCIM push engine.
 //! - [`ApiError`]: Okta's error object `{errorCode, errorSummary, errorLink, errorId,
 //!   errorCauses}`; `errorId` is derived from the request id.
 //! - [`Admin`]: the `Authorization: SSWS {token}` extractor for the management API (also
@@ -114,8 +114,8 @@ pub(crate) async fn common_headers(
     let kicks = matches!(
         *request.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
-    ) && path.starts_with("/api/v1/")
-        && !path.starts_with("/api/v1/authn");
+    ) && ((path.starts_with("/api/v1/") && !path.starts_with("/api/v1/authn"))
+        || path.starts_with("/admin/"));
     let status = shared.rate_limits.lock().hit(bucket, now);
     let mut response = if status.exceeded {
         REQUEST_ID
