@@ -481,6 +481,8 @@ fn grant_label(name: &str) -> &str {
 fn lifetime(minutes: u32) -> String {
     match minutes {
         0 => "Unlimited".to_string(),
+        1440 => "1 day".to_string(),
+        60 => "1 hour".to_string(),
         m if m % 1440 == 0 => format!("{} days", m / 1440),
         m if m % 60 == 0 => format!("{} hours", m / 60),
         m => format!("{m} minutes"),
