@@ -240,22 +240,31 @@ async fn connection_lifecycle(
     Ok(no_content())
 }
 
-/// "Test API Credentials": `GET {baseUrl}/Users?count=1` with the token, as Okta's SCIM
-/// client; the call is made without the org lock.
-async fn test_connection(
-    _: Admin,
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let body: ConnectionBody = parse_optional(&body)?;
-    let profile = body.profile.unwrap_or_default();
-    check_auth_scheme(&profile)?;
-    let (base, token) = s.org.lock().connection_test_target(
-        &id,
-        body.base_url.as_deref(),
-        profile.token.as_deref(),
-    )?;
+/// What "Test API Credentials" found.
+pub(crate) enum CredentialTest {
+    /// The SCIM server answered.
+    Success,
+    /// It did not: the HTTP reason phrase (or the error), the status, the detail.
+    Failure {
+        /// E.g. `Unauthorized`.
+        summary: String,
+        /// The HTTP status, if one came back.
+        status: Option<u16>,
+        /// The error text.
+        detail: String,
+    },
+}
+
+/// "Test API Credentials": `GET {baseUrl}/Users?count=1` with the token (the given ones, or
+/// the saved ones), as Okta's SCIM client; the call is made without the org lock. A failure
+/// is recorded in the System Log. Shared by the API and the Admin Console.
+pub(crate) async fn test_credentials(
+    s: &AppState,
+    id: &str,
+    base_url: Option<&str>,
+    token: Option<&str>,
+) -> Result<CredentialTest, OktaError> {
+    let (base, token) = s.org.lock().connection_test_target(id, base_url, token)?;
     let url = format!("{base}/Users?count=1");
     let request = s
         .engine
@@ -266,25 +275,51 @@ async fn test_connection(
         .header(reqwest::header::ACCEPT, super::SCIM_JSON)
         .header(reqwest::header::USER_AGENT, super::SCIM_USER_AGENT);
     match super::send(request, &url).await {
-        PushResult::Ok { .. } => Ok(ok(json!({ "result": "SUCCESS" }))),
+        PushResult::Ok { .. } => Ok(CredentialTest::Success),
         PushResult::Failed(failure) => {
             let summary = failure
                 .status
                 .and_then(|code| StatusCode::from_u16(code).ok())
                 .and_then(|code| code.canonical_reason())
                 .map_or_else(|| failure.message.clone(), str::to_string);
-            let now = now(&s);
+            let now = s.clock.now();
             s.org
                 .lock()
-                .record_connection_test_failure(now, &id, &failure.message);
-            Ok(ok(json!({
-                "result": "FAILURE",
-                "errorSummary": summary,
-                "statusCode": failure.status,
-                "detail": failure.message,
-            })))
+                .record_connection_test_failure(now, id, &failure.message);
+            Ok(CredentialTest::Failure {
+                summary,
+                status: failure.status,
+                detail: failure.message,
+            })
         }
     }
+}
+
+/// `POST …/connections/default/test`.
+async fn test_connection(
+    _: Admin,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let body: ConnectionBody = parse_optional(&body)?;
+    let profile = body.profile.unwrap_or_default();
+    check_auth_scheme(&profile)?;
+    let outcome =
+        test_credentials(&s, &id, body.base_url.as_deref(), profile.token.as_deref()).await?;
+    Ok(ok(match outcome {
+        CredentialTest::Success => json!({ "result": "SUCCESS" }),
+        CredentialTest::Failure {
+            summary,
+            status,
+            detail,
+        } => json!({
+            "result": "FAILURE",
+            "errorSummary": summary,
+            "statusCode": status,
+            "detail": detail,
+        }),
+    }))
 }
 
 // ---- features (OKTA-PROV-2) -------------------------------------------------------------
