@@ -9,6 +9,12 @@
 //!   signatures (each response carries an access token and an ID token: 2 signatures), as a
 //!   percentage of that rate. Target ≥ 85 %.
 //!
+//! - **Admin Console** (issue #13): with 10,000 users (and 50 apps), the median and p95 time
+//!   to answer `GET /admin/people` (a page from the middle, and a search), `GET /admin/apps`
+//!   and `GET /admin/security/api`, as whole HTTP round trips on loopback from a signed-in
+//!   session (so an upper bound of the server-side render). Target ≤ 5 ms.
+//!   `cargo bench -p mock-okta --bench okta -- console` runs this phase alone.
+//!
 //! Run with `cargo bench -p mock-okta` (or `cargo xtask bench okta`). All traffic goes to
 //! 127.0.0.1; the work is bounded in count.
 
@@ -32,10 +38,163 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    let console_only = std::env::args().any(|a| a == "console");
     runtime.block_on(async {
-        ready_time().await;
-        token_throughput().await;
+        if !console_only {
+            ready_time().await;
+            token_throughput().await;
+        }
+        console_pages().await;
     });
+}
+
+const CONSOLE_USERS: usize = 10_000;
+const CONSOLE_APPS: usize = 50;
+const CONSOLE_SAMPLES: usize = 200;
+
+/// The Admin Console's pages with 10,000 users (see the module doc).
+async fn console_pages() {
+    let okta = MockOkta::start(Config {
+        rate_limit_per_minute: 1_000_000,
+        ..Config::default()
+    })
+    .await
+    .expect("start");
+    let base = okta.url();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let token = okta.api_token().to_string();
+    let started = Instant::now();
+    let users: Vec<usize> = (0..CONSOLE_USERS).collect();
+    for chunk in users.chunks(IN_FLIGHT * 25) {
+        let calls = chunk.iter().map(|i| {
+            let request = http
+                .post(format!("{base}/api/v1/users?activate=false"))
+                .header("authorization", format!("SSWS {token}"))
+                .json(&json!({ "profile": {
+                    "login": format!("user{i:05}@example.com"),
+                    "email": format!("user{i:05}@example.com"),
+                    "firstName": "User",
+                    "lastName": format!("N{i:05}"),
+                }}));
+            tokio::spawn(async move {
+                let status = request.send().await.expect("create a user").status();
+                assert!(status.is_success(), "create a user: {status}");
+            })
+        });
+        let handles: Vec<_> = calls.collect();
+        for h in handles {
+            h.await.expect("a create task");
+        }
+    }
+    for i in 0..CONSOLE_APPS {
+        let status = http
+            .post(format!("{base}/api/v1/apps"))
+            .header("authorization", format!("SSWS {token}"))
+            .json(&json!({
+                "name": "oidc_client", "label": format!("App {i:02}"), "signOnMode": "OPENID_CONNECT",
+                "settings": { "oauthClient": {
+                    "application_type": "native", "grant_types": ["authorization_code"],
+                    "redirect_uris": [REDIRECT], "response_types": ["code"],
+                    "token_endpoint_auth_method": "none",
+                }},
+            }))
+            .send()
+            .await
+            .expect("create an app")
+            .status();
+        assert!(status.is_success(), "create an app: {status}");
+    }
+    let setup = started.elapsed();
+    let signed_in = http
+        .post(format!("{base}/admin/login"))
+        .form(&[("username", "admin@kiro-sim.test"), ("password", &token)])
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = signed_in
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    println!(
+        "mock-okta console: {CONSOLE_USERS} users and {CONSOLE_APPS} apps set up in {:.1} s",
+        setup.as_secs_f64()
+    );
+    for (what, path) in [
+        ("People, page 250 of 500", "/admin/people?offset=5000"),
+        ("People, search \"user0123\"", "/admin/people?q=user0123"),
+        ("Applications", "/admin/apps"),
+        ("Security > API", "/admin/security/api"),
+    ] {
+        let mut samples = Vec::with_capacity(CONSOLE_SAMPLES);
+        let mut bytes = 0;
+        for _ in 0..CONSOLE_SAMPLES {
+            let t = Instant::now();
+            let reply = http
+                .get(format!("{base}{path}"))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .expect("GET");
+            assert_eq!(reply.status(), 200, "{path}");
+            bytes = reply.bytes().await.expect("the page").len();
+            samples.push(t.elapsed());
+        }
+        samples.sort();
+        println!(
+            "mock-okta console {what}: median {:.3} ms, p95 {:.3} ms over {CONSOLE_SAMPLES} requests ({bytes} bytes; target <= 5 ms)",
+            ms(samples[samples.len() / 2]),
+            ms(samples[samples.len() * 95 / 100]),
+        );
+    }
+    okta.shutdown().await;
+    core_search();
+}
+
+/// The core's user search alone (what the People search runs), to tell it from the HTTP part.
+fn core_search() {
+    let keys = sim_core::keys::dev_keys(sim_core::Seed(0)).expect("keys");
+    let now = std::time::SystemTime::UNIX_EPOCH;
+    let mut org = mock_okta::core::Org::new("http://127.0.0.1:1", sim_core::Seed(0), keys, now);
+    for i in 0..CONSOLE_USERS {
+        let mut profile = serde_json::Map::new();
+        for (k, v) in [
+            ("login", format!("user{i:05}@example.com")),
+            ("email", format!("user{i:05}@example.com")),
+            ("firstName", "User".to_string()),
+            ("lastName", format!("N{i:05}")),
+        ] {
+            profile.insert(k.into(), Value::String(v));
+        }
+        org.create_user(
+            now,
+            mock_okta::core::NewUser {
+                profile,
+                ..Default::default()
+            },
+        )
+        .expect("a user");
+    }
+    let mut samples = Vec::with_capacity(CONSOLE_SAMPLES);
+    for _ in 0..CONSOLE_SAMPLES {
+        let t = Instant::now();
+        let found = org
+            .list_users(Some("user0123"), None)
+            .expect("a search")
+            .len();
+        samples.push(t.elapsed());
+        assert_eq!(found, 10);
+    }
+    samples.sort();
+    println!(
+        "mock-okta core user search over {CONSOLE_USERS} users: median {:.3} ms",
+        ms(samples[samples.len() / 2])
+    );
 }
 
 async fn ready_time() {
