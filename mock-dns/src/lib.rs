@@ -177,13 +177,14 @@ impl Shared {
         };
         if let Some(at) = next {
             let me = self.me.clone();
-            self.clock.schedule_at(at, move |clock: Clock| {
-                if let Some(shared) = me.upgrade() {
-                    let published = shared.core.write().publish_due(clock.now());
-                    tracing::debug!(published, "dns changes propagated");
-                }
-                std::future::ready(())
-            });
+            self.clock
+                .schedule_labelled(at, "DNS change published", move |clock: Clock| {
+                    if let Some(shared) = me.upgrade() {
+                        let published = shared.core.write().publish_due(clock.now());
+                        tracing::debug!(published, "dns changes propagated");
+                    }
+                    std::future::ready(())
+                });
         }
         result
     }

@@ -269,6 +269,18 @@ impl Clock {
         self.inner.state.lock().queue.len()
     }
 
+    /// The jobs waiting, in the order they will run: when each is due and its label (what
+    /// [`Clock::schedule_labelled`] was given; `a scheduled job` for unlabelled ones).
+    pub fn pending(&self) -> Vec<(SystemTime, String)> {
+        self.inner
+            .state
+            .lock()
+            .queue
+            .iter()
+            .map(|((due, _), (label, _))| (*due, label.clone()))
+            .collect()
+    }
+
     /// When the next job is due, if any.
     pub fn next_due(&self) -> Option<SystemTime> {
         self.inner

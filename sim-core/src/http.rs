@@ -359,6 +359,8 @@ struct ClockStatus {
     now: Option<String>,
     unix_ms: i128,
     pending_jobs: usize,
+    /// The jobs waiting, in the order they will run: `{due, label}`.
+    pending: Vec<PendingJob>,
     /// Jobs that outran the clock's wall limit and still run in the background (SIM-CLOCK-2).
     in_flight_jobs: usize,
     /// Advance only: what went wrong on the wall clock during it (calls that timed out, jobs
@@ -374,10 +376,27 @@ impl ClockStatus {
             now: format_rfc3339_millis(now),
             unix_ms: unix_ms(now),
             pending_jobs: clock.pending_jobs(),
+            pending: clock
+                .pending()
+                .into_iter()
+                .map(|(due, label)| PendingJob {
+                    due: format_rfc3339_millis(due),
+                    label,
+                })
+                .collect(),
             in_flight_jobs: clock.in_flight_jobs(),
             incidents: None,
         }
     }
+}
+
+/// One waiting job, as the clock routes list it.
+#[derive(Debug, Serialize)]
+struct PendingJob {
+    /// RFC 3339 with milliseconds.
+    due: Option<String>,
+    /// What the job will do (`seat grant for ada@example.com`, `domain check`).
+    label: String,
 }
 
 /// The body `POST /_sim/clock/advance` takes.

@@ -125,6 +125,9 @@ pub(super) async fn verify(
     let domain = kiro
         .record_dns_check(now, &name, &records)
         .ok_or_else(|| ConsoleError::NotFound(format!("Domain {name}")))?;
+    shared
+        .events
+        .domain_check(now, &domain.name, &records, domain.status.as_str());
     Ok(Json(domain_json(&domain)))
 }
 
@@ -194,7 +197,14 @@ fn schedule_check(
     wait: Duration,
     backoff: Duration,
 ) {
-    clock.schedule_in(wait, move |clock: Clock| async move {
+    let label = match me.upgrade() {
+        Some(shared) => format!(
+            "domain check ({})",
+            shared.kiro.lock().pending_domains().join(", ")
+        ),
+        None => "domain check".to_string(),
+    };
+    clock.schedule_labelled(clock.now() + wait, label, move |clock: Clock| async move {
         let Some(shared) = me.upgrade() else {
             return;
         };
@@ -232,10 +242,20 @@ async fn check_pending(shared: &Shared) -> bool {
                 let checked = shared.kiro.lock().record_dns_check(now, &name, &records);
                 if let Some(d) = checked {
                     tracing::debug!(domain = %d.name, status = d.status.as_str(), "domain checked");
+                    shared
+                        .events
+                        .domain_check(now, &d.name, &records, d.status.as_str());
                 }
             }
             Err(e) => {
                 tracing::warn!(domain = %name, error = %e, "periodic domain check: DNS unreachable");
+                shared.events.record(
+                    shared.clock.now(),
+                    "domain_check",
+                    None,
+                    format!("domain check of {name}: DNS unreachable"),
+                    Some(e.to_string()),
+                );
                 shared
                     .clock
                     .report(format!("mock-kiro periodic domain check: {e}"));
