@@ -524,6 +524,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn pending_jobs_are_listed_in_run_order_with_their_labels() {
+        let clock = Clock::new_virtual();
+        let log: Log = Arc::default();
+        clock.schedule_labelled(at(600), "domain check", record(&log, "d"));
+        clock.schedule_labelled(at(60), "seat for ada@example.com", record(&log, "s"));
+        clock.schedule_at(at(60), record(&log, "x"));
+        assert_eq!(
+            clock.pending(),
+            vec![
+                (at(60), "seat for ada@example.com".to_string()),
+                (at(60), "a scheduled job".to_string()),
+                (at(600), "domain check".to_string()),
+            ]
+        );
+        clock.advance(Duration::from_secs(60)).await;
+        assert_eq!(clock.pending(), vec![(at(600), "domain check".to_string())]);
+    }
+
+    #[tokio::test]
     async fn jobs_run_in_due_order_each_seeing_its_due_time() {
         let clock = Clock::new_virtual();
         let log: Log = Arc::default();
