@@ -341,7 +341,7 @@ impl Connection {
 /// with a JSON body `{"by":"24h"}` (a humantime duration: `90s`, `1h 30m`, `7days`) moves it
 /// forward, running every job that falls due. Both answer with the clock's state:
 /// `{"mode":"virtual","now":"2026-01-01T00:00:00.000Z","unix_ms":1767225600000,"pending_jobs":1,
-/// "pending":[{"due":"2026-01-01T00:10:00.000Z","label":"domain check (example.com)"}]}`.
+/// "pending":[{"due":"2026-01-01T00:10:00.000Z","label":"domain check of the pending domains"}]}`.
 ///
 /// Bad requests get `400 {"error":"invalid_request","message":"..."}` and leave the clock
 /// alone.

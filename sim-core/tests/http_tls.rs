@@ -263,7 +263,7 @@ async fn get_clock_reports_mode_time_and_pending_jobs() {
     clock.schedule_in(Duration::from_secs(3600), |_| async {});
     clock.schedule_labelled(
         clock.now() + Duration::from_secs(600),
-        "domain check (example.com)",
+        "domain check of the pending domains",
         |_| async {},
     );
     let (_, body) = call(&router, get_clock()).await;
@@ -272,7 +272,7 @@ async fn get_clock_reports_mode_time_and_pending_jobs() {
     assert_eq!(
         body["pending"],
         json!([
-            { "due": "2026-01-01T00:10:00.000Z", "label": "domain check (example.com)" },
+            { "due": "2026-01-01T00:10:00.000Z", "label": "domain check of the pending domains" },
             { "due": "2026-01-01T01:00:00.000Z", "label": "a scheduled job" },
         ])
     );

@@ -282,3 +282,85 @@ async fn the_timeline_filters_by_user_and_system_newest_first() {
     assert_eq!(bad["error"], "invalid_system");
     sandbox.shutdown().await;
 }
+
+async fn advance(sandbox: &Sandbox, by: &str) {
+    let kiro = field(&sandbox.ready_fields(), "kiro");
+    let r = reqwest::Client::new()
+        .post(format!("{kiro}/_sim/clock/advance"))
+        .json(&json!({ "by": by }))
+        .send()
+        .await
+        .expect("advance");
+    assert!(r.status().is_success());
+}
+
+async fn pending_labels(sandbox: &Sandbox) -> Vec<String> {
+    let kiro = field(&sandbox.ready_fields(), "kiro");
+    let clock: Value = reqwest::get(format!("{kiro}/_sim/clock"))
+        .await
+        .expect("clock")
+        .json()
+        .await
+        .expect("JSON");
+    clock["pending"]
+        .as_array()
+        .expect("pending")
+        .iter()
+        .filter_map(|j| j["label"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+async fn domain_checks_are_pending_jobs_and_their_results_are_in_the_timeline() {
+    let sandbox = sandbox().await;
+    let c = clients(&sandbox);
+    let arn = field(&sandbox.ready_fields(), "kiro_profile_arn");
+    let profile = arn.rsplit('/').next().expect("the profile id");
+    let (name, value) = c
+        .kiro
+        .add_domain(profile, "dev.example.com")
+        .await
+        .expect("a second domain");
+    let labels = pending_labels(&sandbox).await;
+    assert!(
+        labels
+            .iter()
+            .any(|l| l == "domain check of the pending domains"),
+        "{labels:?}"
+    );
+
+    // No TXT record yet: the check finds none.
+    advance(&sandbox, "10m").await;
+    let (_, body) = timeline(&sandbox, "?system=kiro").await;
+    let checks: Vec<Value> = entries(&body)
+        .into_iter()
+        .filter(|e| e["kind"] == "domain_check")
+        .collect();
+    assert_eq!(
+        checks[0]["summary"], "domain check of dev.example.com: PENDING",
+        "{checks:?}"
+    );
+    assert_eq!(checks[0]["reason"], "no TXT record found");
+    assert_eq!(checks[0]["outcome"], "FAILURE");
+
+    // The record published, the next check verifies the domain and says what it found.
+    let zone = c.dns.zone("example.com").await.expect("the zone");
+    c.dns.create_txt(&zone, &name, &value).await.expect("TXT");
+    advance(&sandbox, "10m").await;
+    let (_, body) = timeline(&sandbox, "?system=kiro&limit=1").await;
+    let newest = &entries(&body)[0];
+    assert_eq!(
+        newest["summary"],
+        "domain check of dev.example.com: VERIFIED"
+    );
+    assert_eq!(newest["outcome"], "SUCCESS");
+    assert_eq!(newest["reason"], format!("TXT found: {value}"));
+    assert!(
+        !pending_labels(&sandbox)
+            .await
+            .iter()
+            .any(|l| l.starts_with("domain check")),
+        "nothing left to check"
+    );
+    sandbox.shutdown().await;
+}

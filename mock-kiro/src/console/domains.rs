@@ -197,37 +197,35 @@ fn schedule_check(
     wait: Duration,
     backoff: Duration,
 ) {
-    let label = match me.upgrade() {
-        Some(shared) => format!(
-            "domain check ({})",
-            shared.kiro.lock().pending_domains().join(", ")
-        ),
-        None => "domain check".to_string(),
-    };
-    clock.schedule_labelled(clock.now() + wait, label, move |clock: Clock| async move {
-        let Some(shared) = me.upgrade() else {
-            return;
-        };
-        let reached = check_pending(&shared).await;
-        {
-            let kiro = shared.kiro.lock();
-            if reached && kiro.pending_domains().is_empty() {
-                // Nothing left to check: stop until a domain is added.
-                shared
-                    .domain_checks
-                    .scheduled
-                    .store(false, Ordering::Release);
+    // One label for every round: the domains it looks up are the ones pending when it runs.
+    clock.schedule_labelled(
+        clock.now() + wait,
+        "domain check of the pending domains",
+        move |clock: Clock| async move {
+            let Some(shared) = me.upgrade() else {
                 return;
+            };
+            let reached = check_pending(&shared).await;
+            {
+                let kiro = shared.kiro.lock();
+                if reached && kiro.pending_domains().is_empty() {
+                    // Nothing left to check: stop until a domain is added.
+                    shared
+                        .domain_checks
+                        .scheduled
+                        .store(false, Ordering::Release);
+                    return;
+                }
             }
-        }
-        drop(shared);
-        let next = if reached {
-            interval
-        } else {
-            backoff.saturating_mul(2).min(MAX_BACKOFF).max(interval)
-        };
-        schedule_check(me, &clock, interval, next, next);
-    });
+            drop(shared);
+            let next = if reached {
+                interval
+            } else {
+                backoff.saturating_mul(2).min(MAX_BACKOFF).max(interval)
+            };
+            schedule_check(me, &clock, interval, next, next);
+        },
+    );
 }
 
 /// Looks up every pending domain. Stops at the first DNS failure and answers false (DNS is
