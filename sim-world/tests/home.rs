@@ -162,6 +162,24 @@ async fn the_home_shows_the_clock_and_advancing_grants_the_pending_seat() {
     // The SCIM calls Okta pushed are there too, with Kiro's answer.
     b.expect_text("SCIM POST /Users carol@example.com → 201")
         .await;
+
+    // Advance to a chosen time; a time in the past is refused and the clock stays.
+    let now = humantime::parse_rfc3339_weak(&after).expect("the page's now");
+    let hour_later = now + std::time::Duration::from_secs(3600);
+    let label = "Advance to (UTC, e.g. 2026-01-02T09:00:00Z)";
+    b.fill(
+        label,
+        &humantime::format_rfc3339_seconds(hour_later).to_string(),
+    )
+    .await;
+    b.press("Advance to time").await;
+    b.expect_text("Advanced by 1 h").await;
+    let shown = humantime::format_rfc3339_millis(hour_later).to_string();
+    assert_eq!(b.text_of("#now").await, shown);
+    b.fill(label, &after).await;
+    b.press("Advance to time").await;
+    b.expect_text("is in the past").await;
+    assert_eq!(b.text_of("#now").await, shown);
     b.close().await;
 
     let (_, body) = timeline(&sandbox, "?user=carol@example.com&system=kiro").await;
