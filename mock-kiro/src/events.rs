@@ -15,7 +15,6 @@
 //! The user of a runtime call is read from the bearer token's `sub` claim *without*
 //! verifying it: it only labels the event.
 
-use std::collections::VecDeque;
 use std::time::SystemTime;
 
 use axum::body::{Body, Bytes};
@@ -25,43 +24,24 @@ use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::core::Kiro;
 use crate::wire::AppState;
 
-/// How many events the feed keeps (the oldest are dropped first).
-pub const CAPACITY: usize = 10_000;
+pub use sim_core::events::CAPACITY;
+
+/// One event of the feed, as `GET /_sim/kiro/events` serves it. `kind` is `scim_call`,
+/// `console_call`, `token_refused`, `access_refused`, `seat_granted` or `domain_check`.
+pub type KiroEvent = sim_core::events::Event;
 
 /// Largest response body read to find an error's reason.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-/// One event of the feed, as `GET /_sim/kiro/events` serves it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KiroEvent {
-    /// Position in the feed, from 1 (pass the last one seen as `?after=` to get only newer).
-    pub seq: u64,
-    /// World time, RFC 3339 with milliseconds.
-    pub at: String,
-    /// `scim_call`, `console_call`, `token_refused`, `access_refused`, `seat_granted` or
-    /// `domain_check`.
-    pub kind: String,
-    /// The user it is about (SCIM `userName` / the token's subject), when there is one.
-    pub user: Option<String>,
-    /// One line for people: `POST /Users ada@example.com → 201`.
-    pub summary: String,
-    /// `SUCCESS` or `FAILURE`.
-    pub outcome: String,
-    /// Why, for a failure (the error's message), or what was found (a domain check's TXT).
-    pub reason: Option<String>,
-}
-
-/// The ring of recent events.
+/// The ring of recent events, with Kiro's own kinds.
 #[derive(Debug, Default)]
-pub(crate) struct Events {
-    ring: parking_lot::Mutex<(u64, VecDeque<KiroEvent>)>,
-}
+pub(crate) struct Events(sim_core::events::Events);
 
 impl Events {
     /// Appends an event at `now`.
@@ -73,33 +53,7 @@ impl Events {
         summary: String,
         failure: Option<String>,
     ) {
-        self.push(now, kind, user, summary, failure.is_none(), failure);
-    }
-
-    fn push(
-        &self,
-        now: SystemTime,
-        kind: &str,
-        user: Option<String>,
-        summary: String,
-        success: bool,
-        reason: Option<String>,
-    ) {
-        let mut ring = self.ring.lock();
-        ring.0 += 1;
-        let event = KiroEvent {
-            seq: ring.0,
-            at: humantime::format_rfc3339_millis(now).to_string(),
-            kind: kind.to_string(),
-            user,
-            summary,
-            outcome: if success { "SUCCESS" } else { "FAILURE" }.to_string(),
-            reason,
-        };
-        if ring.1.len() >= CAPACITY {
-            ring.1.pop_front();
-        }
-        ring.1.push_back(event);
+        self.0.record(now, kind, user, summary, failure);
     }
 
     /// A domain check's result: the TXT strings found and the status now.
@@ -115,7 +69,7 @@ impl Events {
         } else {
             format!("TXT found: {}", found.join(", "))
         };
-        self.push(
+        self.0.push(
             now,
             "domain_check",
             None,
@@ -123,17 +77,6 @@ impl Events {
             status == "VERIFIED",
             Some(found),
         );
-    }
-
-    /// Events after `after` (a `seq`), oldest first.
-    fn since(&self, after: u64) -> Vec<KiroEvent> {
-        self.ring
-            .lock()
-            .1
-            .iter()
-            .filter(|e| e.seq > after)
-            .cloned()
-            .collect()
     }
 }
 
@@ -194,15 +137,12 @@ pub(crate) struct FeedQuery {
     after: u64,
 }
 
-/// `GET /_sim/kiro/events?after=SEQ`: `{"events": [...]}`, oldest first.
+/// `GET /_sim/kiro/events?after=SEQ`: `{"capacity": N, "events": [...]}`, oldest first.
 pub(crate) async fn feed(
     State(shared): State<AppState>,
     Query(q): Query<FeedQuery>,
 ) -> axum::Json<Value> {
-    axum::Json(serde_json::json!({
-        "capacity": CAPACITY,
-        "events": shared.events.since(q.after),
-    }))
+    axum::Json(shared.events.0.json(q.after))
 }
 
 /// What a request is, for the feed.

@@ -5,7 +5,9 @@
 //!   with their reason, admin changes, and each SCIM push Okta made (`application.provision.*`);
 //! - Kiro's event feed (`GET {kiro}/_sim/kiro/events`, [`mock_kiro::events::KiroEvent`]): each
 //!   SCIM call received and the status answered, console changes, refused runtime calls with
-//!   the reason, seat grants after the sync delay, domain checks and the TXT found.
+//!   the reason, seat grants after the sync delay, domain checks and the TXT found;
+//! - mock-dns's event feed (`GET {dns_api}/_sim/dns/events`): record changes made through the
+//!   provider API, when DNS answers them, and their publication after the propagation delay.
 //!
 //! [`gather`] reads both (with the URLs and tokens of a ready line), [`filter`] keeps one
 //! user's or one system's entries; the sandbox serves the result at `/_sim/timeline` and on
@@ -24,7 +26,7 @@ pub const OKTA_EVENTS: usize = 1000;
 pub struct Entry {
     /// World time, RFC 3339.
     pub at: String,
-    /// `okta` or `kiro`.
+    /// `okta`, `kiro` or `dns`.
     pub system: String,
     /// Okta's `eventType`, or the Kiro event's kind (`scim_call`, `seat_granted`, …).
     pub kind: String,
@@ -61,7 +63,7 @@ pub struct Query {
     /// Only entries about this user (case-insensitive; a bare `ada` or `ada@` matches
     /// `ada@example.com`).
     pub user: Option<String>,
-    /// Only entries of this system (`okta` or `kiro`).
+    /// Only entries of this system (`okta`, `kiro` or `dns`).
     pub system: Option<String>,
     /// At most this many (newest first).
     pub limit: Option<usize>,
@@ -84,7 +86,7 @@ pub enum TimelineError {
 }
 
 /// The systems the timeline spans.
-pub const SYSTEMS: [&str; 2] = ["okta", "kiro"];
+pub const SYSTEMS: [&str; 3] = ["okta", "kiro", "dns"];
 
 /// Keeps the entries `query` asks for (the input newest first; so is the output).
 pub fn filter(entries: Vec<Entry>, query: &Query) -> Vec<Entry> {
@@ -142,8 +144,8 @@ async fn get_json(
     Ok(body)
 }
 
-/// Reads Okta's System Log and Kiro's event feed and merges them, newest first. `fields` are
-/// a ready line's (`okta`, `okta_api_token`, `kiro`).
+/// Reads Okta's System Log and the Kiro and DNS event feeds and merges them, newest first.
+/// `fields` are a ready line's (`okta`, `okta_api_token`, `kiro`, `dns_api`).
 pub async fn gather(
     http: &reqwest::Client,
     fields: &Map<String, Value>,
@@ -151,8 +153,9 @@ pub async fn gather(
     let okta = field(fields, "okta")?.trim_end_matches('/');
     let token = field(fields, "okta_api_token")?;
     let kiro = field(fields, "kiro")?.trim_end_matches('/');
+    let dns_api = field(fields, "dns_api")?.trim_end_matches('/');
     let ssws = Some(format!("SSWS {token}"));
-    let (logs, users, feed) = tokio::join!(
+    let (logs, users, kiro_feed, dns_feed) = tokio::join!(
         get_json(
             http,
             "Okta's System Log",
@@ -169,6 +172,12 @@ pub async fn gather(
             http,
             "Kiro's event feed",
             format!("{kiro}/_sim/kiro/events"),
+            None
+        ),
+        get_json(
+            http,
+            "mock-dns's event feed",
+            format!("{dns_api}/_sim/dns/events"),
             None
         ),
     );
@@ -190,21 +199,25 @@ pub async fn gather(
         .as_array()
         .map(|events| events.iter().map(|e| okta_entry(e, &logins)).collect())
         .unwrap_or_default();
-    let feed = feed?;
-    let events: Vec<mock_kiro::events::KiroEvent> = serde_json::from_value(feed["events"].clone())
-        .map_err(|e| TimelineError::Read {
-            what: "Kiro's event feed",
+    for (system, what, feed) in [
+        ("kiro", "Kiro's event feed", kiro_feed),
+        ("dns", "mock-dns's event feed", dns_feed),
+    ] {
+        let events: Vec<sim_core::events::Event> = serde_json::from_value(feed?["events"].take())
+            .map_err(|e| TimelineError::Read {
+            what,
             message: e.to_string(),
         })?;
-    entries.extend(events.into_iter().rev().map(|e| Entry {
-        at: e.at,
-        system: "kiro".into(),
-        kind: e.kind,
-        user: e.user,
-        summary: e.summary,
-        outcome: e.outcome,
-        reason: e.reason,
-    }));
+        entries.extend(events.into_iter().rev().map(|e| Entry {
+            at: e.at,
+            system: system.into(),
+            kind: e.kind,
+            user: e.user,
+            summary: e.summary,
+            outcome: e.outcome,
+            reason: e.reason,
+        }));
+    }
     // Newest first; at one instant, Okta's cause before Kiro's effect reads best newest-first
     // as Kiro's line above Okta's. Both inputs are newest first already, so a stable sort on
     // the instant keeps each system's own order.

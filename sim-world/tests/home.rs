@@ -362,8 +362,29 @@ async fn domain_checks_are_pending_jobs_and_their_results_are_in_the_timeline() 
     assert_eq!(checks[0]["outcome"], "FAILURE");
 
     // The record published, the next check verifies the domain and says what it found.
+    // With a propagation delay, DNS answers the record 5 minutes after it is made.
+    let dns_api = field(&sandbox.ready_fields(), "dns_api");
+    let r = reqwest::Client::new()
+        .put(format!("{dns_api}/_sim/dns/propagation"))
+        .json(&json!({ "delay": "5m" }))
+        .send()
+        .await
+        .expect("set the propagation delay");
+    assert!(r.status().is_success());
     let zone = c.dns.zone("example.com").await.expect("the zone");
     c.dns.create_txt(&zone, &name, &value).await.expect("TXT");
+    // The DNS side: the record made through the provider API, and when DNS answers it.
+    let (_, body) = timeline(&sandbox, "?system=dns&limit=1").await;
+    let change = &entries(&body)[0];
+    assert_eq!(change["kind"], "record_change");
+    assert_eq!(change["summary"], format!("TXT {name} \"{value}\" created"));
+    let reason = change["reason"].as_str().expect("when DNS answers it");
+    assert!(reason.starts_with("answered by DNS from "), "{reason}");
+    let labels = pending_labels(&sandbox).await;
+    assert!(
+        labels.iter().any(|l| l == "DNS change published"),
+        "{labels:?}"
+    );
     advance(&sandbox, "10m").await;
     let (_, body) = timeline(&sandbox, "?system=kiro&limit=1").await;
     let newest = &entries(&body)[0];
@@ -373,6 +394,11 @@ async fn domain_checks_are_pending_jobs_and_their_results_are_in_the_timeline() 
     );
     assert_eq!(newest["outcome"], "SUCCESS");
     assert_eq!(newest["reason"], format!("TXT found: {value}"));
+    let (_, body) = timeline(&sandbox, "?system=dns&limit=1").await;
+    assert_eq!(
+        entries(&body)[0]["summary"],
+        "1 DNS change published: now answered"
+    );
     assert!(
         !pending_labels(&sandbox)
             .await
