@@ -408,3 +408,53 @@ async fn domain_checks_are_pending_jobs_and_their_results_are_in_the_timeline() 
     );
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_developer_waiting_for_the_sync_delay_sees_the_access_error_then_the_plan() {
+    let sandbox = sandbox().await;
+    let fields = sandbox.ready_fields();
+    let c = clients(&sandbox);
+    carol_joins(&c).await;
+    let Some(b) = Browser::start(
+        "a_developer_waiting_for_the_sync_delay_sees_the_access_error_then_the_plan",
+    )
+    .await
+    else {
+        sandbox.shutdown().await;
+        return;
+    };
+    b.goto(&format!("{}/_sim/dev", field(&fields, "kiro")))
+        .await;
+    b.fill("Email", "carol@example.com").await;
+    b.press("Sign in").await;
+    b.fill("Username", "carol@example.com").await;
+    b.fill("Password", PASSWORD).await;
+    b.press("Sign In").await;
+    b.expect_text("Signed in as carol@example.com").await;
+    // Her seat waits for the group sync delay: Kiro refuses her.
+    b.expect_text("Access error: AccessDeniedException").await;
+    let (_, body) = timeline(&sandbox, "?user=carol&system=kiro&limit=1").await;
+    let refused = &entries(&body)[0];
+    assert_eq!(refused["kind"], "access_refused", "{refused}");
+    assert!(
+        refused["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("AccessDeniedException: ")),
+        "{refused}"
+    );
+
+    // A day later the seat is there.
+    b.goto(&field(&fields, "home_url")).await;
+    b.press("Advance 24 h").await;
+    b.expect_text("seat granted to carol@example.com").await;
+    b.goto(&format!("{}/_sim/dev", field(&fields, "kiro")))
+        .await;
+    b.expect_text("Plan: KIRO PRO").await;
+    b.press("Complete").await;
+    b.expect_text("Completion served.").await;
+    b.expect_text("Answer").await;
+    b.press("Sign out").await;
+    b.expect_text("Signed out.").await;
+    b.close().await;
+    sandbox.shutdown().await;
+}
