@@ -749,9 +749,31 @@ async fn with_ide(
                 s.answer = answer;
             }
         }
+        Err(IdeError::SignedOut) => {
+            let why = refusal_reason(home, &s.email).await;
+            s.message = Some(match why {
+                Some(reason) => format!("Signed out: the refresh was refused: {reason}"),
+                None => describe(&IdeError::SignedOut),
+            });
+        }
         Err(e) => s.message = Some(describe(&e)),
     }
     back_dev()
+}
+
+/// Okta's reason for the user's latest refused refresh, from the timeline.
+async fn refusal_reason(home: &Home, email: &str) -> Option<String> {
+    let fields = home.fields()?;
+    let entries = timeline::gather(&home.http, &fields).await.ok()?;
+    let query = timeline::Query {
+        user: Some(email.to_string()),
+        system: Some("okta".into()),
+        limit: None,
+    };
+    timeline::filter(entries, &query)
+        .into_iter()
+        .find(|e| e.kind == "app.oauth2.as.token.grant.refresh_token" && e.outcome != "SUCCESS")
+        .and_then(|e| e.reason)
 }
 
 async fn dev_refresh(State(home): State<Arc<Home>>, headers: HeaderMap) -> Response {

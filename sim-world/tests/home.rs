@@ -241,7 +241,11 @@ async fn the_developer_page_signs_in_through_okta_and_a_refused_refresh_shows_wh
         .await
         .expect("ada leaves the group");
     b.press("Refresh").await;
-    b.expect_text("Signed out: the refresh was refused").await;
+    b.expect_text(
+        "Signed out: the refresh was refused: refresh token revoked: \
+         User is not assigned to the client application.",
+    )
+    .await;
     b.expect_text("Email").await;
 
     // The timeline shows the refusal with Okta's reason, on the page and as JSON.
