@@ -479,6 +479,9 @@ async fn run_up(args: UpArgs, shutdown: Shutdown) -> anyhow::Result<()> {
         ready.insert("ca_pem".into(), path.display().to_string().into());
     }
     print_ready(&ready)?;
+    if let Some(home) = ready.get("home_url").and_then(Value::as_str) {
+        eprintln!("kiro-sim: the sandbox home (consoles, clock, timeline): {home}");
+    }
     shutdown.wait().await;
     tracing::info!("shutting down");
     sandbox.shutdown().await;

@@ -128,6 +128,17 @@ fn up_runs_the_whole_world_on_one_clock() {
     ] {
         assert!(ready[key].is_string(), "{key} missing from {ready}");
     }
+    // The sandbox home, named in the ready line and on stderr (SIM-HOME-1).
+    let home = ready["home_url"].as_str().expect("home_url");
+    assert_eq!(
+        home,
+        format!("{}/_sim/home", ready["kiro"].as_str().expect("kiro"))
+    );
+    let page = http_get(ready["kiro"].as_str().expect("kiro"), "/_sim/home");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("Pending jobs"), "{page}");
+    let mut child = child;
+    let mut stderr = child.stderr.take().expect("stderr");
     // Advancing the clock through mock-kiro moves mock-okta's time too: one world clock.
     let kiro = ready["kiro"]
         .as_str()
@@ -151,6 +162,9 @@ fn up_runs_the_whole_world_on_one_clock() {
     );
     let (code, rest) = terminate(child, stdout);
     assert_eq!((code, rest.as_str()), (0, ""));
+    let mut logs = String::new();
+    stderr.read_to_string(&mut logs).expect("read stderr");
+    assert!(logs.contains(home), "the home URL on stderr: {logs}");
 }
 
 #[test]

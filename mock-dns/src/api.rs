@@ -57,10 +57,12 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             require_token,
         ))
         .method_not_allowed_fallback(method_not_allowed);
-    let sim = Router::new().route(
-        "/_sim/dns/propagation",
-        get(get_propagation).put(put_propagation),
-    );
+    let sim = Router::new()
+        .route(
+            "/_sim/dns/propagation",
+            get(get_propagation).put(put_propagation),
+        )
+        .route("/_sim/dns/events", get(events));
     Router::new()
         .nest("/client/v4", v4)
         .merge(sim)
@@ -426,6 +428,7 @@ async fn create_zone(State(shared): State<AppState>, body: Bytes) -> ApiResult {
     let zone = shared
         .change(|core, now| core.create_zone(now, &name))
         .map_err(|e| ApiError::from_dns(e, ""))?;
+    shared.note_change(format!("zone {} created", zone.name));
     ok(zone_json(&zone))
 }
 
@@ -459,6 +462,7 @@ async fn delete_zone(State(shared): State<AppState>, Path(zone_id): Path<String>
     let zone = shared
         .change(|core, now| core.delete_zone(now, &zone_id))
         .map_err(|e| ApiError::from_dns(e, &zone_id))?;
+    shared.note_change(format!("zone {} deleted", zone.name));
     ok(json!({ "id": zone.id }))
 }
 
@@ -522,6 +526,7 @@ async fn create_record(
     let record = shared
         .change(|core, now| core.create_record(now, &zone_id, input))
         .map_err(|e| ApiError::from_dns(e, &zone_id))?;
+    shared.note_change(describe(&record, "created"));
     ok(record_json(&record))
 }
 
@@ -603,6 +608,7 @@ async fn replace_record(
     let record = shared
         .change(|core, now| core.replace_record(now, &zone_id, &record_id, input))
         .map_err(|e| ApiError::from_dns(e, &zone_id))?;
+    shared.note_change(describe(&record, "replaced"));
     ok(record_json(&record))
 }
 
@@ -615,6 +621,7 @@ async fn patch_record(
     let record = shared
         .change(|core, now| core.patch_record(now, &zone_id, &record_id, patch))
         .map_err(|e| ApiError::from_dns(e, &zone_id))?;
+    shared.note_change(describe(&record, "changed"));
     ok(record_json(&record))
 }
 
@@ -625,10 +632,31 @@ async fn delete_record(
     let record = shared
         .change(|core, now| core.delete_record(now, &zone_id, &record_id))
         .map_err(|e| ApiError::from_dns(e, &zone_id))?;
+    shared.note_change(describe(&record, "deleted"));
     ok(json!({ "id": record.id }))
 }
 
 // ---- simulator controls -------------------------------------------------------------------
+
+/// `what changed` for the event feed: `TXT _kiro.example.com "token" created`.
+fn describe(record: &crate::core::Record, verb: &str) -> String {
+    format!(
+        "{} {} \"{}\" {verb}",
+        record.record_type.as_str(),
+        record.name,
+        record.content
+    )
+}
+
+/// `GET /_sim/dns/events?after=SEQ`: the changes made through the API and their publication,
+/// oldest first (the last 10,000).
+async fn events(State(shared): State<AppState>, Query(params): Params) -> axum::Json<Value> {
+    let after = params
+        .get("after")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0);
+    axum::Json(shared.events.json(after))
+}
 
 fn propagation_json(shared: &Shared) -> Value {
     let core = shared.core.read();

@@ -144,6 +144,8 @@ pub(crate) struct Shared {
     pub(crate) api_token_id: String,
     /// Handed to scheduled publication jobs, so they do not keep the state alive.
     me: Weak<Shared>,
+    /// The event feed (`GET /_sim/dns/events`): changes made and published.
+    pub(crate) events: sim_core::events::Events,
 }
 
 impl Shared {
@@ -154,6 +156,7 @@ impl Shared {
             api_token: ids::secret(&mut seed.stream("mock-dns/api-token"), 40),
             api_token_id: ids::hex_id(&mut seed.stream("mock-dns/api-token-id"), 32),
             me: me.clone(),
+            events: sim_core::events::Events::default(),
         })
     }
 
@@ -177,15 +180,46 @@ impl Shared {
         };
         if let Some(at) = next {
             let me = self.me.clone();
-            self.clock.schedule_at(at, move |clock: Clock| {
-                if let Some(shared) = me.upgrade() {
-                    let published = shared.core.write().publish_due(clock.now());
-                    tracing::debug!(published, "dns changes propagated");
-                }
-                std::future::ready(())
-            });
+            self.clock
+                .schedule_labelled(at, "DNS change published", move |clock: Clock| {
+                    if let Some(shared) = me.upgrade() {
+                        let published = shared.core.write().publish_due(clock.now());
+                        tracing::debug!(published, "dns changes propagated");
+                        if published > 0 {
+                            let plural = if published == 1 { "" } else { "s" };
+                            shared.events.record(
+                                clock.now(),
+                                "published",
+                                None,
+                                format!("{published} DNS change{plural} published: now answered"),
+                                None,
+                            );
+                        }
+                    }
+                    std::future::ready(())
+                });
         }
         result
+    }
+}
+
+impl Shared {
+    /// Records a change the API made (`what`: `TXT _kiro.example.com "…" created`) and when
+    /// DNS answers it: at once, or after the propagation delay.
+    pub(crate) fn note_change(&self, what: String) {
+        let now = self.clock.now();
+        let visible = {
+            let core = self.core.read();
+            match core.last_publication() {
+                Some(at) if core.unpublished_changes() > 0 && at > now => format!(
+                    "answered by DNS from {}",
+                    humantime::format_rfc3339_seconds(at)
+                ),
+                _ => "answered by DNS at once".to_string(),
+            }
+        };
+        self.events
+            .push(now, "record_change", None, what, true, Some(visible));
     }
 }
 

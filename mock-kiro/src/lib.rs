@@ -21,6 +21,7 @@
 pub mod core;
 
 mod console;
+pub mod events;
 mod outbound;
 mod runtime;
 mod scim;
@@ -133,6 +134,8 @@ pub(crate) struct Shared {
     pub(crate) grant_job: Mutex<Option<(std::time::SystemTime, sim_core::clock::JobId)>>,
     /// The per-tenant SCIM throttle (`/_sim/kiro/scim-rate-limit`).
     pub(crate) scim_limits: scim::RateLimits,
+    /// The event feed (`/_sim/kiro/events`).
+    pub(crate) events: events::Events,
 }
 
 impl Shared {
@@ -152,16 +155,31 @@ impl Shared {
             None => {}
         }
         let me = Arc::downgrade(self);
-        let id = self.clock.schedule_at(due, move |clock: Clock| {
-            if let Some(shared) = me.upgrade() {
-                // This is the scheduled job (an earlier one would have cancelled it).
-                *shared.grant_job.lock() = None;
-                let granted = shared.kiro.lock().apply_due_grants(clock.now());
-                tracing::debug!(granted, "group seats granted after the sync delay");
-                shared.schedule_grants();
-            }
-            std::future::ready(())
-        });
+        let label = events::grant_label(&self.kiro.lock(), due);
+        let id = self
+            .clock
+            .schedule_labelled(due, label, move |clock: Clock| {
+                if let Some(shared) = me.upgrade() {
+                    // This is the scheduled job (an earlier one would have cancelled it).
+                    *shared.grant_job.lock() = None;
+                    let now = clock.now();
+                    let (granted, seats) = {
+                        let mut kiro = shared.kiro.lock();
+                        let seats = events::due_grants(&kiro, now);
+                        (kiro.apply_due_grants(now), seats)
+                    };
+                    for (user, group) in seats {
+                        let summary =
+                            format!("seat granted to {user} (group {group}, after the sync delay)");
+                        shared
+                            .events
+                            .record(now, "seat_granted", Some(user), summary, None);
+                    }
+                    tracing::debug!(granted, "group seats granted after the sync delay");
+                    shared.schedule_grants();
+                }
+                std::future::ready(())
+            });
         *job = Some((due, id));
     }
 }
@@ -193,6 +211,7 @@ impl MockKiro {
             domain_checks: console::DomainChecks::default(),
             grant_job: Mutex::new(None),
             scim_limits: scim::RateLimits::default(),
+            events: events::Events::default(),
         });
         let bind_error = |source| StartError::Bind {
             addr: config.addr,
@@ -248,8 +267,13 @@ fn router(shared: Arc<Shared>) -> axum::Router {
         .merge(runtime::router())
         .merge(wire::sim_routes())
         .merge(scim::sim_routes())
+        .route("/_sim/kiro/events", axum::routing::get(events::feed))
         .fallback(wire::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            events::record,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             wire::request_id,

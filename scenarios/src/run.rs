@@ -86,6 +86,9 @@ impl Outcome {
     }
 }
 
+/// How many timeline entries of the services a failure shows (the newest).
+const TIMELINE_ENTRIES: usize = 30;
+
 /// What a running scenario holds.
 struct Run<'a> {
     scenario: &'a Scenario,
@@ -403,28 +406,18 @@ impl<'a> Run<'a> {
             .first()
             .map(|(t, _)| t.clone())
             .unwrap_or_else(|| self.now());
-        if let Ok(r) = self
-            .okta
-            .send(
-                reqwest::Method::GET,
-                &format!("/api/v1/logs?since={since}&limit=30"),
-                Body::None,
-            )
-            .await
-            && let Some(events) = r.body.as_array()
+        // The sandbox's timeline (sim_world::timeline): Okta's System Log and Kiro's event
+        // feed (SCIM calls and answers, seat grants, refusals with their reason) since then.
+        if let Ok(http) = sim_core::outbound::client(self.world.trust())
+            && let Ok(entries) =
+                sim_world::timeline::gather(&http, &self.world.ready_fields()).await
         {
-            for e in events {
-                let published = e["published"].as_str().unwrap_or_default();
-                timeline.push((
-                    published.to_string(),
-                    format!(
-                        "[{}] okta log {} {} ({})",
-                        published,
-                        e["eventType"].as_str().unwrap_or_default(),
-                        e["displayMessage"].as_str().unwrap_or_default(),
-                        e["outcome"]["result"].as_str().unwrap_or_default()
-                    ),
-                ));
+            for e in entries
+                .iter()
+                .filter(|e| e.at.get(..19) >= since.get(..19))
+                .take(TIMELINE_ENTRIES)
+            {
+                timeline.push((e.at.clone(), e.line()));
             }
         }
         timeline.sort_by(|a, b| a.0.get(..19).cmp(&b.0.get(..19)));

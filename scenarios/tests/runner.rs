@@ -118,9 +118,13 @@ async fn a_wrong_expectation_fails_with_the_step_expected_and_actual() {
         "{text}"
     );
     assert!(text.contains("timeline:"), "{text}");
-    // The timeline merges the scenario's requests with Okta's System Log.
+    // The timeline merges the scenario's requests with the sandbox timeline (Okta's System
+    // Log and Kiro's event feed, SIM-TIME-1).
     assert!(text.contains("#1 okta.create_group"), "{text}");
-    assert!(text.contains("okta log group.lifecycle.create"), "{text}");
+    assert!(
+        text.contains("okta Create Okta group (group.lifecycle.create)"),
+        "{text}"
+    );
     assert!(
         outcome.transcript.contains("FAILED at step #3"),
         "{}",
@@ -191,4 +195,29 @@ fn deeply_nested_yaml_is_a_parse_error_not_a_stack_overflow() {
             .to_string();
         assert!(error.starts_with("t.yaml:"), "{error:.200}");
     }
+}
+
+const WRONG_KIRO: &str = "name: wrong expectation on Kiro
+covers: [KIRO-PRO-1]
+actors:
+  kiro: kiro-admin
+steps:
+  - http: { service: kiro, method: POST, path: /console/profiles, body: { name: x } }
+    expect: { status: 200 }
+";
+
+/// A failure's timeline shows what Kiro answered, with the reason, from its event feed.
+// covers: SIM-TIME-1
+#[tokio::test]
+async fn a_failure_timeline_shows_kiros_answer_with_the_reason() {
+    let scenario = scenarios::parse("wrong-kiro.yaml", WRONG_KIRO).expect("parses");
+    let outcome = run(&scenario, Some(3)).await;
+    let Status::Failed(failure) = &outcome.status else {
+        panic!("expected a failure, got {}", outcome.status_text());
+    };
+    let text = failure.to_string();
+    assert!(
+        text.contains("kiro console POST /console/profiles → 400 (FAILURE: ValidationException"),
+        "{text}"
+    );
 }

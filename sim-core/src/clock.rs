@@ -269,6 +269,18 @@ impl Clock {
         self.inner.state.lock().queue.len()
     }
 
+    /// The jobs waiting, in the order they will run: when each is due and its label (what
+    /// [`Clock::schedule_labelled`] was given; `a scheduled job` for unlabelled ones).
+    pub fn pending(&self) -> Vec<(SystemTime, String)> {
+        self.inner
+            .state
+            .lock()
+            .queue
+            .iter()
+            .map(|((due, _), (label, _))| (*due, label.clone()))
+            .collect()
+    }
+
     /// When the next job is due, if any.
     pub fn next_due(&self) -> Option<SystemTime> {
         self.inner
@@ -509,6 +521,25 @@ mod tests {
         );
         assert_eq!(clock.now(), clock.now());
         assert_eq!(clock.mode(), ClockMode::Virtual);
+    }
+
+    #[tokio::test]
+    async fn pending_jobs_are_listed_in_run_order_with_their_labels() {
+        let clock = Clock::new_virtual();
+        let log: Log = Arc::default();
+        clock.schedule_labelled(at(600), "domain check", record(&log, "d"));
+        clock.schedule_labelled(at(60), "seat for ada@example.com", record(&log, "s"));
+        clock.schedule_at(at(60), record(&log, "x"));
+        assert_eq!(
+            clock.pending(),
+            vec![
+                (at(60), "seat for ada@example.com".to_string()),
+                (at(60), "a scheduled job".to_string()),
+                (at(600), "domain check".to_string()),
+            ]
+        );
+        clock.advance(Duration::from_secs(60)).await;
+        assert_eq!(clock.pending(), vec![(at(600), "domain check".to_string())]);
     }
 
     #[tokio::test]

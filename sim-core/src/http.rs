@@ -340,7 +340,8 @@ impl Connection {
 /// The router for the world's clock: `GET /_sim/clock` reads it, `POST /_sim/clock/advance`
 /// with a JSON body `{"by":"24h"}` (a humantime duration: `90s`, `1h 30m`, `7days`) moves it
 /// forward, running every job that falls due. Both answer with the clock's state:
-/// `{"mode":"virtual","now":"2026-01-01T00:00:00.000Z","unix_ms":1767225600000,"pending_jobs":0}`.
+/// `{"mode":"virtual","now":"2026-01-01T00:00:00.000Z","unix_ms":1767225600000,"pending_jobs":1,
+/// "pending":[{"due":"2026-01-01T00:10:00.000Z","label":"domain check of the pending domains"}]}`.
 ///
 /// Bad requests get `400 {"error":"invalid_request","message":"..."}` and leave the clock
 /// alone.
@@ -359,6 +360,8 @@ struct ClockStatus {
     now: Option<String>,
     unix_ms: i128,
     pending_jobs: usize,
+    /// The jobs waiting, in the order they will run: `{due, label}`.
+    pending: Vec<PendingJob>,
     /// Jobs that outran the clock's wall limit and still run in the background (SIM-CLOCK-2).
     in_flight_jobs: usize,
     /// Advance only: what went wrong on the wall clock during it (calls that timed out, jobs
@@ -374,10 +377,27 @@ impl ClockStatus {
             now: format_rfc3339_millis(now),
             unix_ms: unix_ms(now),
             pending_jobs: clock.pending_jobs(),
+            pending: clock
+                .pending()
+                .into_iter()
+                .map(|(due, label)| PendingJob {
+                    due: format_rfc3339_millis(due),
+                    label,
+                })
+                .collect(),
             in_flight_jobs: clock.in_flight_jobs(),
             incidents: None,
         }
     }
+}
+
+/// One waiting job, as the clock routes list it.
+#[derive(Debug, Serialize)]
+struct PendingJob {
+    /// RFC 3339 with milliseconds.
+    due: Option<String>,
+    /// What the job will do (`seat grant for ada@example.com`, `domain check`).
+    label: String,
 }
 
 /// The body `POST /_sim/clock/advance` takes.

@@ -14,6 +14,7 @@
 //! values and pure functions); [`tls`], [`http`] and [`outbound`] are for their wire layers.
 
 pub mod clock;
+pub mod events;
 pub mod http;
 pub mod ids;
 pub mod keys;

@@ -255,13 +255,27 @@ async fn get_clock_reports_mode_time_and_pending_jobs() {
             "now": "2026-01-01T00:00:00.000Z",
             "unix_ms": 1_767_225_600_000_i64,
             "pending_jobs": 0,
+            "pending": [],
             "in_flight_jobs": 0,
         })
     );
 
     clock.schedule_in(Duration::from_secs(3600), |_| async {});
+    clock.schedule_labelled(
+        clock.now() + Duration::from_secs(600),
+        "domain check of the pending domains",
+        |_| async {},
+    );
     let (_, body) = call(&router, get_clock()).await;
-    assert_eq!(body["pending_jobs"], 1);
+    assert_eq!(body["pending_jobs"], 2);
+    // What each will do, in the order they run (SIM-HOME-2).
+    assert_eq!(
+        body["pending"],
+        json!([
+            { "due": "2026-01-01T00:10:00.000Z", "label": "domain check of the pending domains" },
+            { "due": "2026-01-01T01:00:00.000Z", "label": "a scheduled job" },
+        ])
+    );
 }
 
 #[tokio::test]
@@ -286,6 +300,7 @@ async fn advance_moves_the_clock_and_runs_due_jobs() {
             "now": "2026-01-02T00:00:00.000Z",
             "unix_ms": 1_767_312_000_000_i64,
             "pending_jobs": 0,
+            "pending": [],
             "in_flight_jobs": 0,
             "incidents": [],
         })

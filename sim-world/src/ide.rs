@@ -58,6 +58,21 @@ impl TokenCache {
     }
 }
 
+/// A browser sign-in under way ([`Ide::begin_browser_sign_in`]).
+#[derive(Clone, Debug)]
+pub struct BrowserSignIn {
+    /// Where to send the browser: the IdP's `/authorize` with PKCE.
+    pub authorize_url: String,
+    /// The loopback redirect URI registered at the IdP.
+    pub redirect_uri: String,
+    state: String,
+    verifier: String,
+    issuer: String,
+    client_id: String,
+    profile_arn: String,
+    token_endpoint: String,
+}
+
 /// What went wrong for the IDE.
 #[derive(Debug, thiserror::Error)]
 pub enum IdeError {
@@ -304,6 +319,135 @@ impl Ide {
             &client_id,
             &profile_arn,
             &token_endpoint,
+            None,
+        )?);
+        self.cache.as_ref().ok_or(IdeError::SignedOut)
+    }
+
+    /// Starts a sign-in in a real browser (the sandbox's developer page): email → profile
+    /// route → discovery, then PKCE and the loopback listener. Returns the `/authorize` URL to
+    /// send the browser to (no `sessionToken`: the user signs in on the IdP's own login page),
+    /// what [`Ide::finish_browser_sign_in`] needs, and the loopback listener the IdP's
+    /// redirect will reach (`http://localhost:{port}/oauth/callback`).
+    pub async fn begin_browser_sign_in(
+        &mut self,
+        email: &str,
+    ) -> Result<(BrowserSignIn, tokio::net::TcpListener), IdeError> {
+        let route = match self
+            .get_json(&format!("{}/signin/metadata?email={}", self.kiro, email))
+            .await
+        {
+            Ok(route) => route,
+            Err(IdeError::Refused { status: 404, .. }) => {
+                return Err(IdeError::NoRoute(email.to_string()));
+            }
+            Err(e) => return Err(e),
+        };
+        let text = |v: &Value, k: &str| {
+            v[k].as_str()
+                .map(str::to_string)
+                .ok_or_else(|| transport(format!("no {k}")))
+        };
+        let issuer = text(&route, "issuerUrl")?;
+        let client_id = text(&route, "clientId")?;
+        let profile_arn = text(&route, "profileArn")?;
+        let scopes: Vec<String> = route["scopes"]
+            .as_array()
+            .map(|s| {
+                s.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let discovery = self
+            .get_json(&format!("{issuer}/.well-known/openid-configuration"))
+            .await?;
+        let authorize = text(&discovery, "authorization_endpoint")?;
+        let token_endpoint = text(&discovery, "token_endpoint")?;
+        let verifier = sim_core::ids::secret(&mut self.rng, 64);
+        let challenge = URL_SAFE_NO_PAD.encode(ring::digest::digest(
+            &ring::digest::SHA256,
+            verifier.as_bytes(),
+        ));
+        let state = sim_core::ids::secret(&mut self.rng, 24);
+        let nonce = sim_core::ids::secret(&mut self.rng, 24);
+        let (listener, port) = self.listen().await?;
+        let redirect_uri = format!("http://localhost:{port}/oauth/callback");
+        let authorize_url = reqwest::Url::parse_with_params(
+            &authorize,
+            &[
+                ("client_id", client_id.as_str()),
+                ("response_type", "code"),
+                ("scope", &scopes.join(" ")),
+                ("redirect_uri", &redirect_uri),
+                ("state", &state),
+                ("nonce", &nonce),
+                ("code_challenge", &challenge),
+                ("code_challenge_method", "S256"),
+                ("login_hint", email),
+            ],
+        )
+        .map_err(transport)?
+        .to_string();
+        Ok((
+            BrowserSignIn {
+                authorize_url,
+                redirect_uri,
+                state,
+                verifier,
+                issuer,
+                client_id,
+                profile_arn,
+                token_endpoint,
+            },
+            listener,
+        ))
+    }
+
+    /// Completes a browser sign-in with the query string the IdP's redirect carried: checks
+    /// the state, exchanges the code (PKCE) and keeps the tokens.
+    pub async fn finish_browser_sign_in(
+        &mut self,
+        pending: &BrowserSignIn,
+        query: &str,
+    ) -> Result<&TokenCache, IdeError> {
+        let params: Vec<(String, String)> = url_params(query);
+        let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        if param("state").as_deref() != Some(pending.state.as_str()) {
+            return Err(IdeError::SignIn(
+                "the state in the redirect does not match".into(),
+            ));
+        }
+        if let Some(error) = param("error") {
+            return Err(IdeError::SignIn(format!(
+                "{error}: {}",
+                param("error_description").unwrap_or_default()
+            )));
+        }
+        let code =
+            param("code").ok_or_else(|| IdeError::SignIn("no code in the redirect".into()))?;
+        let tokens = self
+            .token_request(
+                &pending.token_endpoint,
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", &pending.redirect_uri),
+                    ("code_verifier", &pending.verifier),
+                    ("client_id", &pending.client_id),
+                ],
+            )
+            .await
+            .map_err(IdeError::SignIn)?;
+        let now = self.now().await?;
+        self.cache = Some(cache_from(
+            &tokens,
+            now,
+            &pending.issuer,
+            &pending.client_id,
+            &pending.profile_arn,
+            &pending.token_endpoint,
             None,
         )?);
         self.cache.as_ref().ok_or(IdeError::SignedOut)

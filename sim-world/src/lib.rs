@@ -21,9 +21,11 @@
 //! ```
 
 pub mod clients;
+pub mod home;
 pub mod ide;
 pub mod sandbox;
 pub mod setup;
+pub mod timeline;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;

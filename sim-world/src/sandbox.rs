@@ -229,12 +229,24 @@ impl Sandbox {
             current: tokio::sync::Mutex::new(None),
             fields: parking_lot::RwLock::new(Map::new()),
         });
+        let weak = Arc::downgrade(&inner);
+        let home = crate::home::Home::new(
+            Arc::new(move || {
+                let inner = weak.upgrade()?;
+                let ready = *inner.ready.borrow();
+                ready.then(|| inner.fields.read().clone())
+            }),
+            sim_core::outbound::Trust::from_ca(inner.mounts().and_then(|m| m.ca.as_ref())),
+            inner.config.seed,
+        )
+        .map_err(|e| SandboxError::World(WorldError::Outbound(e)))?;
         let mut fronts = Vec::new();
         for (what, addr, listener, slot) in listeners {
             let router = front_router(Front {
                 inner: Arc::downgrade(&inner),
                 slot,
-            });
+            })
+            .merge(crate::home::router(home.clone()));
             let server = sim_core::http::serve(listener, router, tls.clone())
                 .await
                 .map_err(|source| SandboxError::Bind { what, addr, source })?;
@@ -338,6 +350,10 @@ impl Inner {
         fields.insert("seed".into(), self.config.seed.0.into());
         fields.extend(world.ready_fields());
         fields.insert("dns".into(), self.dns_field.clone().into());
+        if let Some(kiro) = fields.get("kiro").and_then(Value::as_str) {
+            let home = format!("{kiro}/_sim/home");
+            fields.insert("home_url".into(), home.into());
+        }
         if let Some(documented) = documented {
             fields.extend(documented.ready_fields());
         }

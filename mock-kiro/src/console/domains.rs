@@ -125,6 +125,9 @@ pub(super) async fn verify(
     let domain = kiro
         .record_dns_check(now, &name, &records)
         .ok_or_else(|| ConsoleError::NotFound(format!("Domain {name}")))?;
+    shared
+        .events
+        .domain_check(now, &domain.name, &records, domain.status.as_str());
     Ok(Json(domain_json(&domain)))
 }
 
@@ -194,30 +197,35 @@ fn schedule_check(
     wait: Duration,
     backoff: Duration,
 ) {
-    clock.schedule_in(wait, move |clock: Clock| async move {
-        let Some(shared) = me.upgrade() else {
-            return;
-        };
-        let reached = check_pending(&shared).await;
-        {
-            let kiro = shared.kiro.lock();
-            if reached && kiro.pending_domains().is_empty() {
-                // Nothing left to check: stop until a domain is added.
-                shared
-                    .domain_checks
-                    .scheduled
-                    .store(false, Ordering::Release);
+    // One label for every round: the domains it looks up are the ones pending when it runs.
+    clock.schedule_labelled(
+        clock.now() + wait,
+        "domain check of the pending domains",
+        move |clock: Clock| async move {
+            let Some(shared) = me.upgrade() else {
                 return;
+            };
+            let reached = check_pending(&shared).await;
+            {
+                let kiro = shared.kiro.lock();
+                if reached && kiro.pending_domains().is_empty() {
+                    // Nothing left to check: stop until a domain is added.
+                    shared
+                        .domain_checks
+                        .scheduled
+                        .store(false, Ordering::Release);
+                    return;
+                }
             }
-        }
-        drop(shared);
-        let next = if reached {
-            interval
-        } else {
-            backoff.saturating_mul(2).min(MAX_BACKOFF).max(interval)
-        };
-        schedule_check(me, &clock, interval, next, next);
-    });
+            drop(shared);
+            let next = if reached {
+                interval
+            } else {
+                backoff.saturating_mul(2).min(MAX_BACKOFF).max(interval)
+            };
+            schedule_check(me, &clock, interval, next, next);
+        },
+    );
 }
 
 /// Looks up every pending domain. Stops at the first DNS failure and answers false (DNS is
@@ -232,10 +240,20 @@ async fn check_pending(shared: &Shared) -> bool {
                 let checked = shared.kiro.lock().record_dns_check(now, &name, &records);
                 if let Some(d) = checked {
                     tracing::debug!(domain = %d.name, status = d.status.as_str(), "domain checked");
+                    shared
+                        .events
+                        .domain_check(now, &d.name, &records, d.status.as_str());
                 }
             }
             Err(e) => {
                 tracing::warn!(domain = %name, error = %e, "periodic domain check: DNS unreachable");
+                shared.events.record(
+                    shared.clock.now(),
+                    "domain_check",
+                    None,
+                    format!("domain check of {name}: DNS unreachable"),
+                    Some(e.to_string()),
+                );
                 shared
                     .clock
                     .report(format!("mock-kiro periodic domain check: {e}"));
