@@ -42,7 +42,7 @@ async fn sign_in_at(b: &Browser, base: &str, api_token: &str) {
     b.expect_text("Sign In").await;
     b.fill("Username", ADMIN).await;
     b.fill("Password", api_token).await;
-    press(b, "Sign In").await;
+    b.press("Sign In").await;
     b.expect_text("Dashboard").await;
 }
 
@@ -60,33 +60,33 @@ async fn the_guides_okta_steps_by_clicking_configure_a_working_org() {
     sign_in(&b, &org).await;
 
     // The directory the guide assumes: a group of Kiro users with one person in it.
-    follow(&b, "Groups").await;
-    press(&b, "Add group").await;
+    b.follow("Groups").await;
+    b.press("Add group").await;
     b.fill("Name", "Kiro Users").await;
     b.fill("Description", "Everyone who uses Kiro").await;
-    press(&b, "Save").await;
+    b.press("Save").await;
     b.expect_text("Assign people").await;
-    follow(&b, "People").await;
-    press(&b, "Add person").await;
+    b.follow("People").await;
+    b.press("Add person").await;
     b.fill("First name", "Ada").await;
     b.fill("Last name", "Lovelace").await;
     b.fill("Username", "ada@example.com").await;
     b.fill("Primary email", "ada@example.com").await;
     b.fill("Password", PASSWORD).await;
-    press(&b, "Save").await;
+    b.press("Save").await;
     b.expect_text("Deactivate").await;
-    follow(&b, "Groups").await;
-    follow(&b, "Kiro Users").await;
+    b.follow("Groups").await;
+    b.follow("Kiro Users").await;
     b.fill("Person", "ada@example.com").await;
-    press(&b, "Assign").await;
+    b.press("Assign").await;
     b.expect_text("ada@example.com").await;
 
     // Step 1: Applications → Applications → Create App Integration → OIDC → Native.
-    follow(&b, "Applications").await;
-    press(&b, "Create App Integration").await;
+    b.follow("Applications").await;
+    b.press("Create App Integration").await;
     b.choose("OIDC - OpenID Connect").await;
     b.choose("Native Application").await;
-    press(&b, "Next").await;
+    b.press("Next").await;
     b.expect_text("New Native App Integration").await;
     b.fill("App integration name", "Kiro-OIDC").await;
     b.check("Refresh Token", true).await;
@@ -97,72 +97,72 @@ async fn the_guides_okta_steps_by_clicking_configure_a_working_org() {
         skip.is_selected().await.expect("read the radio"),
         "\"Skip group assignment for now\" is the default"
     );
-    press(&b, "Save").await;
+    b.press("Save").await;
     b.expect_text("Client ID").await;
     let client_id = b.text_of("#client-id").await;
     assert!(client_id.starts_with("0oa"), "a client id: {client_id}");
 
     // Assignments → Assign → Assign to Groups → Assign on the group.
-    follow(&b, "Assignments").await;
-    press(&b, "Assign").await;
-    follow(&b, "Assign to Groups").await;
+    b.follow("Assignments").await;
+    b.press("Assign").await;
+    b.follow("Assign to Groups").await;
     b.fill("Search", "Kiro").await;
-    press(&b, "Search").await;
-    press(&b, "Assign").await;
+    b.press("Search").await;
+    b.press("Assign").await;
     b.expect_text("Assigned").await;
-    follow(&b, "Done").await;
+    b.follow("Done").await;
     b.expect_text("Kiro Users").await;
 
     // Step 2: Security → API → Add Authorization Server.
-    follow(&b, "API").await;
-    press(&b, "Add Authorization Server").await;
+    b.follow("API").await;
+    b.press("Add Authorization Server").await;
     b.fill("Name", "Kiro").await;
     b.fill("Audience", "api://kiro").await;
     b.fill("Description", "Kiro IDE sign-in").await;
-    press(&b, "Save").await;
+    b.press("Save").await;
     b.expect_text("Issuer URI").await;
     let issuer = b.text_of("#issuer-uri").await;
     let as_id = issuer.rsplit('/').next().unwrap_or_default().to_string();
     assert_eq!(issuer, format!("{}/oauth2/{as_id}", org.base()));
 
     // Scopes → Add Scope, User consent Implicit, Create; twice.
-    follow(&b, "Scopes").await;
+    b.follow("Scopes").await;
     for scope in &SCOPES[..2] {
-        press(&b, "Add Scope").await;
+        b.press("Add Scope").await;
         b.fill("Name", scope).await;
         b.choose("Implicit").await;
-        press(&b, "Create").await;
+        b.press("Create").await;
         b.expect_text(scope).await;
     }
 
     // Access Policies → Add New Access Policy for Kiro-OIDC → Add rule.
-    follow(&b, "Access Policies").await;
-    press(&b, "Add New Access Policy").await;
+    b.follow("Access Policies").await;
+    b.press("Add New Access Policy").await;
     b.fill("Name", "Kiro access").await;
     b.fill("Description", "Kiro IDE").await;
     b.choose("The following clients:").await;
     b.select("Clients", "Kiro-OIDC").await;
-    press(&b, "Create Policy").await;
+    b.press("Create Policy").await;
     b.expect_text("Assigned to clients: Kiro-OIDC").await;
-    press(&b, "Add rule").await;
+    b.press("Add rule").await;
     b.fill("Rule Name", "Kiro rule").await;
     b.choose("The following scopes:").await;
     for scope in SCOPES {
         b.check(scope, true).await;
     }
-    press(&b, "Create rule").await;
+    b.press("Create rule").await;
     b.expect_text("Kiro rule").await;
     b.expect_text("1 hour").await;
 
     // Token Preview: the client, Authorization Code, the three scopes → iss and scp.
-    follow(&b, "Token Preview").await;
+    b.follow("Token Preview").await;
     b.select("OAuth/OIDC client", "Kiro-OIDC").await;
     b.select("Grant type", "Authorization Code").await;
     b.fill("User", "ada@example.com").await;
     for scope in SCOPES {
         b.check(scope, true).await;
     }
-    press(&b, "Preview Token").await;
+    b.press("Preview Token").await;
     b.expect_text("Payload").await;
     let payload: Value =
         serde_json::from_str(&b.text_of("#payload").await).expect("the payload is JSON");
@@ -240,13 +240,13 @@ async fn a_refused_form_shows_the_error_next_to_its_field_and_changes_nothing() 
     sign_in(&b, &org).await;
 
     // A native app without a sign-in redirect URI: the core's rule, next to the field.
-    follow(&b, "Applications").await;
-    press(&b, "Create App Integration").await;
+    b.follow("Applications").await;
+    b.press("Create App Integration").await;
     b.choose("OIDC - OpenID Connect").await;
     b.choose("Native Application").await;
-    press(&b, "Next").await;
+    b.press("Next").await;
     b.fill("App integration name", "Kiro-OIDC").await;
-    press(&b, "Save").await;
+    b.press("Save").await;
     let next_to_field = b.text_of("#redirect_uris + .field-error").await;
     assert_eq!(
         next_to_field,
@@ -257,20 +257,20 @@ async fn a_refused_form_shows_the_error_next_to_its_field_and_changes_nothing() 
 
     // A username that is not an email address, then one that exists.
     org.create_user("ada@example.com", "Ada", "Lovelace").await;
-    follow(&b, "People").await;
-    press(&b, "Add person").await;
+    b.follow("People").await;
+    b.press("Add person").await;
     b.fill("First name", "Grace").await;
     b.fill("Last name", "Hopper").await;
     b.fill("Username", "grace").await;
     b.fill("Primary email", "grace@example.com").await;
-    press(&b, "Save").await;
+    b.press("Save").await;
     assert_eq!(
         b.text_of("#login + .field-error").await,
         "Username must be in the form of an email address"
     );
     assert_eq!(b.value("First name").await, "Grace", "kept");
     b.fill("Username", "ADA@example.com").await;
-    press(&b, "Save").await;
+    b.press("Save").await;
     assert_eq!(
         b.text_of("#login + .field-error").await,
         "An object with this field already exists in the current organization"
@@ -286,7 +286,7 @@ async fn a_refused_form_shows_the_error_next_to_its_field_and_changes_nothing() 
     .await;
     b.fill("Rule Name", "too long").await;
     b.fill("Access token lifetime is", "25").await;
-    press(&b, "Create rule").await;
+    b.press("Create rule").await;
     b.expect_text("Access token lifetime must be between 5 minutes and 1 day.")
         .await;
     let rules = org
@@ -323,23 +323,23 @@ async fn the_people_list_pages_and_searches_many_users() {
         .await;
     }
     sign_in(&b, &org).await;
-    follow(&b, "People").await;
+    b.follow("People").await;
     b.expect_text("Showing 1–20 of 250").await;
     b.expect_text("user0019@example.com").await;
     b.expect_no_text("user0020@example.com").await;
-    follow(&b, "Next").await;
+    b.follow("Next").await;
     b.expect_text("Showing 21–40 of 250").await;
     b.expect_text("user0020@example.com").await;
     b.fill("Search", "user0123").await;
-    press(&b, "Search").await;
+    b.press("Search").await;
     b.expect_text("Showing 1–1 of 1").await;
     b.expect_text("user0123@example.com").await;
 
     // Deactivate from the person's page: the API sees it.
-    follow(&b, "User N0123").await;
-    press(&b, "Activate").await;
+    b.follow("User N0123").await;
+    b.press("Activate").await;
     b.expect_text("Pending user action").await;
-    press(&b, "Deactivate").await;
+    b.press("Deactivate").await;
     b.expect_text("Deactivated").await;
     let user = org
         .admin(Method::GET, "/api/v1/users/user0123@example.com", None)
@@ -347,7 +347,7 @@ async fn the_people_list_pages_and_searches_many_users() {
     assert_eq!(user.ok()["status"], json!("DEPROVISIONED"));
 
     // The System Log shows the admin's change.
-    follow(&b, "System Log").await;
+    b.follow("System Log").await;
     b.expect_text("Deactivate Okta user").await;
     b.close().await;
 }
@@ -417,51 +417,12 @@ async fn forms_need_the_sessions_csrf_token() {
     assert_eq!(count(&org, "/api/v1/groups").await, 1);
 }
 
-/// Runs a click that loads a page, and waits until the new page has loaded: the kit's
-/// `press` and `follow` return when the click is sent, so the next step could otherwise find
-/// the old page's fields (a marker on the old `window` tells the pages apart).
-async fn navigating(b: &Browser, step: &str, click: impl std::future::Future<Output = ()>) {
-    let marked = b
-        .client()
-        .execute("window.__kiroSimOld = true;", Vec::new())
-        .await;
-    b.ok(&format!("mark the page before {step}"), marked).await;
-    click.await;
-    // Bounded: 200 × 25 ms.
-    for _ in 0..200 {
-        let state = b
-            .client()
-            .execute(
-                "return window.__kiroSimOld === true ? 'old' : document.readyState;",
-                Vec::new(),
-            )
-            .await;
-        if matches!(state, Ok(Value::String(s)) if s == "complete") {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    b.fail(step, "no new page within 5 s").await
-}
-
-async fn press(b: &Browser, label: &str) {
-    navigating(b, &format!("press {label:?}"), b.press(label)).await;
-}
-
-async fn follow(b: &Browser, text: &str) {
-    navigating(b, &format!("follow {text:?}"), b.follow(text)).await;
-}
-
 /// Clicks the remove button (the X) of a row.
 async fn remove(b: &Browser, what: &str) {
     let xpath = format!("//button[@aria-label='Remove {what}']");
     let found = b.client().find(fantoccini::Locator::XPath(&xpath)).await;
     let button = b.ok(&format!("find the X of {what}"), found).await;
-    navigating(b, &format!("remove {what}"), async {
-        let clicked = button.click().await;
-        b.ok(&format!("remove {what}"), clicked).await;
-    })
-    .await;
+    b.click_and_wait(&format!("remove {what}"), button).await;
 }
 
 #[tokio::test]
@@ -487,67 +448,67 @@ async fn the_guides_provisioning_steps_by_clicking_push_users_and_groups() {
     sign_in_at(&b, &okta.base(), &okta.token()).await;
 
     // Applications → Browse App Catalog → AWS IAM Identity Center → Add Integration → Done.
-    follow(&b, "Applications").await;
-    press(&b, "Browse App Catalog").await;
+    b.follow("Applications").await;
+    b.press("Browse App Catalog").await;
     b.fill("Search", "AWS IAM Identity Center").await;
-    press(&b, "Search").await;
-    follow(&b, "AWS IAM Identity Center").await;
-    press(&b, "Add Integration").await;
+    b.press("Search").await;
+    b.follow("AWS IAM Identity Center").await;
+    b.press("Add Integration").await;
     assert_eq!(
         b.value("Application label").await,
         "AWS IAM Identity Center"
     );
-    press(&b, "Done").await;
+    b.press("Done").await;
     b.expect_text("General Settings").await;
 
     // Provisioning → Integration → Configure API integration; a wrong token fails the test.
-    follow(&b, "Provisioning").await;
+    b.follow("Provisioning").await;
     b.expect_text("Provisioning is not enabled.").await;
-    press(&b, "Configure API integration").await;
+    b.press("Configure API integration").await;
     b.check("Enable API integration", true).await;
     b.fill("Base URL", &target.base()).await;
     b.fill("API Token", "not-the-token").await;
-    press(&b, "Test API Credentials").await;
+    b.press("Test API Credentials").await;
     b.expect_text("Error authenticating: Unauthorized").await;
     b.fill("API Token", provisioning_support::TARGET_TOKEN)
         .await;
-    press(&b, "Test API Credentials").await;
+    b.press("Test API Credentials").await;
     b.expect_text("AWS IAM Identity Center was verified successfully!")
         .await;
     b.fill("API Token", provisioning_support::TARGET_TOKEN)
         .await;
-    press(&b, "Save").await;
+    b.press("Save").await;
     assert_eq!(b.text_of("#base-url-value").await, target.base());
 
     // To App → Edit: Create Users, Update User Attributes → Save.
-    follow(&b, "To App").await;
-    press(&b, "Edit").await;
+    b.follow("To App").await;
+    b.press("Edit").await;
     b.check("Create Users", true).await;
     b.check("Update User Attributes", true).await;
-    press(&b, "Save").await;
+    b.press("Save").await;
     let to_app = b.text_of("#to-app").await;
     assert!(to_app.contains("Create Users Enable"), "{to_app}");
     assert!(to_app.contains("Update User Attributes Enable"), "{to_app}");
     assert!(to_app.contains("Deactivate Users Disable"), "{to_app}");
 
     // Assignments → Assign → Assign to Groups: the group's people are pushed.
-    follow(&b, "Assignments").await;
-    press(&b, "Assign").await;
-    follow(&b, "Assign to Groups").await;
+    b.follow("Assignments").await;
+    b.press("Assign").await;
+    b.follow("Assign to Groups").await;
     b.fill("Search", "Kiro").await;
-    press(&b, "Search").await;
-    press(&b, "Assign").await;
-    follow(&b, "Done").await;
+    b.press("Search").await;
+    b.press("Assign").await;
+    b.follow("Done").await;
 
     // Push Groups before the two mappings are removed: the push fails with Okta's message.
-    follow(&b, "Push Groups").await;
-    press(&b, "Push Groups").await;
-    follow(&b, "Find groups by name").await;
+    b.follow("Push Groups").await;
+    b.press("Push Groups").await;
+    b.follow("Find groups by name").await;
     b.fill("Find groups by name", "Kiro").await;
-    press(&b, "Search").await;
-    press(&b, "Save").await;
+    b.press("Search").await;
+    b.press("Save").await;
     provisioning_support::settle(&okta).await;
-    follow(&b, "Push Groups").await;
+    b.follow("Push Groups").await;
     let status = b.text_of("td.push-status").await;
     assert!(status.starts_with("Error"), "{status}");
     assert!(
@@ -556,8 +517,8 @@ async fn the_guides_provisioning_steps_by_clicking_push_users_and_groups() {
     );
 
     // The guide's step: remove department and employeeNumber (the X), then push again.
-    follow(&b, "Provisioning").await;
-    follow(&b, "To App").await;
+    b.follow("Provisioning").await;
+    b.follow("To App").await;
     remove(&b, "department").await;
     b.expect_text("Attribute Mappings").await;
     remove(&b, "employeeNumber").await;
@@ -565,10 +526,10 @@ async fn the_guides_provisioning_steps_by_clicking_push_users_and_groups() {
     let mappings = b.text_of("#mappings").await;
     assert!(!mappings.contains("department"), "{mappings}");
     assert!(!mappings.contains("employeeNumber"), "{mappings}");
-    follow(&b, "Push Groups").await;
-    press(&b, "Push Now").await;
+    b.follow("Push Groups").await;
+    b.press("Push Now").await;
     provisioning_support::settle(&okta).await;
-    follow(&b, "Push Groups").await;
+    b.follow("Push Groups").await;
     assert_eq!(b.text_of("td.push-status").await, "Active");
     b.close().await;
 

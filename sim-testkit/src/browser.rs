@@ -265,18 +265,47 @@ impl Browser {
         self.ok(step, r).await
     }
 
-    /// Clicks the link (or tab, or menu entry) whose text is `text`.
+    /// Clicks the link (or tab, or menu entry) whose text is `text`, and waits for the page it opens.
     pub async fn follow(&self, text: &str) {
         let lit = Self::literal(text);
         let step = format!("follow {text:?}");
         let el = self
             .find_xpath(&step, &format!("//a[normalize-space(.)={lit}]"))
             .await;
-        let r = el.click().await;
-        self.ok(&step, r).await;
+        self.click_and_wait(&step, el).await;
     }
 
-    /// Clicks the button whose label is `label` (`<button>` text or an input's value).
+    /// Clicks `el` and waits until a new page has loaded: the click returns as soon as it is
+    /// sent, and the next step must not find the old page's fields. The old document is marked
+    /// before the click; the wait ends when a document without the mark is complete.
+    pub async fn click_and_wait(&self, step: &str, el: Element) {
+        let marked = self
+            .client
+            .execute("window.__kiroSimOld = true;", Vec::new())
+            .await;
+        self.ok(&format!("mark the page before {step}"), marked)
+            .await;
+        let r = el.click().await;
+        self.ok(step, r).await;
+        // Bounded: 400 × 25 ms.
+        for _ in 0..400 {
+            let state = self
+                .client
+                .execute(
+                    "return window.__kiroSimOld === true ? 'old' : document.readyState;",
+                    Vec::new(),
+                )
+                .await;
+            if matches!(state, Ok(serde_json::Value::String(s)) if s == "complete") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        self.fail(step, "no new page within 10 s").await
+    }
+
+    /// Clicks the button whose label is `label` (`<button>` text or an input's value), and waits
+    /// for the page the form's answer opens.
     pub async fn press(&self, label: &str) {
         let lit = Self::literal(label);
         let step = format!("press {label:?}");
@@ -288,8 +317,7 @@ impl Browser {
                 ),
             )
             .await;
-        let r = el.click().await;
-        self.ok(&step, r).await;
+        self.click_and_wait(&step, el).await;
     }
 
     /// The form control a `<label>` with text `label` names (by `for`, or nested inside it).
