@@ -11,6 +11,7 @@
 //! - `wire`: what every response shares (request ids, AWS-style and SCIM error bodies, the
 //!   console's admin-token check) and the simulator controls.
 //! - `console`: the console (admin) API under `/console/…`.
+//! - `pages`: the console as HTML pages under `/console` and `/console/ui/…` (same core).
 //! - `scim`: the SCIM 2.0 endpoint under `/{tenantId}/scim/v2/…`.
 //! - `runtime`: what the IDE calls (sign-in metadata, profiles, usage, completions, chat),
 //!   with `verify`: JWT verification against the issuer's JWKS.
@@ -22,6 +23,7 @@ pub mod core;
 
 mod console;
 mod outbound;
+mod pages;
 mod runtime;
 mod scim;
 mod verify;
@@ -244,6 +246,7 @@ impl MockKiro {
 fn router(shared: Arc<Shared>) -> axum::Router {
     axum::Router::new()
         .merge(console::router())
+        .merge(pages::router())
         .merge(scim::router())
         .merge(runtime::router())
         .merge(wire::sim_routes())
