@@ -496,6 +496,7 @@ async fn kiro_ui_3_the_seat_list_is_paginated_and_searchable() {
     let token = c.kiro.create_scim_token(&profile.id).await.expect("token");
     let http = reqwest::Client::new();
     const USERS: usize = 120;
+    let mut users = Vec::new();
     for i in 0..USERS {
         let login = format!("dev{i:03}@example.com");
         let created: Value = http
@@ -513,16 +514,53 @@ async fn kiro_ui_3_the_seat_list_is_paginated_and_searchable() {
             .json()
             .await
             .expect("SCIM json");
-        let user = created["id"].as_str().expect("id");
+        let user = created["id"].as_str().expect("id").to_string();
         c.kiro
-            .subscribe(&profile.id, "USER", user, "PRO")
+            .subscribe(&profile.id, "USER", &user, "PRO")
             .await
             .expect("subscribe");
+        users.push(user);
     }
+    // A group of three, pushed as Okta would.
+    let members: Vec<Value> = users[..3].iter().map(|id| json!({ "value": id })).collect();
+    let group: Value = http
+        .post(format!("{}Groups", profile.scim_endpoint))
+        .bearer_auth(&token)
+        .json(&json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Interns", "members": members,
+        }))
+        .send()
+        .await
+        .expect("SCIM group")
+        .json()
+        .await
+        .expect("SCIM group json");
+    assert!(group["id"].is_string(), "{group}");
     sign_in_console(&b, &world).await;
     b.follow("Example Corp").await;
     b.follow("Subscriptions").await;
     b.expect_text("120 of 120 seats. Page 1 of 3.").await;
+
+    // Subscribing the group gives each member a seat; the highest tier wins; the list says why.
+    b.select("Type", "Group").await;
+    b.fill("User or group", "Interns").await;
+    b.select("Subscription tier", "Power").await;
+    b.press("Subscribe").await;
+    b.expect_text("Seats granted now: 3").await;
+    b.expect_text("Group subscriptions").await;
+    b.fill("Search users", "dev001@").await;
+    b.press("Search").await;
+    b.expect_text("1 of 120 seats.").await;
+    b.expect_text("Direct, Group Interns").await;
+    let row = b.text_of("#seats tbody tr").await;
+    assert!(
+        row.contains("dev001@example.com") && row.contains("Power"),
+        "{row}"
+    );
+    b.press("Unsubscribe group").await;
+    b.expect_no_text("Group subscriptions").await;
+    b.follow("Subscriptions").await;
     b.expect_text("dev000@example.com").await;
     b.expect_text("dev049@example.com").await;
     b.expect_no_text("dev050@example.com").await;
