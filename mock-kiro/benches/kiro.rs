@@ -197,6 +197,7 @@ async fn run() {
         ("first page", page.clone()),
         ("page 100", format!("{page}?page=100")),
         ("search", format!("{page}?q=User+99")),
+        ("search matching nothing", format!("{page}?q=zzz")),
     ] {
         let mut times = Vec::with_capacity(PAGE_RENDERS);
         for _ in 0..PAGE_RENDERS {

@@ -3,7 +3,7 @@
 //! a tier (Pro, Pro+, Power), unsubscribing, deleting a seat. Every action is the core call the
 //! console API makes; a refusal is shown next to its field and changes nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -72,17 +72,29 @@ fn render(shared: &AppState, id: &str, query: &ListQuery, form: &SubscribeForm) 
     };
     let users: HashMap<&str, &ScimUser> = p.users.iter().map(|u| (u.id.as_str(), u)).collect();
     let needle = query.q.trim().to_lowercase();
-    let matching: Vec<_> = p
-        .seats
-        .iter()
-        .filter(|s| {
-            needle.is_empty()
-                || users.get(s.user_id.as_str()).is_some_and(|u| {
-                    contains_folded(&u.attrs.user_name, &needle)
-                        || contains_folded(&u.attrs.display_name, &needle)
-                })
-        })
-        .collect();
+    // A search scans the users (one contiguous list) for the needle, then keeps the seats of
+    // those found, in seat order: cheaper than looking each seat's user up.
+    let matching: Vec<_> = if needle.is_empty() {
+        p.seats.iter().collect()
+    } else {
+        let hits: HashSet<&str> = p
+            .users
+            .iter()
+            .filter(|u| {
+                contains_folded(&u.attrs.user_name, &needle)
+                    || contains_folded(&u.attrs.display_name, &needle)
+            })
+            .map(|u| u.id.as_str())
+            .collect();
+        if hits.is_empty() {
+            Vec::new()
+        } else {
+            p.seats
+                .iter()
+                .filter(|s| hits.contains(s.user_id.as_str()))
+                .collect()
+        }
+    };
     let pages = matching.len().div_ceil(PAGE_SIZE).max(1);
     let page = query
         .page
