@@ -135,6 +135,8 @@ pub(crate) struct Shared {
     pub(crate) grant_job: Mutex<Option<(std::time::SystemTime, sim_core::clock::JobId)>>,
     /// The per-tenant SCIM throttle (`/_sim/kiro/scim-rate-limit`).
     pub(crate) scim_limits: scim::RateLimits,
+    /// The console pages' seat search index (rebuilt when the core's revision moves).
+    pub(crate) search_index: Mutex<pages::SearchIndex>,
 }
 
 impl Shared {
@@ -195,6 +197,7 @@ impl MockKiro {
             domain_checks: console::DomainChecks::default(),
             grant_job: Mutex::new(None),
             scim_limits: scim::RateLimits::default(),
+            search_index: Mutex::new(pages::SearchIndex::default()),
         });
         let bind_error = |source| StartError::Bind {
             addr: config.addr,

@@ -585,6 +585,36 @@ async fn kiro_ui_3_the_seat_list_is_paginated_and_searchable() {
     b.expect_text("1 of 120 seats.").await;
     b.press("Delete").await;
     b.expect_text("119 of 119 seats.").await;
+    // A user provisioned after a search is found by the next one (the index follows changes).
+    let created: Value = http
+        .post(format!("{}Users", profile.scim_endpoint))
+        .bearer_auth(&token)
+        .json(&json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "newbie@example.com", "displayName": "Newbie",
+            "name": { "givenName": "New", "familyName": "Bie" },
+            "emails": [{ "value": "newbie@example.com", "type": "work", "primary": true }], "active": true,
+        }))
+        .send()
+        .await
+        .expect("SCIM")
+        .json()
+        .await
+        .expect("SCIM json");
+    let newbie = created["id"].as_str().expect("id");
+    c.kiro
+        .subscribe(&profile.id, "USER", newbie, "PRO")
+        .await
+        .expect("subscribe");
+    b.fill("Search users", "NEWBIE").await;
+    b.press("Search").await;
+    b.expect_text("1 of 120 seats.").await;
+    b.expect_text("newbie@example.com").await;
+    c.kiro
+        .api
+        .delete(&format!("/console/profiles/{}/seats/{newbie}", profile.id))
+        .await
+        .expect("delete the seat");
     let subs = c
         .kiro
         .api

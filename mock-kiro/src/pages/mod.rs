@@ -22,6 +22,8 @@
 mod identity;
 mod subscriptions;
 
+pub(crate) use subscriptions::SearchIndex;
+
 use std::time::SystemTime;
 
 use axum::Router;

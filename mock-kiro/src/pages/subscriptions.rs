@@ -72,20 +72,22 @@ fn render(shared: &AppState, id: &str, query: &ListQuery, form: &SubscribeForm) 
     };
     let users: HashMap<&str, &ScimUser> = p.users.iter().map(|u| (u.id.as_str(), u)).collect();
     let needle = query.q.trim().to_lowercase();
-    // A search scans the users (one contiguous list) for the needle, then keeps the seats of
-    // those found, in seat order: cheaper than looking each seat's user up.
+    // A search scans the index of lower-cased user names (one contiguous list, rebuilt only
+    // when the profiles change), then keeps the seats of the users found, in seat order.
     let matching: Vec<_> = if needle.is_empty() {
         p.seats.iter().collect()
     } else {
-        let hits: HashSet<&str> = p
-            .users
-            .iter()
-            .filter(|u| {
-                contains_folded(&u.attrs.user_name, &needle)
-                    || contains_folded(&u.attrs.display_name, &needle)
-            })
-            .map(|u| u.id.as_str())
-            .collect();
+        let hits: HashSet<&str> = {
+            let mut index = shared.search_index.lock();
+            index.refresh(p, kiro.revision());
+            index
+                .entries
+                .iter()
+                .filter(|(_, hay)| hay.contains(needle.as_str()))
+                .filter_map(|(i, _)| p.users.get(*i))
+                .map(|u| u.id.as_str())
+                .collect()
+        };
         if hits.is_empty() {
             Vec::new()
         } else {
@@ -245,18 +247,36 @@ fn render(shared: &AppState, id: &str, query: &ListQuery, form: &SubscribeForm) 
     with_status(status, markup)
 }
 
-/// Whether `hay` contains `needle` (already lower-case), ignoring case. ASCII needles are
-/// compared in place (no allocation per seat: a search over 10,000 seats stays within the
-/// page's time budget); others fall back to Unicode lower-casing.
-fn contains_folded(hay: &str, needle: &str) -> bool {
-    if needle.is_ascii() {
-        let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
-        needle.is_empty()
-            || hay
-                .windows(needle.len())
-                .any(|w| w.eq_ignore_ascii_case(needle))
-    } else {
-        hay.to_lowercase().contains(needle)
+/// The seat search's index for one profile: each user's lower-cased user name and display
+/// name with the user's position, valid while the core's revision stays the same.
+#[derive(Default)]
+pub(crate) struct SearchIndex {
+    key: Option<(String, u64)>,
+    entries: Vec<(usize, String)>,
+}
+
+impl SearchIndex {
+    /// Rebuilds the index for profile `p` unless it was built at `revision` already.
+    fn refresh(&mut self, p: &Profile, revision: u64) {
+        if self
+            .key
+            .as_ref()
+            .is_some_and(|(id, r)| *id == p.id && *r == revision)
+        {
+            return;
+        }
+        self.entries = p
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                (
+                    i,
+                    format!("{}\n{}", u.attrs.user_name, u.attrs.display_name).to_lowercase(),
+                )
+            })
+            .collect();
+        self.key = Some((p.id.clone(), revision));
     }
 }
 
