@@ -70,6 +70,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .layer(middleware::map_response(body_too_large))
         .with_state(shared.clone())
         .merge(sim_core::http::clock_routes(shared.clock.clone()))
+        .merge(crate::dashboard::router(shared.clone()))
         .fallback(no_route)
 }
 
@@ -167,6 +168,16 @@ impl ApiError {
             }
         }
     }
+}
+
+/// A refusal as the dashboard shows it: Cloudflare's message and code, then the error chain's.
+pub(crate) fn error_text(error: DnsError, zone_id: &str) -> String {
+    let e = ApiError::from_dns(error, zone_id);
+    let mut text = format!("{} (Code: {})", e.message, e.code);
+    for (code, message) in &e.chain {
+        text.push_str(&format!(": {message} (Code: {code})"));
+    }
+    text
 }
 
 /// Cloudflare's error-chain code and message for a refused record. 9001, 9000 and 9009 are sim

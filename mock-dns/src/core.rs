@@ -569,6 +569,30 @@ impl DnsCore {
         self.pending.len()
     }
 
+    /// When the last queued change of record `record_id` (an update or its deletion) becomes
+    /// visible to DNS, if one is queued.
+    pub fn record_visible_at(&self, record_id: &str) -> Option<SystemTime> {
+        self.pending.iter().rev().find_map(|p| match &p.change {
+            Change::PutRecord(r) if r.id == record_id => Some(p.visible_at),
+            Change::DeleteRecord { id, .. } if id == record_id => Some(p.visible_at),
+            _ => None,
+        })
+    }
+
+    /// Records of zone `zone_name` deleted but still visible to DNS: (id, when the deletion
+    /// becomes visible).
+    pub fn pending_deletions(&self, zone_name: &str) -> Vec<(String, SystemTime)> {
+        self.pending
+            .iter()
+            .filter_map(|p| match &p.change {
+                Change::DeleteRecord { zone_name: z, id } if z == zone_name => {
+                    Some((id.clone(), p.visible_at))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Publishes every queued change visible at `now`. Returns how many were published.
     pub fn publish_due(&mut self, now: SystemTime) -> usize {
         let mut count = 0;

@@ -9,6 +9,8 @@
 //! - [`core`]: the domain core, pure and synchronous (zones, records, rules, propagation,
 //!   answering queries).
 //! - `api` (wire): the Cloudflare-v4-shaped HTTP API over axum.
+//! - `dashboard` (wire): the provider's dashboard as HTML pages under `/dashboard` (zones,
+//!   records, add/edit/delete, propagation), over the same core.
 //! - `server` (wire): the hickory-server request handler that turns DNS messages into
 //!   [`core::DnsCore::resolve`] calls and back.
 //! - this module: configuration, start-up, and the shared state both wire layers use.
@@ -24,6 +26,7 @@
 pub mod core;
 
 mod api;
+mod dashboard;
 mod server;
 
 use std::net::SocketAddr;

@@ -4,7 +4,9 @@
 //! - SCIM group-membership PATCH operations per second (target ≥ 5,000 ops/s), both as
 //!   single-member PATCHes and as batches of 100 (IdC's maximum);
 //! - authorized runtime calls per second: `generateCompletions`, each a full JWT verification
-//!   (RS256 against the issuer's JWKS) plus the seat and credit check (target ≥ 20,000/s).
+//!   (RS256 against the issuer's JWKS) plus the seat and credit check (target ≥ 20,000/s);
+//! - the console's Subscriptions page with 10,000 seats, median render over HTTP (target
+//!   ≤ 5 ms): first page, page 100, a search.
 //!
 //! Run with `cargo bench -p mock-kiro` (or `cargo xtask bench kiro`). Traffic goes only to
 //! 127.0.0.1 and is bounded in count.
@@ -22,6 +24,8 @@ const USERS: usize = 10_000;
 const SINGLE_PATCHES: usize = 5_000;
 const RUNTIME_CALLS: usize = 40_000;
 const IN_FLIGHT: usize = 16;
+/// Renders of the Subscriptions page per figure.
+const PAGE_RENDERS: usize = 200;
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -169,6 +173,54 @@ async fn run() {
         "ops/s",
         5_000.0,
     );
+
+    // The console's Subscriptions page with 10,000 seats (issue 13: <= 5 ms per render):
+    // the whole group subscribed, then the page rendered over HTTP (first page, a page in
+    // the middle, a search), one request at a time.
+    let subscribed = bench
+        .http
+        .post(format!(
+            "{}/console/profiles/{profile_id}/subscriptions",
+            bench.kiro
+        ))
+        .bearer_auth(&bench.admin)
+        .json(&json!({ "principalType": "GROUP", "principalId": group, "tier": "PRO" }))
+        .send()
+        .await
+        .expect("subscribe the group");
+    assert_eq!(subscribed.status(), 200);
+    let page = format!(
+        "{}/console/ui/profiles/{profile_id}/subscriptions",
+        bench.kiro
+    );
+    for (what, url) in [
+        ("first page", page.clone()),
+        ("page 100", format!("{page}?page=100")),
+        ("search", format!("{page}?q=User+99")),
+        ("search matching nothing", format!("{page}?q=zzz")),
+    ] {
+        let mut times = Vec::with_capacity(PAGE_RENDERS);
+        for _ in 0..PAGE_RENDERS {
+            let started = Instant::now();
+            let response = bench
+                .http
+                .get(&url)
+                .header("cookie", format!("kiro_console_session={}", bench.admin))
+                .send()
+                .await
+                .expect("subscriptions page");
+            assert_eq!(response.status(), 200);
+            let html = response.text().await.expect("page body");
+            times.push(started.elapsed());
+            assert!(html.contains("seats. Page"), "the seat list");
+        }
+        times.sort();
+        println!(
+            "mock-kiro Subscriptions page, {USERS} seats, {what}: median {:.2} ms, p95 {:.2} ms over HTTP (target median <= 5 ms)",
+            times[PAGE_RENDERS / 2].as_secs_f64() * 1e3,
+            times[PAGE_RENDERS * 95 / 100].as_secs_f64() * 1e3,
+        );
+    }
 
     // Runtime: one subscribed user calling generateCompletions.
     bench

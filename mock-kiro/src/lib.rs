@@ -11,6 +11,7 @@
 //! - `wire`: what every response shares (request ids, AWS-style and SCIM error bodies, the
 //!   console's admin-token check) and the simulator controls.
 //! - `console`: the console (admin) API under `/console/…`.
+//! - `pages`: the console as HTML pages under `/console` and `/console/ui/…` (same core).
 //! - `scim`: the SCIM 2.0 endpoint under `/{tenantId}/scim/v2/…`.
 //! - `runtime`: what the IDE calls (sign-in metadata, profiles, usage, completions, chat),
 //!   with `verify`: JWT verification against the issuer's JWKS.
@@ -23,6 +24,7 @@ pub mod core;
 mod console;
 pub mod events;
 mod outbound;
+mod pages;
 mod runtime;
 mod scim;
 mod verify;
@@ -136,6 +138,8 @@ pub(crate) struct Shared {
     pub(crate) scim_limits: scim::RateLimits,
     /// The event feed (`/_sim/kiro/events`).
     pub(crate) events: events::Events,
+    /// The console pages' seat search index (rebuilt when the core's revision moves).
+    pub(crate) search_index: Mutex<pages::SearchIndex>,
 }
 
 impl Shared {
@@ -212,6 +216,7 @@ impl MockKiro {
             grant_job: Mutex::new(None),
             scim_limits: scim::RateLimits::default(),
             events: events::Events::default(),
+            search_index: Mutex::new(pages::SearchIndex::default()),
         });
         let bind_error = |source| StartError::Bind {
             addr: config.addr,
@@ -263,6 +268,7 @@ impl MockKiro {
 fn router(shared: Arc<Shared>) -> axum::Router {
     axum::Router::new()
         .merge(console::router())
+        .merge(pages::router())
         .merge(scim::router())
         .merge(runtime::router())
         .merge(wire::sim_routes())

@@ -159,7 +159,7 @@ pub(crate) fn start_domain_checks(shared: &Arc<Shared>) {
 }
 
 /// Schedules the next check on the grid if none is scheduled and a domain is pending.
-fn resume_domain_checks(shared: &Arc<Shared>) {
+pub(crate) fn resume_domain_checks(shared: &Arc<Shared>) {
     let interval = shared.domain_check_interval;
     let Some(origin) = *shared.domain_checks.origin.lock() else {
         return;

@@ -12,8 +12,8 @@
 //! - `subscriptions`: seats, group subscriptions and pending grants.
 
 mod domains;
-mod profiles;
-mod subscriptions;
+pub(crate) mod profiles;
+pub(crate) mod subscriptions;
 
 use std::sync::Arc;
 
@@ -27,7 +27,7 @@ use serde::de::DeserializeOwned;
 use crate::Shared;
 use crate::wire::{AppState, AwsError};
 
-pub(crate) use domains::{DomainChecks, start_domain_checks};
+pub(crate) use domains::{DomainChecks, resume_domain_checks, start_domain_checks};
 
 /// Routes of the console API.
 pub(crate) fn router() -> Router<AppState> {
@@ -124,6 +124,6 @@ fn internal(what: impl std::fmt::Display) -> AwsError {
 }
 
 /// The SCIM endpoint of a tenant, as the console shows it.
-fn scim_endpoint(shared: &Arc<Shared>, tenant_id: &str) -> String {
+pub(crate) fn scim_endpoint(shared: &Arc<Shared>, tenant_id: &str) -> String {
     format!("{}/{tenant_id}/scim/v2/", shared.base_url.lock())
 }

@@ -47,30 +47,37 @@ pub(super) async fn create(
     body: Bytes,
 ) -> Result<Json<Value>, AwsError> {
     let input: CreateProfile = parse_json(&body)?;
-    shared.kiro.lock().check_new_profile(
+    let profile = create_profile(
+        &shared,
         &input.profile_name,
         &input.issuer_url,
         &input.client_id,
-    )?;
-    let discovery = shared
-        .outbound
-        .discovery(&input.issuer_url)
-        .await
-        .map_err(|e| {
-            AwsError::validation(format!(
-                "Issuer URI {} cannot be used: {e}",
-                input.issuer_url
-            ))
+    )
+    .await?;
+    Ok(Json(profile_json(&shared, &profile, "ACTIVE")))
+}
+
+/// What creating a profile does, for the API and the console's pages alike: the core's checks,
+/// the issuer's discovery document (fetched with no lock held), then the core creates it.
+pub(crate) async fn create_profile(
+    shared: &AppState,
+    name: &str,
+    issuer: &str,
+    client_id: &str,
+) -> Result<Profile, AwsError> {
+    shared
+        .kiro
+        .lock()
+        .check_new_profile(name, issuer, client_id)?;
+    let discovery =
+        shared.outbound.discovery(issuer).await.map_err(|e| {
+            AwsError::validation(format!("Issuer URI {issuer} cannot be used: {e}"))
         })?;
     let now = shared.clock.now();
-    let profile = shared.kiro.lock().create_profile(
-        now,
-        &input.profile_name,
-        &input.issuer_url,
-        &input.client_id,
-        discovery,
-    )?;
-    Ok(Json(profile_json(&shared, &profile, "ACTIVE")))
+    Ok(shared
+        .kiro
+        .lock()
+        .create_profile(now, name, issuer, client_id, discovery)?)
 }
 
 /// `GET /console/profiles`.

@@ -29,7 +29,7 @@ struct ChangeTier {
     tier: String,
 }
 
-fn parse_tier(tier: &str) -> Result<Tier, AwsError> {
+pub(crate) fn parse_tier(tier: &str) -> Result<Tier, AwsError> {
     Tier::parse(tier).ok_or_else(|| {
         AwsError::validation(format!(
             "Tier {tier} is not valid. Valid tiers: PRO, PRO_PLUS, POWER."

@@ -268,6 +268,7 @@ impl Kiro {
             group_subscriptions: Vec::new(),
             pending_grants: Vec::new(),
         };
+        self.revision = self.revision.wrapping_add(1);
         self.profiles.push(profile.clone());
         Ok(profile)
     }
@@ -286,6 +287,7 @@ impl Kiro {
     }
 
     pub(crate) fn profile_mut(&mut self, id_or_arn: &str) -> Result<&mut Profile, ConsoleError> {
+        self.revision = self.revision.wrapping_add(1);
         self.profiles
             .iter_mut()
             .find(|p| p.id == id_or_arn || p.arn == id_or_arn)
@@ -301,6 +303,7 @@ impl Kiro {
             .position(|p| p.id == id)
             .ok_or_else(|| ConsoleError::NotFound(format!("Profile {id_or_arn}")))?;
         self.domains.retain(|d| d.profile_id != id);
+        self.revision = self.revision.wrapping_add(1);
         Ok(self.profiles.remove(index))
     }
 

@@ -43,6 +43,8 @@ pub struct Kiro {
     pub(crate) profiles: Vec<Profile>,
     pub(crate) domains: Vec<Domain>,
     pub(crate) sync_delay: seats::SyncDelay,
+    /// Bumped by every change to a profile (see [`Kiro::revision`]).
+    pub(crate) revision: u64,
 }
 
 impl Kiro {
@@ -61,6 +63,7 @@ impl Kiro {
             profiles: Vec::new(),
             domains: Vec::new(),
             sync_delay: seats::SyncDelay::default(),
+            revision: 0,
         }
     }
 
@@ -72,5 +75,12 @@ impl Kiro {
     /// All profiles.
     pub fn profiles(&self) -> &[Profile] {
         &self.profiles
+    }
+
+    /// A counter that moves whenever a profile may have changed (every mutable access to a
+    /// profile, creation and deletion): equal revisions mean unchanged profiles, so a view
+    /// derived from them (the console's seat search index) can be kept until it moves.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 }
