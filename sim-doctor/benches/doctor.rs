@@ -1,0 +1,93 @@
+//! Doctor benchmark (issue #15): the full diagnosis (every read over HTTP and DNS, then the
+//! judgement) of the documented world grown to 10,000 users, all in the pushed group, assigned
+//! to both apps, provisioned in Kiro and holding seats. Target: ≤ 1 s. Run with
+//! `cargo bench -p sim-doctor` (or `cargo xtask bench doctor`).
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sim_world::{World, WorldConfig};
+
+/// Users in the world, the documented two included.
+const USERS: usize = 10_000;
+/// Diagnoses timed.
+const RUNS: usize = 5;
+/// Admin requests in flight while the world is filled.
+const IN_FLIGHT: usize = 32;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let world = World::start(WorldConfig {
+            zones: vec!["example.com".into()],
+            okta_rate_limit: u32::MAX,
+            okta_push_concurrency: 16,
+            ..WorldConfig::default()
+        })
+        .await
+        .expect("world");
+        let documented = sim_world::setup::documented(&world).await.expect("setup");
+        let clients = world.clients();
+        let okta = clients.okta.api.clone();
+        let groups = okta.get("/api/v1/groups?q=Kiro").await.expect("groups");
+        let group = groups[0]["id"].as_str().expect("group id").to_string();
+
+        let started = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..USERS - sim_world::setup::USERS.len() {
+            if tasks.len() >= IN_FLIGHT {
+                tasks.join_next().await.expect("task").expect("join");
+            }
+            let okta = okta.clone();
+            let group = group.clone();
+            tasks.spawn(async move {
+                let login = format!("user{i:05}@example.com");
+                let user = okta
+                    .post(
+                        "/api/v1/users?activate=true",
+                        json!({ "profile": { "firstName": "User", "lastName": format!("N{i:05}"), "email": login, "login": login } }),
+                    )
+                    .await
+                    .expect("create user");
+                let id = user["id"].as_str().expect("id").to_string();
+                okta.call(reqwest::Method::PUT, &format!("/api/v1/groups/{group}/users/{id}"), None)
+                    .await
+                    .expect("add member");
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.expect("join");
+        }
+        okta.post("/_sim/okta/provisioning/settle", json!({}))
+            .await
+            .expect("settle");
+        // Past the group sync delay: every member holds a seat.
+        world.advance(Duration::from_secs(25 * 3600)).await;
+        println!(
+            "world with {USERS} users built in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+
+        let mut fields = world.ready_fields();
+        fields.extend(documented.ready_fields());
+        let mut samples = Vec::new();
+        let mut findings = Value::Null;
+        for _ in 0..RUNS {
+            let started = Instant::now();
+            let report = sim_doctor::diagnose_world(&fields).await.expect("diagnose");
+            samples.push(started.elapsed());
+            findings = json!(report.ids());
+        }
+        samples.sort();
+        println!(
+            "doctor, documented world with {USERS} users: median {:.0} ms, max {:.0} ms over {RUNS} (target <= 1000 ms); findings: {findings}",
+            samples[RUNS / 2].as_secs_f64() * 1e3,
+            samples[RUNS - 1].as_secs_f64() * 1e3,
+        );
+        world.shutdown().await;
+    });
+}
