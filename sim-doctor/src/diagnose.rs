@@ -1030,8 +1030,11 @@ impl<'a> Doctor<'a> {
                 );
             }
         }
+        // Without the provisioning app there is no push to compare with (DOC-21 says so).
+        let Some(scim) = scim else { return };
         let pushed: HashSet<&str> = scim
-            .and_then(|a| a.provisioning.as_ref())
+            .provisioning
+            .as_ref()
             .map(|p| {
                 p.pushes
                     .iter()
