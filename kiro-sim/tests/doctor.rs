@@ -12,8 +12,20 @@ fn kiro_sim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_kiro-sim"))
 }
 
+/// A started world, stopped (SIGTERM, then waited for) when dropped, also when a test fails.
+struct Up(Child);
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `kiro-sim up --setup documented` on free ports; returns the child and its ready line.
-fn start_documented() -> (Child, String) {
+fn start_documented() -> (Up, String) {
     let mut child = kiro_sim()
         .args([
             "up",
@@ -35,7 +47,7 @@ fn start_documented() -> (Child, String) {
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut line = String::new();
     stdout.read_line(&mut line).expect("read ready line");
-    (child, line)
+    (Up(child), line)
 }
 
 /// Runs `kiro-sim doctor ARGS…` with `stdin` as its input.
@@ -77,7 +89,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn doctor_reports_exit_codes_and_json_against_kiro_sim_up() {
-    let (mut child, line) = start_documented();
+    let (_up, line) = start_documented();
     let ready: serde_json::Value = serde_json::from_str(&line).expect("ready line");
     let file = std::env::temp_dir().join(format!("kiro-sim-doctor-{}.json", std::process::id()));
     std::fs::write(&file, &line).expect("write ready file");
@@ -149,9 +161,4 @@ fn doctor_reports_exit_codes_and_json_against_kiro_sim_up() {
     assert!(text(&out.stderr).contains("401"), "{}", text(&out.stderr));
 
     let _ = std::fs::remove_file(&file);
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    child.wait().expect("wait");
 }
