@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use sim_world::{World, WorldConfig};
 
-/// Users in the world, the documented two included.
+/// Users in the world, the documented two included (`DOCTOR_BENCH_USERS` overrides).
 const USERS: usize = 10_000;
 /// Diagnoses timed.
 const RUNS: usize = 5;
@@ -21,6 +21,10 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    let users: usize = std::env::var("DOCTOR_BENCH_USERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(USERS);
     runtime.block_on(async {
         let world = World::start(WorldConfig {
             zones: vec!["example.com".into()],
@@ -38,7 +42,7 @@ fn main() {
 
         let started = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
-        for i in 0..USERS - sim_world::setup::USERS.len() {
+        for i in 0..users.saturating_sub(sim_world::setup::USERS.len()) {
             if tasks.len() >= IN_FLIGHT {
                 tasks.join_next().await.expect("task").expect("join");
             }
@@ -68,7 +72,7 @@ fn main() {
         // Past the group sync delay: every member holds a seat.
         world.advance(Duration::from_secs(25 * 3600)).await;
         println!(
-            "world with {USERS} users built in {:.1} s",
+            "world with {users} users built in {:.1} s",
             started.elapsed().as_secs_f64()
         );
 
@@ -84,7 +88,7 @@ fn main() {
         }
         samples.sort();
         println!(
-            "doctor, documented world with {USERS} users: median {:.0} ms, max {:.0} ms over {RUNS} (target <= 1000 ms); findings: {findings}",
+            "doctor, documented world with {users} users: median {:.0} ms, max {:.0} ms over {RUNS} (target <= 1000 ms); findings: {findings}",
             samples[RUNS / 2].as_secs_f64() * 1e3,
             samples[RUNS - 1].as_secs_f64() * 1e3,
         );
