@@ -168,3 +168,53 @@ impl Report {
         .into_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(id: &'static str, step: Step) -> Finding {
+        Finding {
+            id,
+            step,
+            object: "app \"Kiro-OIDC\" (0oa1)".into(),
+            what: "the app is INACTIVE".into(),
+            why: "nobody can sign in".into(),
+            fix: "Activate".into(),
+            severity: Severity::Error,
+        }
+    }
+
+    #[test]
+    fn the_human_report_groups_by_step_with_ticks_and_crosses() {
+        let report = Report {
+            notes: vec!["DNS not given".into()],
+            findings: vec![finding("DOC-2", Step::OidcApp)],
+        };
+        let text = report.to_human();
+        assert!(text.starts_with("note: DNS not given\n✗ Step 1: Create OIDC application\n  ✗ [DOC-2] app \"Kiro-OIDC\" (0oa1): the app is INACTIVE\n"));
+        assert!(text.contains("✓ Step 2: Set up custom scopes\n"));
+        assert!(text.ends_with("1 finding(s): DOC-2\n"));
+        let json = report.to_json();
+        assert_eq!(json["clean"], false);
+        assert_eq!(
+            json["findings"][0]["step"],
+            "Step 1: Create OIDC application"
+        );
+        assert_eq!(json["findings"][0]["severity"], "error");
+        let html = report.to_html();
+        assert!(html.contains("<li id=\"DOC-2\">"), "{html}");
+        assert!(html.contains("✓ Step 4"), "{html}");
+    }
+
+    #[test]
+    fn an_empty_report_is_clean() {
+        let report = Report::default();
+        assert!(report.is_clean());
+        assert!(
+            report
+                .to_human()
+                .ends_with("No deviation from the guide.\n")
+        );
+    }
+}
