@@ -59,7 +59,7 @@ struct DoctorArgs {
     okta: Option<String>,
     /// An Okta API token (SSWS), or `Bearer ACCESS_TOKEN` of a service app with the read-only
     /// scopes okta.apps.read, okta.users.read, okta.groups.read,
-    /// okta.authorizationServers.read, okta.logs.read.
+    /// okta.authorizationServers.read, okta.profileMappings.read, okta.logs.read.
     #[arg(long, env = "KIRO_SIM_DOCTOR_OKTA_TOKEN", hide_env_values = true)]
     okta_token: Option<String>,
     /// The Kiro console's URL (the Kiro checks are skipped without it).

@@ -27,11 +27,12 @@ pub use report::{Finding, Report, Severity, Step};
 pub use snapshot::Snapshot;
 
 /// The read-only Okta OAuth 2.0 scopes the doctor needs (service app, `private_key_jwt`).
-pub const OKTA_SCOPES: [&str; 5] = [
+pub const OKTA_SCOPES: [&str; 6] = [
     "okta.apps.read",
     "okta.users.read",
     "okta.groups.read",
     "okta.authorizationServers.read",
+    "okta.profileMappings.read",
     "okta.logs.read",
 ];
 

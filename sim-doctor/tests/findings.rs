@@ -809,3 +809,104 @@ async fn the_doctor_only_reads_and_reads_every_page() {
         .expect("subs");
     assert_eq!(seats["seats"].as_array().map(Vec::len), Some(207));
 }
+
+/// An OAuth 2.0 access token for Okta's management API with exactly `scopes`: a service app
+/// (`private_key_jwt`, a fresh P-256 key) granted them, `client_credentials` at the org server.
+async fn read_only_token(w: &W, scopes: &[&str]) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use ring::rand::SystemRandom;
+    use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+
+    let rng = SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+        .expect("key parses");
+    let point = pair.public_key().as_ref();
+    let jwk = json!({ "kty": "EC", "crv": "P-256", "kid": "doctor", "use": "sig",
+                      "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+                      "y": URL_SAFE_NO_PAD.encode(&point[33..65]) });
+    let app = w
+        .okta
+        .post(
+            "/api/v1/apps",
+            json!({
+                "name": "oidc_client", "label": "kiro-sim doctor", "signOnMode": "OPENID_CONNECT",
+                "credentials": { "oauthClient": { "token_endpoint_auth_method": "private_key_jwt" } },
+                "settings": { "oauthClient": { "application_type": "service",
+                    "grant_types": ["client_credentials"], "jwks": { "keys": [jwk] } } },
+            }),
+        )
+        .await
+        .expect("service app");
+    let client_id = app["id"].as_str().expect("client id").to_string();
+    let org = w.okta.base().to_string();
+    for scope in scopes {
+        w.okta
+            .post(
+                &format!("/api/v1/apps/{client_id}/grants"),
+                json!({ "issuer": org, "scopeId": scope }),
+            )
+            .await
+            .expect("grant");
+    }
+    let now = w
+        .world
+        .clock()
+        .now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let header = URL_SAFE_NO_PAD.encode(json!({ "alg": "ES256", "kid": "doctor" }).to_string());
+    let claims = URL_SAFE_NO_PAD.encode(
+        json!({ "iss": client_id, "sub": client_id, "aud": format!("{org}/oauth2/v1/token"),
+                "iat": now, "exp": now + 300, "jti": "doctor-1" })
+        .to_string(),
+    );
+    let signature = pair
+        .sign(&rng, format!("{header}.{claims}").as_bytes())
+        .expect("sign");
+    let assertion = format!(
+        "{header}.{claims}.{}",
+        URL_SAFE_NO_PAD.encode(signature.as_ref())
+    );
+    let answer = reqwest::Client::new()
+        .post(format!("{org}/oauth2/v1/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", &scopes.join(" ")),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &assertion),
+        ])
+        .send()
+        .await
+        .expect("token request");
+    let body: Value = answer.json().await.expect("token JSON");
+    body["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no access token: {body}"))
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_read_only_scopes_suffice() {
+    let w = documented().await;
+    let token = read_only_token(&w, &sim_doctor::OKTA_SCOPES).await;
+    let mut target = Target::from_ready(&w.fields()).expect("target");
+    target.okta_token = format!("Bearer {token}");
+    let report = sim_doctor::run(&target)
+        .await
+        .expect("doctor with read scopes");
+    expect(&report, &[]);
+
+    // One scope fewer and the doctor cannot read: Okta's 403, not a wrong diagnosis.
+    let token = read_only_token(&w, &sim_doctor::OKTA_SCOPES[..5]).await;
+    target.okta_token = format!("Bearer {token}");
+    let error = sim_doctor::run(&target)
+        .await
+        .expect_err("okta.logs.read is needed");
+    assert!(error.to_string().contains("403"), "{error}");
+}
