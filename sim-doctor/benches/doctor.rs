@@ -78,6 +78,23 @@ fn main() {
 
         let mut fields = world.ready_fields();
         fields.extend(documented.ready_fields());
+        if std::env::var_os("DOCTOR_BENCH_PROFILE").is_some() {
+            let profile = documented.kiro_profile_arn.rsplit('/').next().unwrap_or_default();
+            let oidc = &documented.okta_oidc_client_id;
+            let scim = &documented.okta_scim_app_id;
+            for (api, path) in [
+                (&okta, "/api/v1/users?limit=200".to_string()),
+                (&okta, "/api/v1/groups?limit=200".to_string()),
+                (&okta, format!("/api/v1/apps/{oidc}/users?limit=200")),
+                (&okta, format!("/api/v1/apps/{scim}/users?limit=200")),
+                (&okta, "/api/v1/logs?limit=200&since=2000-01-01T00:00:00Z&filter=outcome.result%20eq%20%22FAILURE%22".to_string()),
+                (&clients.kiro.api, format!("/console/profiles/{profile}/subscriptions")),
+            ] {
+                let started = Instant::now();
+                api.get(&path).await.expect("profile GET");
+                println!("  GET {path}: {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+            }
+        }
         let mut samples = Vec::new();
         let mut findings = Value::Null;
         for _ in 0..RUNS {

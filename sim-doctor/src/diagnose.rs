@@ -906,10 +906,12 @@ impl<'a> Doctor<'a> {
         kiro: Option<&KiroFacts>,
         nobody: bool,
     ) {
+        // Only the users who are not active were read (the rest are named by their
+        // assignments' user names).
         let users: HashMap<&str, &crate::snapshot::User> = self
             .s
             .okta
-            .users
+            .inactive_users
             .iter()
             .map(|u| (u.id.as_str(), u))
             .collect();
@@ -922,8 +924,14 @@ impl<'a> Doctor<'a> {
                 .collect();
             only.sort();
             let total = only.len();
+            let names: HashMap<&str, &str> = oidc
+                .users
+                .iter()
+                .chain(&scim.users)
+                .map(|u| (u.id.as_str(), u.user_name.as_str()))
+                .collect();
             for (id, in_oidc_only) in only.into_iter().take(PER_KIND) {
-                let login = users.get(id).map(|u| u.login.as_str()).unwrap_or(id);
+                let login = names.get(id).copied().unwrap_or(id);
                 let (what, why, fix) = if in_oidc_only {
                     (
                         format!("assigned to {} but not to {}", oidc.label, scim.label),
@@ -999,12 +1007,6 @@ impl<'a> Doctor<'a> {
                 .users
                 .iter()
                 .map(|u| u.user_name.to_lowercase())
-                .chain(
-                    oidc.users
-                        .iter()
-                        .filter_map(|u| users.get(u.id.as_str()))
-                        .map(|u| u.login.to_lowercase()),
-                )
                 .collect();
             let stale: Vec<_> = kiro
                 .seats

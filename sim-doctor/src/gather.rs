@@ -167,8 +167,8 @@ pub(crate) async fn okta(okta: Reader) -> Result<OktaFacts, DoctorError> {
         .unwrap_or_else(SystemTime::now)
         .checked_sub(RECENT)
         .unwrap_or(SystemTime::UNIX_EPOCH);
-    let (users, groups, apps, servers, failures) = tokio::try_join!(
-        users(&okta),
+    let (inactive_users, groups, apps, servers, failures) = tokio::try_join!(
+        inactive_users(&okta),
         groups(&okta),
         apps(&okta),
         servers(&okta),
@@ -178,15 +178,17 @@ pub(crate) async fn okta(okta: Reader) -> Result<OktaFacts, DoctorError> {
         now,
         apps,
         auth_servers: servers,
-        users,
+        inactive_users,
         groups,
         failures,
     })
 }
 
-async fn users(okta: &Reader) -> Result<Vec<User>, DoctorError> {
+/// The users who should not be assigned to anything: SUSPENDED or DEPROVISIONED.
+async fn inactive_users(okta: &Reader) -> Result<Vec<User>, DoctorError> {
+    let filter = encode("status eq \"SUSPENDED\" or status eq \"DEPROVISIONED\"");
     Ok(okta
-        .list("/api/v1/users")
+        .list(format!("/api/v1/users?filter={filter}"))
         .await?
         .iter()
         .map(|u| User {

@@ -28,8 +28,9 @@ pub struct OktaFacts {
     pub apps: Vec<App>,
     /// Every authorization server.
     pub auth_servers: Vec<AuthServer>,
-    /// Every user.
-    pub users: Vec<User>,
+    /// The users who are SUSPENDED or DEPROVISIONED (everyone else is seen through the apps'
+    /// assignments; reading all users would double the reads of a large org).
+    pub inactive_users: Vec<User>,
     /// Every group.
     pub groups: Vec<Group>,
     /// Provisioning failures of the last 24 hours in the System Log.
