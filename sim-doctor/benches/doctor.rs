@@ -83,12 +83,16 @@ fn main() {
             let oidc = &documented.okta_oidc_client_id;
             let scim = &documented.okta_scim_app_id;
             for (api, path) in [
+                (&okta, "/api/v1/users?limit=1".to_string()),
                 (&okta, "/api/v1/users?limit=200".to_string()),
+                (&okta, format!("/api/v1/apps/{oidc}/users?limit=1")),
                 (&okta, "/api/v1/groups?limit=200".to_string()),
                 (&okta, format!("/api/v1/apps/{oidc}/users?limit=200")),
                 (&okta, format!("/api/v1/apps/{scim}/users?limit=200")),
                 (&okta, "/api/v1/logs?limit=200&since=2000-01-01T00:00:00Z&filter=outcome.result%20eq%20%22FAILURE%22".to_string()),
                 (&clients.kiro.api, format!("/console/profiles/{profile}/subscriptions")),
+                (&clients.kiro.api, format!("/console/profiles/{profile}/subscriptions")),
+                (&clients.kiro.api, format!("/console/profiles/{profile}/domains")),
             ] {
                 let started = Instant::now();
                 api.get(&path).await.expect("profile GET");
