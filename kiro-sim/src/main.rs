@@ -43,6 +43,43 @@ enum Command {
     /// Act as the Kiro IDE against a running world: sign in, complete, chat, show status.
     #[command(subcommand)]
     Ide(IdeCommand),
+    /// Check Okta, Kiro and DNS against Kiro's "Connect your Okta IdP" guide (read-only); exit
+    /// 0 when clean, 1 when something is wrong, 2 when the systems could not be read.
+    Doctor(DoctorArgs),
+}
+
+/// Where `kiro-sim doctor` reads from: a world's ready line, or explicit systems.
+#[derive(Args, Debug)]
+struct DoctorArgs {
+    /// A world's ready line (a file, or `-` for stdin): every URL and token is taken from it.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["okta", "okta_token", "kiro", "kiro_token", "dns"])]
+    ready: Option<PathBuf>,
+    /// The Okta org's URL (e.g. https://example.okta.com).
+    #[arg(long, requires = "okta_token", required_unless_present = "ready")]
+    okta: Option<String>,
+    /// An Okta API token (SSWS), or `Bearer ACCESS_TOKEN` of a service app with the read-only
+    /// scopes okta.apps.read, okta.users.read, okta.groups.read,
+    /// okta.authorizationServers.read, okta.profileMappings.read, okta.logs.read.
+    #[arg(long, env = "KIRO_SIM_DOCTOR_OKTA_TOKEN", hide_env_values = true)]
+    okta_token: Option<String>,
+    /// The Kiro console's URL (the Kiro checks are skipped without it).
+    #[arg(long, requires = "kiro_token")]
+    kiro: Option<String>,
+    /// The Kiro console's admin token.
+    #[arg(long, env = "KIRO_SIM_DOCTOR_KIRO_TOKEN", hide_env_values = true)]
+    kiro_token: Option<String>,
+    /// Which Kiro profile (its ARN), when the console holds several.
+    #[arg(long)]
+    profile_arn: Option<String>,
+    /// The DNS server to ask for the verification TXT records (HOST:PORT).
+    #[arg(long, value_name = "HOST:PORT")]
+    dns: Option<SocketAddr>,
+    /// A CA certificate (PEM) to trust for https (a `--tls` world's `ca_pem`).
+    #[arg(long, value_name = "PATH")]
+    ca: Option<PathBuf>,
+    /// Print the report as JSON (for tools) instead of the human report.
+    #[arg(long)]
+    json: bool,
 }
 
 /// What the IDE does. Every command reads and writes the token cache file.
@@ -306,6 +343,15 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    if let Command::Doctor(args) = cli.command {
+        return match runtime.block_on(run_doctor(args)) {
+            Ok(code) => code,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
@@ -323,7 +369,61 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Okta(args) => run_okta(args, shutdown).await,
         Command::Kiro(args) => run_kiro(args, shutdown).await,
         Command::Ide(command) => run_ide(command).await,
+        Command::Doctor(_) => anyhow::bail!("doctor runs on its own"),
     }
+}
+
+/// `kiro-sim doctor`: reads, diagnoses, prints; exit 0 clean, 1 findings.
+async fn run_doctor(args: DoctorArgs) -> anyhow::Result<std::process::ExitCode> {
+    let target = match &args.ready {
+        Some(path) => {
+            let text = if path.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                    .context("reading the ready line from stdin")?;
+                text
+            } else {
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?
+            };
+            // The ready line: the last line that parses as a JSON object.
+            let fields = text
+                .lines()
+                .rev()
+                .find_map(|l| serde_json::from_str::<Map<String, Value>>(l.trim()).ok())
+                .context("no JSON ready line in the input")?;
+            let mut target = sim_doctor::Target::from_ready(&fields)?;
+            if let Some(ca) = &args.ca {
+                target.trust = sim_core::outbound::Trust::from_pem_file(ca)?;
+            }
+            target
+        }
+        None => sim_doctor::Target {
+            okta: args.okta.clone().context("--okta is required")?,
+            okta_token: args
+                .okta_token
+                .clone()
+                .context("--okta-token is required")?,
+            kiro: args.kiro.clone().zip(args.kiro_token.clone()),
+            profile_arn: args.profile_arn.clone(),
+            dns: args.dns,
+            trust: match &args.ca {
+                Some(ca) => sim_core::outbound::Trust::from_pem_file(ca)?,
+                None => sim_core::outbound::Trust::Platform,
+            },
+        },
+    };
+    let report = sim_doctor::run(&target).await?;
+    if args.json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_human());
+    }
+    Ok(if report.is_clean() {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(1)
+    })
 }
 
 /// What a world's flags turn into: the clock, the seed, and (with --tls) the CA.

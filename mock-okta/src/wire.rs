@@ -300,6 +300,9 @@ fn required_scope(method: &Method, path: &str) -> Option<String> {
             Some(format!("okta.{area}.manage"))
         }
         ("logs", true) => Some("okta.logs.read".into()),
+        // The Profile Mappings API (`/api/v1/mappings`) has scopes of its own in Okta.
+        ("mappings", true) => Some("okta.profileMappings.read".into()),
+        ("mappings", false) => Some("okta.profileMappings.manage".into()),
         _ => None,
     }
 }

@@ -12,7 +12,7 @@
 //! - `cargo xtask scenario [PATH…] [--seed N] [--filter TEXT] [--junit FILE] [--list] [--jobs N]
 //!   [--verbose]`: runs scenario files (the library `scenarios/library` by default) through
 //!   `cargo run -p scenarios --bin scenario-runner`; exits non-zero on any failure.
-//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `push`, `kiro`, `world`, `scenarios`, `props`, `image`) or of `all`
+//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `push`, `kiro`, `world`, `scenarios`, `props`, `doctor`, `image`) or of `all`
 //!   (`image` first builds the image, then prints its size, `docker run` → `/_sim/ready`, reset
 //!   and module start → first call).
 //! - `cargo xtask image`: builds the release binary and the `kiro-sim:latest` /
@@ -48,6 +48,7 @@ const BENCHES: &[Bench] = &[
     Bench::new("world", "sim-world", "world"),
     Bench::new("scenarios", "scenarios", "scenarios"),
     Bench::new("props", "sim-props", "props"),
+    Bench::new("doctor", "sim-doctor", "doctor"),
     Bench::new("image", "kiro-sim-testcontainers", "image"),
 ];
 

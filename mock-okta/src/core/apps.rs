@@ -501,10 +501,14 @@ impl Org {
             .filter_map(|id| self.find_user(id))
             .map(|u| (u, "USER"))
             .collect();
+        // A set of who is listed already: a linear search per member made listing a large
+        // group's assignments quadratic (10,000 members: seconds per page).
+        let mut listed: std::collections::HashSet<&str> =
+            out.iter().map(|(u, _)| u.id.as_str()).collect();
         for gid in &app.assigned_groups {
             if let Ok(members) = self.group_members(gid) {
                 for user in members {
-                    if !out.iter().any(|(u, _)| u.id == user.id) {
+                    if listed.insert(user.id.as_str()) {
                         out.push((user, "GROUP"));
                     }
                 }

@@ -28,7 +28,9 @@ pub const SYSTEM_SCOPES: [&str; 7] = [
 /// The management API's OAuth scopes the org authorization server grants to service apps
 /// (OKTA-API-10): `read` for GET, `manage` for changes; `okta.users.read.self` is the one a
 /// user's sign-in may get (for `/api/v1/users/me`, OKTA-API-11).
-pub const OKTA_SCOPES: [&str; 10] = [
+/// The profile-mapping scopes come last: the org server draws its scope ids in this order from
+/// its own stream, so the ids of the others stay what they were.
+pub const OKTA_SCOPES: [&str; 12] = [
     "okta.users.read",
     "okta.users.read.self",
     "okta.users.manage",
@@ -39,6 +41,8 @@ pub const OKTA_SCOPES: [&str; 10] = [
     "okta.authorizationServers.read",
     "okta.authorizationServers.manage",
     "okta.logs.read",
+    "okta.profileMappings.read",
+    "okta.profileMappings.manage",
 ];
 
 /// Okta's text for a request no policy rule allows.
