@@ -22,7 +22,7 @@ use axum::extract::{Form, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use maud::{DOCTYPE, Markup, html};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sim_core::Seed;
@@ -141,6 +141,7 @@ pub(crate) fn router(home: Arc<Home>) -> Router {
     Router::new()
         .route("/_sim/home", get(page))
         .route("/_sim/home/advance", post(advance))
+        .route("/_sim/home/doctor", get(doctor_page))
         .route("/_sim/timeline", get(timeline_json))
         .route("/_sim/dev", get(dev_page))
         .route("/_sim/dev/sign-in", post(dev_sign_in))
@@ -366,10 +367,49 @@ fn clock_section(clock: Result<Value, String>) -> Markup {
     }
 }
 
-/// Where the doctor report goes (a later change fills it in: what is misconfigured across the
-/// three systems, each finding with its fix).
+/// The way to the doctor: its report reads all three systems (about a second with 10,000
+/// users), so it is a page of its own rather than part of every home page load.
 fn doctor_section() -> Markup {
-    html! {}
+    html! {
+        section #doctor {
+            h2 { "Doctor" }
+            p {
+                "What is misconfigured across Okta, Kiro and DNS, step by step against Kiro's "
+                "\"Connect your Okta IdP\" guide, each finding with its fix: "
+                a href="/_sim/home/doctor" { "Run the doctor" }
+                " (the same report as " code { "kiro-sim doctor --ready FILE" } ")."
+            }
+        }
+    }
+}
+
+/// `GET /_sim/home/doctor`: the doctor's report of this world, read through the same public
+/// APIs `kiro-sim doctor` uses (`sim_doctor::diagnose_world` with the ready fields).
+async fn doctor_page(State(home): State<Arc<Home>>) -> Response {
+    let Some(fields) = home.fields() else {
+        return not_ready();
+    };
+    let body = match sim_doctor::diagnose_world(&fields).await {
+        Ok(report) => {
+            let verdict = if report.findings.is_empty() {
+                "✓ No finding: the three systems are set up as the guide says.".to_owned()
+            } else {
+                format!("✗ {} finding(s).", report.findings.len())
+            };
+            html! {
+                h1 { "Doctor" }
+                p { a href="/_sim/home" { "← Home" } }
+                p.verdict { (verdict) }
+                (PreEscaped(report.to_html()))
+            }
+        }
+        Err(e) => html! {
+            h1 { "Doctor" }
+            p { a href="/_sim/home" { "← Home" } }
+            p.error { "The doctor could not read the world: " (e.to_string()) }
+        },
+    };
+    page_of("Doctor: kiro-sim sandbox", body).into_response()
 }
 
 fn timeline_section(

@@ -462,3 +462,37 @@ async fn a_developer_waiting_for_the_sync_delay_sees_the_access_error_then_the_p
     b.close().await;
     sandbox.shutdown().await;
 }
+
+// covers: SIM-HOME-4
+#[tokio::test]
+async fn the_home_runs_the_doctor_and_shows_a_misconfiguration_with_its_fix() {
+    let Some(b) = Browser::start("the_home_runs_the_doctor").await else {
+        return;
+    };
+    let sandbox = sandbox().await;
+    let fields = sandbox.ready_fields();
+    b.goto(&field(&fields, "home_url")).await;
+    b.follow("Run the doctor").await;
+    b.expect_text("No finding").await;
+    b.expect_no_text("✗").await;
+
+    // The Kiro app loses its refresh-token grant, through Okta's API.
+    let c = clients(&sandbox);
+    let app_id = field(&fields, "okta_oidc_client_id");
+    let path = format!("/api/v1/apps/{app_id}");
+    let mut app = c.okta.api.get(&path).await.expect("the app");
+    app["settings"]["oauthClient"]["grant_types"] = json!(["authorization_code"]);
+    c.okta
+        .api
+        .put(&path, app)
+        .await
+        .expect("the app is replaced");
+
+    b.goto(&format!("{}/_sim/home/doctor", field(&fields, "kiro")))
+        .await;
+    b.expect_text("✗ 1 finding(s).").await;
+    let finding = b.text_of("li#DOC-4").await;
+    assert!(finding.contains("refresh_token"), "{finding}");
+    assert!(finding.contains("Fix:"), "{finding}");
+    b.close().await;
+}
