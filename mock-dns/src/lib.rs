@@ -30,11 +30,17 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime};
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use parking_lot::RwLock;
 use sim_core::http::HttpServer;
+use sim_core::state::StateError;
 use sim_core::{Clock, Seed, ids};
 
 use crate::core::{DnsCore, DnsError};
+
+/// The kind of mock-dns's state documents (`/_sim/dns/state`).
+pub const STATE_KIND: &str = "kiro-sim/mock-dns-state";
 
 /// Default port of the DNS server (UDP and TCP).
 pub const DEFAULT_DNS_PORT: u16 = 1053;
@@ -144,6 +150,9 @@ pub(crate) struct Shared {
     pub(crate) api_token_id: String,
     /// Handed to scheduled publication jobs, so they do not keep the state alive.
     me: Weak<Shared>,
+    /// Bumped by a state import: publication jobs of an older epoch do nothing (the import
+    /// re-derived the ones its state needs).
+    epoch: AtomicU64,
 }
 
 impl Shared {
@@ -154,6 +163,7 @@ impl Shared {
             api_token: ids::secret(&mut seed.stream("mock-dns/api-token"), 40),
             api_token_id: ids::hex_id(&mut seed.stream("mock-dns/api-token-id"), 32),
             me: me.clone(),
+            epoch: AtomicU64::new(0),
         })
     }
 
@@ -176,16 +186,46 @@ impl Shared {
             (result, next)
         };
         if let Some(at) = next {
-            let me = self.me.clone();
-            self.clock.schedule_at(at, move |clock: Clock| {
-                if let Some(shared) = me.upgrade() {
-                    let published = shared.core.write().publish_due(clock.now());
-                    tracing::debug!(published, "dns changes propagated");
-                }
-                std::future::ready(())
-            });
+            self.schedule_publication(at);
         }
         result
+    }
+
+    /// Puts a publication on the world's clock at `at`.
+    fn schedule_publication(&self, at: SystemTime) {
+        let me = self.me.clone();
+        let epoch = self.epoch.load(Ordering::Acquire);
+        self.clock.schedule_at(at, move |clock: Clock| {
+            if let Some(shared) = me.upgrade()
+                && shared.epoch.load(Ordering::Acquire) == epoch
+            {
+                let published = shared.core.write().publish_due(clock.now());
+                tracing::debug!(published, "dns changes propagated");
+            }
+            std::future::ready(())
+        });
+    }
+
+    /// The whole state as a document (`GET /_sim/dns/state`): the core, its id stream included.
+    pub(crate) fn export_state(&self) -> Vec<u8> {
+        sim_core::state::export(STATE_KIND, &*self.core.read())
+    }
+
+    /// Replaces the whole state by a document's (`PUT /_sim/dns/state`), re-deriving the
+    /// publication jobs from its propagation queue. A refused document changes nothing.
+    pub(crate) fn import_state(&self, body: &[u8]) -> Result<(), StateError> {
+        let core: DnsCore = sim_core::state::import(STATE_KIND, body)?;
+        core.check_consistency().map_err(StateError::Inconsistent)?;
+        let times = core.publication_times();
+        {
+            let mut current = self.core.write();
+            *current = core;
+            self.epoch.fetch_add(1, Ordering::AcqRel);
+        }
+        for at in times {
+            self.schedule_publication(at);
+        }
+        Ok(())
     }
 }
 
@@ -271,6 +311,17 @@ impl MockDns {
     /// The clock this service runs on.
     pub fn clock(&self) -> &Clock {
         &self.shared.clock
+    }
+
+    /// The whole state as a document, as `GET /_sim/dns/state` serves it.
+    pub fn export_state(&self) -> Vec<u8> {
+        self.shared.export_state()
+    }
+
+    /// Replaces the whole state by a document's, as `PUT /_sim/dns/state` does; pending
+    /// publications are re-derived from it. A refused document changes nothing.
+    pub fn import_state(&self, body: &[u8]) -> Result<(), StateError> {
+        self.shared.import_state(body)
     }
 
     /// The fields mock-dns adds to the `kiro-sim` ready line.

@@ -257,6 +257,21 @@ impl Clock {
         self.schedule_at(due, job)
     }
 
+    /// Puts the clock back to a snapshot's time: drops every pending job (their owners re-derive
+    /// them from the state they restore: every scheduled job is derivable from core state) and,
+    /// in virtual mode, sets `now` to `now` (backwards too). In system mode time is the wall
+    /// clock's and is not moved. Waits for a running advance to finish first.
+    pub async fn restore(&self, now: SystemTime) {
+        let _running = self.inner.runner.lock().await;
+        let mut state = self.inner.state.lock();
+        state.queue.clear();
+        if self.inner.mode == ClockMode::Virtual {
+            state.virtual_now = now;
+        }
+        drop(state);
+        self.inner.wake.notify_one();
+    }
+
     /// Removes a job that has not run yet. Returns whether it was still pending.
     pub fn cancel(&self, id: JobId) -> bool {
         let mut state = self.inner.state.lock();
@@ -608,6 +623,20 @@ mod tests {
         clock.advance(Duration::ZERO).await;
         assert_eq!(*log.lock(), vec![("late".to_string(), at(100))]);
         assert_eq!(clock.now(), at(100));
+    }
+
+    #[tokio::test]
+    async fn restore_drops_pending_jobs_and_moves_virtual_time_back() {
+        let clock = Clock::new_virtual();
+        let log: Log = Arc::default();
+        clock.advance(Duration::from_secs(100)).await;
+        clock.schedule_in(Duration::from_secs(10), record(&log, "dropped"));
+        clock.restore(at(40)).await;
+        assert_eq!(clock.now(), at(40));
+        assert_eq!(clock.pending_jobs(), 0);
+        clock.schedule_in(Duration::from_secs(5), record(&log, "kept"));
+        clock.advance(Duration::from_secs(100)).await;
+        assert_eq!(*log.lock(), vec![("kept".to_string(), at(45))]);
     }
 
     #[tokio::test]

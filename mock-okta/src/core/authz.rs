@@ -49,7 +49,7 @@ pub const UNKNOWN_SCOPE: &str =
     "One or more scopes are not configured for the authorization server resource.";
 
 /// A scope of an authorization server.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Scope {
     /// `scp…` id.
     pub id: String,
@@ -70,7 +70,7 @@ pub struct Scope {
 }
 
 /// A custom claim.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Claim {
     /// `ocl…` id.
     pub id: String,
@@ -91,7 +91,7 @@ pub struct Claim {
 }
 
 /// A rule of an access policy.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rule {
     /// `0pr…` id.
     pub id: String,
@@ -147,7 +147,7 @@ pub struct NewRule {
 }
 
 /// An access policy.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
     /// `00p…` id.
     pub id: String,
@@ -170,7 +170,7 @@ pub struct Policy {
 }
 
 /// A signing key's place in rotation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum KeyStatus {
     /// Signs new tokens.
     Active,
@@ -192,7 +192,7 @@ impl KeyStatus {
 }
 
 /// A key of an authorization server.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ServerKey {
     /// The key.
     pub key: SigningKey,
@@ -201,7 +201,7 @@ pub struct ServerKey {
 }
 
 /// A custom authorization server.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct AuthServer {
     /// `aus…` id.
     pub id: String,
@@ -286,7 +286,7 @@ pub fn rule_allows_grant(rule_grants: &[String], grant_type: &str) -> bool {
 }
 
 /// Why evaluation failed, for the System Log and Token Preview.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Denial {
     /// A requested scope is not defined on the server.
     UnknownScope(String),
