@@ -211,22 +211,38 @@ impl Shared {
         sim_core::state::export(STATE_KIND, &*self.core.read())
     }
 
-    /// Replaces the whole state by a document's (`PUT /_sim/dns/state`), re-deriving the
-    /// publication jobs from its propagation queue. A refused document changes nothing.
+    /// Replaces the whole state by a document's (`PUT /_sim/dns/state`). A refused document
+    /// changes nothing.
     pub(crate) fn import_state(&self, body: &[u8]) -> Result<(), StateError> {
-        let core: DnsCore = sim_core::state::import(STATE_KIND, body)?;
-        core.check_consistency().map_err(StateError::Inconsistent)?;
-        let times = core.publication_times();
+        self.install_state(prepare_state(body)?);
+        Ok(())
+    }
+
+    /// Installs a checked state and re-derives the publication jobs from its propagation
+    /// queue; jobs of the replaced state see a new epoch and do nothing.
+    fn install_state(&self, state: PreparedState) {
+        let times = state.0.publication_times();
         {
             let mut current = self.core.write();
-            *current = core;
+            *current = state.0;
             self.epoch.fetch_add(1, Ordering::AcqRel);
         }
         for at in times {
             self.schedule_publication(at);
         }
-        Ok(())
     }
+}
+
+/// A state document parsed and checked, ready to install ([`MockDns::install_state`]): a
+/// world restore prepares all three services' states before it installs any.
+#[derive(Debug)]
+pub struct PreparedState(DnsCore);
+
+/// Parses and checks a state document (SIM-STATE-2) without touching a running service.
+pub fn prepare_state(body: &[u8]) -> Result<PreparedState, StateError> {
+    let core: DnsCore = sim_core::state::import(STATE_KIND, body)?;
+    core.check_consistency().map_err(StateError::Inconsistent)?;
+    Ok(PreparedState(core))
 }
 
 /// A running mock-dns. Dropping it stops both servers.
@@ -322,6 +338,11 @@ impl MockDns {
     /// publications are re-derived from it. A refused document changes nothing.
     pub fn import_state(&self, body: &[u8]) -> Result<(), StateError> {
         self.shared.import_state(body)
+    }
+
+    /// Installs a state [`prepare_state`] checked; pending publications are re-derived.
+    pub fn install_state(&self, state: PreparedState) {
+        self.shared.install_state(state)
     }
 
     /// The fields mock-dns adds to the `kiro-sim` ready line.

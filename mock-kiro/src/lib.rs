@@ -152,6 +152,20 @@ struct StateRef<'a> {
     domain_check_origin: Option<std::time::SystemTime>,
 }
 
+/// A state document parsed and checked, ready to install ([`MockKiro::install_state`]): a
+/// world restore prepares all three services' states before it installs any.
+pub struct PreparedState(StateOwned);
+
+/// Parses and checks a state document (SIM-STATE-2) without touching a running service.
+pub fn prepare_state(body: &[u8]) -> Result<PreparedState, StateError> {
+    let state: StateOwned = sim_core::state::import(STATE_KIND, body)?;
+    state
+        .core
+        .check_consistency()
+        .map_err(StateError::Inconsistent)?;
+    Ok(PreparedState(state))
+}
+
 #[derive(serde::Deserialize)]
 struct StateOwned {
     core: Kiro,
@@ -210,11 +224,12 @@ impl Shared {
     /// clock jobs from it: the next seat grant, the periodic domain check. The JWKS cache is
     /// emptied (it refills from the issuer). A refused document changes nothing.
     pub(crate) fn import_state(self: &Arc<Self>, body: &[u8]) -> Result<(), StateError> {
-        let state: StateOwned = sim_core::state::import(STATE_KIND, body)?;
-        state
-            .core
-            .check_consistency()
-            .map_err(StateError::Inconsistent)?;
+        self.install_state(prepare_state(body)?);
+        Ok(())
+    }
+
+    /// Installs a checked state; see [`Shared::import_state`].
+    fn install_state(self: &Arc<Self>, PreparedState(state): PreparedState) {
         {
             let mut kiro = self.kiro.lock();
             *kiro = state.core;
@@ -227,7 +242,6 @@ impl Shared {
         self.jwks.clear();
         self.schedule_grants();
         console::restore_domain_checks(self, state.domain_check_origin);
-        Ok(())
     }
 }
 
@@ -302,6 +316,11 @@ impl MockKiro {
     /// grants and domain checks are re-derived from it. A refused document changes nothing.
     pub fn import_state(&self, body: &[u8]) -> Result<(), StateError> {
         self.shared.import_state(body)
+    }
+
+    /// Installs a state [`prepare_state`] checked; clock jobs are re-derived.
+    pub fn install_state(&self, state: PreparedState) {
+        self.shared.install_state(state)
     }
 
     /// The fields mock-kiro adds to the `kiro-sim` ready line.

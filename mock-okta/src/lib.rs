@@ -140,6 +140,20 @@ struct StateRef<'a> {
     rate_limits: &'a wire::RateLimiter,
 }
 
+/// A state document parsed and checked, ready to install ([`MockOkta::install_state`]): a
+/// world restore prepares all three services' states before it installs any.
+pub struct PreparedState(StateOwned);
+
+/// Parses and checks a state document (SIM-STATE-2) without touching a running service.
+pub fn prepare_state(body: &[u8]) -> Result<PreparedState, StateError> {
+    let mut state: StateOwned = sim_core::state::import(STATE_KIND, body)?;
+    state
+        .org
+        .restore_from_state()
+        .map_err(StateError::Inconsistent)?;
+    Ok(PreparedState(state))
+}
+
 #[derive(serde::Deserialize)]
 struct StateOwned {
     org: Org,
@@ -167,11 +181,12 @@ impl Shared {
     /// push engine's clock jobs from it (a retry job per parked time; a drain if something is
     /// runnable). The org keeps this server's URL. A refused document changes nothing.
     pub(crate) fn import_state(self: &Arc<Self>, body: &[u8]) -> Result<(), StateError> {
-        let mut state: StateOwned = sim_core::state::import(STATE_KIND, body)?;
-        state
-            .org
-            .restore_from_state()
-            .map_err(StateError::Inconsistent)?;
+        self.install_state(prepare_state(body)?);
+        Ok(())
+    }
+
+    /// Installs a checked state; see [`Shared::import_state`].
+    fn install_state(self: &Arc<Self>, PreparedState(mut state): PreparedState) {
         let (retries, runnable) = {
             let mut org = self.org.lock();
             let url = org.org_url().to_string();
@@ -183,7 +198,6 @@ impl Shared {
             (org.push_retry_times(), org.push_runnable())
         };
         provisioning::restore_jobs(self, &retries, runnable);
-        Ok(())
     }
 }
 
@@ -260,6 +274,11 @@ impl MockOkta {
     /// are re-derived from it. A refused document changes nothing.
     pub fn import_state(&self, body: &[u8]) -> Result<(), StateError> {
         self.shared.import_state(body)
+    }
+
+    /// Installs a state [`prepare_state`] checked; push retries are re-derived.
+    pub fn install_state(&self, state: PreparedState) {
+        self.shared.install_state(state)
     }
 
     /// Waits until no SCIM push is runnable now (what `/_sim/okta/provisioning/settle` does):

@@ -24,6 +24,7 @@ pub mod clients;
 pub mod ide;
 pub mod sandbox;
 pub mod setup;
+pub mod snapshot;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;

@@ -442,7 +442,7 @@ pub struct Provisioning {
     pub(crate) users: HashMap<String, UserLink>,
     pub(crate) pushes: Vec<GroupPush>,
     /// Users assigned (directly or through groups), recomputed after assignment changes.
-    assigned: Option<HashSet<String>>,
+    assigned: Option<BTreeSet<String>>,
     /// Every push mapping was queued after a user was linked, and no group was taken since.
     pushes_queued: bool,
 }
@@ -657,8 +657,8 @@ pub struct AppUserSync {
 struct PushQueue {
     users: VecDeque<ResourceKey>,
     groups: VecDeque<ResourceKey>,
-    queued: HashSet<ResourceKey>,
-    in_flight: HashSet<ResourceKey>,
+    queued: BTreeSet<ResourceKey>,
+    in_flight: BTreeSet<ResourceKey>,
     waiting: BTreeSet<(SystemTime, ResourceKey)>,
 }
 
@@ -707,7 +707,9 @@ impl Provisioner {
     /// back to the queue (the planner compares with what was last pushed, so the call is made
     /// again only if still needed).
     pub(crate) fn requeue_in_flight(&mut self) {
-        let in_flight: Vec<ResourceKey> = self.queue.in_flight.drain().collect();
+        let in_flight: Vec<ResourceKey> = std::mem::take(&mut self.queue.in_flight)
+            .into_iter()
+            .collect();
         for key in in_flight {
             self.queue.push(key);
         }
@@ -1505,7 +1507,7 @@ impl Org {
         {
             return;
         }
-        let mut set = HashSet::new();
+        let mut set = BTreeSet::new();
         if let Ok(app) = self.app(app_id) {
             set.extend(app.assigned_users.iter().cloned());
             for gid in &app.assigned_groups {
