@@ -187,17 +187,19 @@ impl Shared {
 
     /// Installs a checked state; see [`Shared::import_state`].
     fn install_state(self: &Arc<Self>, PreparedState(mut state): PreparedState) {
-        let (retries, runnable) = {
+        let (retries, runnable, old) = {
             let mut org = self.org.lock();
             let url = org.org_url().to_string();
             state.org.set_org_url(&url);
-            *org = state.org;
+            let old = std::mem::replace(&mut *org, state.org);
             *self.request_ids.lock() = state.request_ids;
             *self.rate_limits.lock() = state.rate_limits;
             self.epoch.fetch_add(1, Ordering::AcqRel);
-            (org.push_retry_times(), org.push_runnable())
+            (org.push_retry_times(), org.push_runnable(), old)
         };
         provisioning::restore_jobs(self, &retries, runnable);
+        // Freeing a big org (10,000 users: tens of milliseconds) is nobody's wait.
+        std::thread::spawn(move || drop(old));
     }
 }
 
