@@ -5,7 +5,7 @@
 //! clock jobs included: they are re-derived from core state. A corrupt document is refused
 //! with a clear error and changes nothing.
 //!
-//! covers: [SIM-SNAP-1, SIM-SNAP-2, SIM-SNAP-3, SIM-STATE-1, SIM-STATE-2]
+//! covers: [SIM-SNAP-1, SIM-SNAP-2, SIM-SNAP-3, SIM-STATE-1, SIM-STATE-2, SIM-STATE-3]
 
 use std::time::Duration;
 
@@ -354,5 +354,45 @@ async fn corrupt_state_is_refused_and_changes_nothing() {
         docs(&changed),
         "nothing restored"
     );
+    world.shutdown().await;
+}
+
+/// SIM-STATE-3: a snapshot file round-trips; one cut short, changed, or not a snapshot at all
+/// is refused with an error saying which, before anything is restored.
+#[tokio::test]
+async fn snapshot_files_round_trip_and_refuse_truncation_and_corruption() {
+    use sim_world::snapshot::SnapshotFileError;
+    let (world, _) = documented_world().await;
+    let snapshot = world.snapshot().await;
+    let dir = std::env::temp_dir().join(format!("kiro-sim-snapfile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("after-setup.snapshot");
+    snapshot.write_file(&path).expect("written");
+    let read = WorldSnapshot::read_file(&path).expect("read back");
+    assert_eq!(docs(&read), docs(&snapshot));
+    assert_eq!(read.clock, snapshot.clock);
+    world
+        .restore(&read)
+        .await
+        .expect("a read snapshot restores");
+
+    let bytes = snapshot.encode();
+    let cut = WorldSnapshot::decode(&bytes[..bytes.len() - 10]).expect_err("truncated");
+    assert!(matches!(cut, SnapshotFileError::Length { .. }), "{cut}");
+    assert!(cut.to_string().contains("truncated"), "{cut}");
+    let mut changed = bytes.clone();
+    let last = changed.len() - 20;
+    changed[last] ^= 0x01;
+    let corrupt = WorldSnapshot::decode(&changed).expect_err("changed");
+    assert!(matches!(corrupt, SnapshotFileError::Checksum), "{corrupt}");
+    assert!(corrupt.to_string().contains("corrupt"));
+    let garbage = WorldSnapshot::decode(b"{\"hello\":1}").expect_err("garbage");
+    assert!(matches!(garbage, SnapshotFileError::NotASnapshot));
+    let header_cut = WorldSnapshot::decode(&bytes[..30]).expect_err("header cut");
+    assert!(
+        matches!(header_cut, SnapshotFileError::Header(_)),
+        "{header_cut}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
     world.shutdown().await;
 }
