@@ -46,6 +46,9 @@ enum Command {
     /// Check Okta, Kiro and DNS against Kiro's "Connect your Okta IdP" guide (read-only); exit
     /// 0 when clean, 1 when something is wrong, 2 when the systems could not be read.
     Doctor(DoctorArgs),
+    /// Save, list and restore named checkpoints of a running `kiro-sim up` world.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
 }
 
 /// Where `kiro-sim doctor` reads from: a world's ready line, or explicit systems.
@@ -80,6 +83,39 @@ struct DoctorArgs {
     /// Print the report as JSON (for tools) instead of the human report.
     #[arg(long)]
     json: bool,
+}
+
+/// Named checkpoints of a running world (`/_sim/snapshots` on any of its HTTP ports).
+#[derive(Subcommand, Debug)]
+enum SnapshotCommand {
+    /// Save the world's whole state now under NAME (replacing a checkpoint of that name).
+    Save {
+        /// The checkpoint's name (letters, digits, `.`, `_`, `-`; at most 64).
+        name: String,
+        #[command(flatten)]
+        target: SnapshotTarget,
+    },
+    /// List the saved checkpoints.
+    List {
+        #[command(flatten)]
+        target: SnapshotTarget,
+    },
+    /// Put the world back to the checkpoint NAME.
+    Restore {
+        /// The checkpoint's name.
+        name: String,
+        #[command(flatten)]
+        target: SnapshotTarget,
+    },
+}
+
+/// Which running world.
+#[derive(Args, Debug)]
+struct SnapshotTarget {
+    /// A file holding the ready line `kiro-sim up` printed (its `okta` URL and, for a `--tls`
+    /// world, its `ca_pem` are used).
+    #[arg(long, value_name = "FILE")]
+    ready: PathBuf,
 }
 
 /// What the IDE does. Every command reads and writes the token cache file.
@@ -370,6 +406,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Kiro(args) => run_kiro(args, shutdown).await,
         Command::Ide(command) => run_ide(command).await,
         Command::Doctor(_) => anyhow::bail!("doctor runs on its own"),
+        Command::Snapshot(command) => run_snapshot(command).await,
     }
 }
 
@@ -424,6 +461,59 @@ async fn run_doctor(args: DoctorArgs) -> anyhow::Result<std::process::ExitCode> 
     } else {
         std::process::ExitCode::from(1)
     })
+}
+
+/// `kiro-sim snapshot save|list|restore`: one request to the world's front, its JSON answer
+/// on stdout.
+async fn run_snapshot(command: SnapshotCommand) -> anyhow::Result<()> {
+    let (target, method, path) = match &command {
+        SnapshotCommand::Save { target, .. } => (target, "POST", "/_sim/snapshots".to_string()),
+        SnapshotCommand::List { target } => (target, "GET", "/_sim/snapshots".to_string()),
+        SnapshotCommand::Restore { name, target } => {
+            (target, "POST", format!("/_sim/snapshots/{name}/restore"))
+        }
+    };
+    let text = std::fs::read_to_string(&target.ready)
+        .with_context(|| format!("reading the ready line {}", target.ready.display()))?;
+    let ready: Map<String, Value> = text
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Map<String, Value>>(line).ok())
+        .find(|fields| fields.get("okta").is_some_and(Value::is_string))
+        .with_context(|| {
+            format!(
+                "{} holds no ready line of `kiro-sim up` (a JSON line with an `okta` URL)",
+                target.ready.display()
+            )
+        })?;
+    let base = ready["okta"].as_str().unwrap_or_default().to_string();
+    let trust = match ready.get("ca_pem").and_then(Value::as_str) {
+        Some(path) => sim_core::outbound::Trust::from_pem_file(std::path::Path::new(path))
+            .with_context(|| format!("reading the CA certificate {path}"))?,
+        None => sim_core::outbound::Trust::Platform,
+    };
+    let http = sim_core::outbound::builder(&trust)?.build()?;
+    let api = sim_world::clients::Api::new(http, &base, None);
+    let body = match &command {
+        SnapshotCommand::Save { name, .. } => {
+            sim_world::clients::Body::Json(serde_json::json!({ "name": name }))
+        }
+        _ => sim_world::clients::Body::None,
+    };
+    let method = if method == "GET" {
+        reqwest::Method::GET
+    } else {
+        reqwest::Method::POST
+    };
+    let response = api.send(method, &path, body).await?;
+    if !(200..300).contains(&response.status) {
+        let message = response.body["message"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| response.body.to_string());
+        anyhow::bail!("{path}: {} {message}", response.status);
+    }
+    println!("{}", response.body);
+    Ok(())
 }
 
 /// What a world's flags turn into: the clock, the seed, and (with --tls) the CA.

@@ -757,3 +757,55 @@ fn a_bad_setup_file_is_a_clear_error_at_start_without_a_ready_line() {
     let _ = std::fs::remove_file(failing_step);
     let _ = std::fs::remove_file(ide_step);
 }
+
+/// Runs `kiro-sim ARGS…` to completion: exit status, stdout, stderr.
+fn run(args: &[&str]) -> (i32, String, String) {
+    let output = kiro_sim().args(args).output().expect("run kiro-sim");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+// covers: SIM-SNAP-4
+#[test]
+fn snapshot_save_list_and_restore_talk_to_a_running_world() {
+    let (child, ready, stdout) = start(&[
+        "up",
+        "--dns-port",
+        "0",
+        "--dns-api-port",
+        "0",
+        "--okta-port",
+        "0",
+        "--kiro-port",
+        "0",
+    ]);
+    let file = write_temp("ready.json", &format!("{ready}\n"));
+    let file = file.to_str().expect("utf-8 path");
+
+    let (status, out, err) = run(&["snapshot", "save", "after-step-3", "--ready", file]);
+    assert_eq!(status, 0, "{err}");
+    let saved: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON answer");
+    assert_eq!(saved["name"], "after-step-3");
+
+    let (status, out, err) = run(&["snapshot", "list", "--ready", file]);
+    assert_eq!(status, 0, "{err}");
+    let listed: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON answer");
+    assert_eq!(listed["snapshots"][0]["name"], "after-step-3");
+
+    let (status, out, err) = run(&["snapshot", "restore", "after-step-3", "--ready", file]);
+    assert_eq!(status, 0, "{err}");
+    assert!(out.contains("\"restored\""), "{out}");
+
+    let (status, _, err) = run(&["snapshot", "restore", "nope", "--ready", file]);
+    assert_eq!(status, 1);
+    assert!(err.contains("no checkpoint named `nope`"), "{err}");
+    let (status, _, err) = run(&["snapshot", "list", "--ready", "/nonexistent/ready.json"]);
+    assert_eq!(status, 1);
+    assert!(err.contains("reading the ready line"), "{err}");
+
+    let (code, _) = terminate(child, stdout);
+    assert_eq!(code, 0);
+}

@@ -11,7 +11,8 @@
 //! for a case is not publicly documented the code is a sim choice, noted beside it.
 //!
 //! Simulator controls (no auth, like `/_sim/clock`): `GET|PUT /_sim/dns/propagation` reads or
-//! sets the propagation delay (`{"delay":"5m"}`).
+//! sets the propagation delay (`{"delay":"5m"}`); `GET|PUT /_sim/dns/state` exports or imports
+//! the whole state ([`sim_core::state`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -69,9 +70,36 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
         .layer(middleware::map_response(body_too_large))
         .with_state(shared.clone())
+        .merge(state_routes(shared.clone()))
         .merge(sim_core::http::clock_routes(shared.clock.clone()))
         .merge(crate::dashboard::router(shared.clone()))
         .fallback(no_route)
+}
+
+/// `GET|PUT /_sim/dns/state`: the whole state as a document (SIM-STATE-1, SIM-STATE-2). Its
+/// own body limit: a big world's state is larger than any API request.
+fn state_routes(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/_sim/dns/state", get(get_state).put(put_state))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            sim_core::state::MAX_STATE_BYTES,
+        ))
+        .with_state(shared)
+}
+
+async fn get_state(State(shared): State<AppState>) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        shared.export_state(),
+    )
+        .into_response()
+}
+
+async fn put_state(State(shared): State<AppState>, body: Bytes) -> Response {
+    match shared.import_state(&body) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => error.into_response(),
+    }
 }
 
 // ---- envelope and errors ------------------------------------------------------------------

@@ -18,7 +18,9 @@ use sim_core::ids;
 use sim_core::seed::SimRng;
 
 /// The record types the provider manages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum RecordType {
     /// IPv4 address.
     A,
@@ -58,7 +60,7 @@ impl RecordType {
 }
 
 /// A zone, as the provider API shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Zone {
     /// 32 lowercase hex characters.
     pub id: String,
@@ -73,7 +75,7 @@ pub struct Zone {
 }
 
 /// A DNS record, as the provider API shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Record {
     /// 32 lowercase hex characters.
     pub id: String,
@@ -222,7 +224,7 @@ pub enum QueryType {
 }
 
 /// Data of one answered resource record.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RData {
     /// IPv4 address.
     A(Ipv4Addr),
@@ -239,7 +241,7 @@ pub enum RData {
 }
 
 /// An SOA record's fields.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Soa {
     /// Primary name server.
     pub mname: String,
@@ -302,7 +304,7 @@ const MAX_CNAME_HOPS: usize = 8;
 const MAX_TXT_CONTENT: usize = 4096;
 
 /// State of the DNS provider and server.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct DnsCore {
     account_id: String,
     ids: SimRng,
@@ -314,13 +316,13 @@ pub struct DnsCore {
     published: Published,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Pending {
     visible_at: SystemTime,
     change: Change,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 enum Change {
     CreateZone { name: String },
     DeleteZone { name: String },
@@ -328,12 +330,12 @@ enum Change {
     DeleteRecord { zone_name: String, id: String },
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Published {
     zones: HashMap<String, PublishedZone>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct PublishedZone {
     serial: u32,
     /// Owner name -> records there.
@@ -342,7 +344,7 @@ struct PublishedZone {
     owners: HashMap<String, String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct PublishedRecord {
     id: String,
     ttl: u32,
@@ -591,6 +593,45 @@ impl DnsCore {
                 _ => None,
             })
             .collect()
+    }
+
+    /// When each queued change becomes visible, earliest first, once per distinct time: the
+    /// publication wake-ups a restored core needs on the clock (every scheduled job is
+    /// derivable from core state).
+    pub fn publication_times(&self) -> Vec<SystemTime> {
+        let mut times: Vec<SystemTime> = self.pending.iter().map(|p| p.visible_at).collect();
+        times.dedup();
+        times
+    }
+
+    /// Checks what deserialisation cannot: every record in a zone of this core, in name
+    /// order, and the propagation queue in time order. For a state import (SIM-STATE-2).
+    pub fn check_consistency(&self) -> Result<(), String> {
+        for record in self.records.values() {
+            if !self.zones.values().any(|z| z.id == record.zone_id) {
+                return Err(format!(
+                    "record {} belongs to zone {}, which is not in the state",
+                    record.id, record.zone_id
+                ));
+            }
+        }
+        if let Some(max) = self.zones.keys().chain(self.records.keys()).max()
+            && *max > self.next_seq
+        {
+            return Err(format!(
+                "next_seq {} is not above the highest sequence number {max}",
+                self.next_seq
+            ));
+        }
+        if self
+            .pending
+            .iter()
+            .zip(self.pending.iter().skip(1))
+            .any(|(a, b)| a.visible_at > b.visible_at)
+        {
+            return Err("the propagation queue is not in time order".into());
+        }
+        Ok(())
     }
 
     /// Publishes every queued change visible at `now`. Returns how many were published.

@@ -33,11 +33,17 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime};
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use parking_lot::RwLock;
 use sim_core::http::HttpServer;
+use sim_core::state::StateError;
 use sim_core::{Clock, Seed, ids};
 
 use crate::core::{DnsCore, DnsError};
+
+/// The kind of mock-dns's state documents (`/_sim/dns/state`).
+pub const STATE_KIND: &str = "kiro-sim/mock-dns-state";
 
 /// Default port of the DNS server (UDP and TCP).
 pub const DEFAULT_DNS_PORT: u16 = 1053;
@@ -149,6 +155,9 @@ pub(crate) struct Shared {
     me: Weak<Shared>,
     /// The event feed (`GET /_sim/dns/events`): changes made and published.
     pub(crate) events: sim_core::events::Events,
+    /// Bumped by a state import: publication jobs of an older epoch do nothing (the import
+    /// re-derived the ones its state needs).
+    epoch: AtomicU64,
 }
 
 impl Shared {
@@ -160,6 +169,7 @@ impl Shared {
             api_token_id: ids::hex_id(&mut seed.stream("mock-dns/api-token-id"), 32),
             me: me.clone(),
             events: sim_core::events::Events::default(),
+            epoch: AtomicU64::new(0),
         })
     }
 
@@ -182,28 +192,74 @@ impl Shared {
             (result, next)
         };
         if let Some(at) = next {
-            let me = self.me.clone();
-            self.clock
-                .schedule_labelled(at, "DNS change published", move |clock: Clock| {
-                    if let Some(shared) = me.upgrade() {
-                        let published = shared.core.write().publish_due(clock.now());
-                        tracing::debug!(published, "dns changes propagated");
-                        if published > 0 {
-                            let plural = if published == 1 { "" } else { "s" };
-                            shared.events.record(
-                                clock.now(),
-                                "published",
-                                None,
-                                format!("{published} DNS change{plural} published: now answered"),
-                                None,
-                            );
-                        }
-                    }
-                    std::future::ready(())
-                });
+            self.schedule_publication(at);
         }
         result
     }
+
+    /// Puts a publication on the world's clock at `at`.
+    fn schedule_publication(&self, at: SystemTime) {
+        let me = self.me.clone();
+        let epoch = self.epoch.load(Ordering::Acquire);
+        self.clock
+            .schedule_labelled(at, "DNS change published", move |clock: Clock| {
+                if let Some(shared) = me.upgrade()
+                    && shared.epoch.load(Ordering::Acquire) == epoch
+                {
+                    let published = shared.core.write().publish_due(clock.now());
+                    tracing::debug!(published, "dns changes propagated");
+                    if published > 0 {
+                        let plural = if published == 1 { "" } else { "s" };
+                        shared.events.record(
+                            clock.now(),
+                            "published",
+                            None,
+                            format!("{published} DNS change{plural} published: now answered"),
+                            None,
+                        );
+                    }
+                }
+                std::future::ready(())
+            });
+    }
+
+    /// The whole state as a document (`GET /_sim/dns/state`): the core, its id stream included.
+    pub(crate) fn export_state(&self) -> Vec<u8> {
+        sim_core::state::export(STATE_KIND, &*self.core.read())
+    }
+
+    /// Replaces the whole state by a document's (`PUT /_sim/dns/state`). A refused document
+    /// changes nothing.
+    pub(crate) fn import_state(&self, body: &[u8]) -> Result<(), StateError> {
+        self.install_state(prepare_state(body)?);
+        Ok(())
+    }
+
+    /// Installs a checked state and re-derives the publication jobs from its propagation
+    /// queue; jobs of the replaced state see a new epoch and do nothing.
+    fn install_state(&self, state: PreparedState) {
+        let times = state.0.publication_times();
+        {
+            let mut current = self.core.write();
+            *current = state.0;
+            self.epoch.fetch_add(1, Ordering::AcqRel);
+        }
+        for at in times {
+            self.schedule_publication(at);
+        }
+    }
+}
+
+/// A state document parsed and checked, ready to install ([`MockDns::install_state`]): a
+/// world restore prepares all three services' states before it installs any.
+#[derive(Debug)]
+pub struct PreparedState(DnsCore);
+
+/// Parses and checks a state document (SIM-STATE-2) without touching a running service.
+pub fn prepare_state(body: &[u8]) -> Result<PreparedState, StateError> {
+    let core: DnsCore = sim_core::state::import(STATE_KIND, body)?;
+    core.check_consistency().map_err(StateError::Inconsistent)?;
+    Ok(PreparedState(core))
 }
 
 impl Shared {
@@ -308,6 +364,22 @@ impl MockDns {
     /// The clock this service runs on.
     pub fn clock(&self) -> &Clock {
         &self.shared.clock
+    }
+
+    /// The whole state as a document, as `GET /_sim/dns/state` serves it.
+    pub fn export_state(&self) -> Vec<u8> {
+        self.shared.export_state()
+    }
+
+    /// Replaces the whole state by a document's, as `PUT /_sim/dns/state` does; pending
+    /// publications are re-derived from it. A refused document changes nothing.
+    pub fn import_state(&self, body: &[u8]) -> Result<(), StateError> {
+        self.shared.import_state(body)
+    }
+
+    /// Installs a state [`prepare_state`] checked; pending publications are re-derived.
+    pub fn install_state(&self, state: PreparedState) {
+        self.shared.install_state(state)
     }
 
     /// The fields mock-dns adds to the `kiro-sim` ready line.

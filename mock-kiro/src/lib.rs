@@ -32,11 +32,13 @@ mod wire;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
 use sim_core::http::HttpServer;
 use sim_core::seed::SimRng;
+use sim_core::state::StateError;
 use sim_core::{Clock, Seed, ids};
 
 use crate::core::Kiro;
@@ -140,6 +142,42 @@ pub(crate) struct Shared {
     pub(crate) events: events::Events,
     /// The console pages' seat search index (rebuilt when the core's revision moves).
     pub(crate) search_index: Mutex<pages::SearchIndex>,
+    /// Bumped by a state import: clock jobs (seat grants, domain checks) of an older epoch do
+    /// nothing; the import re-derived the ones its state needs.
+    pub(crate) epoch: AtomicU64,
+}
+
+/// The kind of mock-kiro's state documents (`/_sim/kiro/state`).
+pub const STATE_KIND: &str = "kiro-sim/mock-kiro-state";
+
+/// What a state document holds: the core, the request-id stream, and when the periodic domain
+/// check started (its grid).
+#[derive(serde::Serialize)]
+struct StateRef<'a> {
+    core: &'a Kiro,
+    request_ids: &'a SimRng,
+    domain_check_origin: Option<std::time::SystemTime>,
+}
+
+/// A state document parsed and checked, ready to install ([`MockKiro::install_state`]): a
+/// world restore prepares all three services' states before it installs any.
+pub struct PreparedState(StateOwned);
+
+/// Parses and checks a state document (SIM-STATE-2) without touching a running service.
+pub fn prepare_state(body: &[u8]) -> Result<PreparedState, StateError> {
+    let state: StateOwned = sim_core::state::import(STATE_KIND, body)?;
+    state
+        .core
+        .check_consistency()
+        .map_err(StateError::Inconsistent)?;
+    Ok(PreparedState(state))
+}
+
+#[derive(serde::Deserialize)]
+struct StateOwned {
+    core: Kiro,
+    request_ids: SimRng,
+    domain_check_origin: Option<std::time::SystemTime>,
 }
 
 impl Shared {
@@ -160,10 +198,13 @@ impl Shared {
         }
         let me = Arc::downgrade(self);
         let label = events::grant_label(&self.kiro.lock(), due);
+        let epoch = self.epoch.load(Ordering::Acquire);
         let id = self
             .clock
             .schedule_labelled(due, label, move |clock: Clock| {
-                if let Some(shared) = me.upgrade() {
+                if let Some(shared) = me.upgrade()
+                    && shared.epoch.load(Ordering::Acquire) == epoch
+                {
                     // This is the scheduled job (an earlier one would have cancelled it).
                     *shared.grant_job.lock() = None;
                     let now = clock.now();
@@ -185,6 +226,47 @@ impl Shared {
                 std::future::ready(())
             });
         *job = Some((due, id));
+    }
+
+    /// The whole state as a document (`GET /_sim/kiro/state`).
+    pub(crate) fn export_state(&self) -> Vec<u8> {
+        let kiro = self.kiro.lock();
+        let request_ids = self.request_ids.lock();
+        sim_core::state::export(
+            STATE_KIND,
+            &StateRef {
+                core: &kiro,
+                request_ids: &request_ids,
+                domain_check_origin: console::domain_check_origin(self),
+            },
+        )
+    }
+
+    /// Replaces the whole state by a document's (`PUT /_sim/kiro/state`) and re-derives the
+    /// clock jobs from it: the next seat grant, the periodic domain check. The JWKS cache is
+    /// emptied (it refills from the issuer). A refused document changes nothing.
+    pub(crate) fn import_state(self: &Arc<Self>, body: &[u8]) -> Result<(), StateError> {
+        self.install_state(prepare_state(body)?);
+        Ok(())
+    }
+
+    /// Installs a checked state; see [`Shared::import_state`].
+    fn install_state(self: &Arc<Self>, PreparedState(state): PreparedState) {
+        {
+            let mut kiro = self.kiro.lock();
+            *kiro = state.core;
+            *self.request_ids.lock() = state.request_ids;
+            self.epoch.fetch_add(1, Ordering::AcqRel);
+        }
+        if let Some((_, id)) = self.grant_job.lock().take() {
+            self.clock.cancel(id);
+        }
+        self.jwks.clear();
+        // The console's seat search index is keyed by the core's revision counter, which a
+        // restored core can repeat with other contents: start it afresh.
+        *self.search_index.lock() = pages::SearchIndex::default();
+        self.schedule_grants();
+        console::restore_domain_checks(self, state.domain_check_origin);
     }
 }
 
@@ -217,6 +299,7 @@ impl MockKiro {
             scim_limits: scim::RateLimits::default(),
             events: events::Events::default(),
             search_index: Mutex::new(pages::SearchIndex::default()),
+            epoch: AtomicU64::new(0),
         });
         let bind_error = |source| StartError::Bind {
             addr: config.addr,
@@ -249,6 +332,22 @@ impl MockKiro {
     /// The clock this service runs on.
     pub fn clock(&self) -> &Clock {
         &self.shared.clock
+    }
+
+    /// The whole state as a document, as `GET /_sim/kiro/state` serves it.
+    pub fn export_state(&self) -> Vec<u8> {
+        self.shared.export_state()
+    }
+
+    /// Replaces the whole state by a document's, as `PUT /_sim/kiro/state` does; pending seat
+    /// grants and domain checks are re-derived from it. A refused document changes nothing.
+    pub fn import_state(&self, body: &[u8]) -> Result<(), StateError> {
+        self.shared.import_state(body)
+    }
+
+    /// Installs a state [`prepare_state`] checked; clock jobs are re-derived.
+    pub fn install_state(&self, state: PreparedState) {
+        self.shared.install_state(state)
     }
 
     /// The fields mock-kiro adds to the `kiro-sim` ready line.
@@ -285,5 +384,6 @@ fn router(shared: Arc<Shared>) -> axum::Router {
             wire::request_id,
         ))
         .with_state(shared.clone())
+        .merge(wire::state_routes(shared.clone()))
         .merge(sim_core::http::clock_routes(shared.clock.clone()))
 }

@@ -71,6 +71,13 @@ pub(crate) struct JwksCache {
     fetching: Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
 }
 
+impl JwksCache {
+    /// Forgets every cached key set (a state import: the next token refetches).
+    pub(crate) fn clear(&self) {
+        self.entries.lock().clear();
+    }
+}
+
 /// A verified token's claims.
 #[derive(Clone, Debug)]
 pub(crate) struct Verified {

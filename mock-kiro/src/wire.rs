@@ -326,3 +326,27 @@ async fn put_sync_delay(State(shared): State<AppState>, body: Bytes) -> Response
             .into_response(),
     }
 }
+
+/// `GET|PUT /_sim/kiro/state`: the whole state as a document (SIM-STATE-1, SIM-STATE-2),
+/// outside the request-id layer (an export draws no request id) and with its own body limit.
+pub(crate) fn state_routes(shared: Arc<Shared>) -> Router {
+    async fn get_state(State(shared): State<Arc<Shared>>) -> Response {
+        (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            shared.export_state(),
+        )
+            .into_response()
+    }
+    async fn put_state(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+        match shared.import_state(&body) {
+            Ok(()) => StatusCode::NO_CONTENT.into_response(),
+            Err(error) => error.into_response(),
+        }
+    }
+    Router::new()
+        .route("/_sim/kiro/state", get(get_state).put(put_state))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            sim_core::state::MAX_STATE_BYTES,
+        ))
+        .with_state(shared)
+}

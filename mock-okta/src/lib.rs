@@ -28,11 +28,13 @@ mod wire;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 use sim_core::http::HttpServer;
 use sim_core::keys::SigningKey;
 use sim_core::seed::SimRng;
+use sim_core::state::StateError;
 use sim_core::{Clock, Seed, ids};
 
 use crate::core::Org;
@@ -126,6 +128,83 @@ pub(crate) struct Shared {
     pub(crate) engine: provisioning::Engine,
     /// Admin Console sessions.
     pub(crate) console: Mutex<console::Sessions>,
+    /// Bumped by a state import: push retry jobs of an older epoch do nothing; the import
+    /// re-derived the ones its state needs.
+    pub(crate) epoch: AtomicU64,
+}
+
+/// The kind of mock-okta's state documents (`/_sim/okta/state`).
+pub const STATE_KIND: &str = "kiro-sim/mock-okta-state";
+
+/// What a state document holds: the org, the request-id stream, the rate-limit window.
+#[derive(serde::Serialize)]
+struct StateRef<'a> {
+    org: &'a Org,
+    request_ids: &'a SimRng,
+    rate_limits: &'a wire::RateLimiter,
+}
+
+/// A state document parsed and checked, ready to install ([`MockOkta::install_state`]): a
+/// world restore prepares all three services' states before it installs any.
+pub struct PreparedState(StateOwned);
+
+/// Parses and checks a state document (SIM-STATE-2) without touching a running service.
+pub fn prepare_state(body: &[u8]) -> Result<PreparedState, StateError> {
+    let mut state: StateOwned = sim_core::state::import(STATE_KIND, body)?;
+    state
+        .org
+        .restore_from_state()
+        .map_err(StateError::Inconsistent)?;
+    Ok(PreparedState(state))
+}
+
+#[derive(serde::Deserialize)]
+struct StateOwned {
+    org: Org,
+    request_ids: SimRng,
+    rate_limits: wire::RateLimiter,
+}
+
+impl Shared {
+    /// The whole state as a document (`GET /_sim/okta/state`).
+    pub(crate) fn export_state(&self) -> Vec<u8> {
+        let org = self.org.lock();
+        let request_ids = self.request_ids.lock();
+        let rate_limits = self.rate_limits.lock();
+        sim_core::state::export(
+            STATE_KIND,
+            &StateRef {
+                org: &org,
+                request_ids: &request_ids,
+                rate_limits: &rate_limits,
+            },
+        )
+    }
+
+    /// Replaces the whole state by a document's (`PUT /_sim/okta/state`) and re-derives the
+    /// push engine's clock jobs from it (a retry job per parked time; a drain if something is
+    /// runnable). The org keeps this server's URL. A refused document changes nothing.
+    pub(crate) fn import_state(self: &Arc<Self>, body: &[u8]) -> Result<(), StateError> {
+        self.install_state(prepare_state(body)?);
+        Ok(())
+    }
+
+    /// Installs a checked state; see [`Shared::import_state`].
+    fn install_state(self: &Arc<Self>, PreparedState(mut state): PreparedState) {
+        let (retries, runnable, old) = {
+            let mut org = self.org.lock();
+            let url = org.org_url().to_string();
+            state.org.set_org_url(&url);
+            let old = std::mem::replace(&mut *org, state.org);
+            *self.request_ids.lock() = state.request_ids;
+            *self.rate_limits.lock() = state.rate_limits;
+            self.epoch.fetch_add(1, Ordering::AcqRel);
+            (org.push_retry_times(), org.push_runnable(), old)
+        };
+        provisioning::restore_jobs(self, &retries, runnable);
+        // Freeing a big org (10,000 users: tens of milliseconds) is nobody's wait.
+        std::thread::spawn(move || drop(old));
+    }
 }
 
 /// A running mock-okta. Dropping it stops the server.
@@ -161,6 +240,7 @@ impl MockOkta {
             console: Mutex::new(console::Sessions::new(
                 config.seed.stream("mock-okta/console-sessions"),
             )),
+            epoch: AtomicU64::new(0),
         });
         let bind_error = |source| StartError::Bind {
             addr: config.addr,
@@ -192,6 +272,28 @@ impl MockOkta {
     /// The clock this org runs on.
     pub fn clock(&self) -> &Clock {
         &self.shared.clock
+    }
+
+    /// The whole state as a document, as `GET /_sim/okta/state` serves it.
+    pub fn export_state(&self) -> Vec<u8> {
+        self.shared.export_state()
+    }
+
+    /// Replaces the whole state by a document's, as `PUT /_sim/okta/state` does; push retries
+    /// are re-derived from it. A refused document changes nothing.
+    pub fn import_state(&self, body: &[u8]) -> Result<(), StateError> {
+        self.shared.import_state(body)
+    }
+
+    /// Installs a state [`prepare_state`] checked; push retries are re-derived.
+    pub fn install_state(&self, state: PreparedState) {
+        self.shared.install_state(state)
+    }
+
+    /// Waits until no SCIM push is runnable now (what `/_sim/okta/provisioning/settle` does):
+    /// only pushes parked for a retry remain, none is in flight.
+    pub async fn settle_push(&self) {
+        provisioning::drain(&self.shared).await;
     }
 
     /// The fields mock-okta adds to the `kiro-sim` ready line.
@@ -226,5 +328,6 @@ fn router(shared: Arc<Shared>) -> axum::Router {
             wire::common_headers,
         ))
         .with_state(shared.clone())
+        .merge(wire::state_routes(shared.clone()))
         .merge(sim_core::http::clock_routes(shared.clock.clone()))
 }

@@ -41,7 +41,7 @@ tokio::task_local! {
 }
 
 /// Per-endpoint request counts in the current minute of world time.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RateLimiter {
     per_minute: u32,
     minute: u64,
@@ -487,6 +487,31 @@ async fn put_rate_limit(State(shared): State<AppState>, body: Bytes) -> Response
         }
         _ => sim_error(r#"expected {"per_minute": N} with N > 0"#.into()),
     }
+}
+
+/// `GET|PUT /_sim/okta/state`: the whole state as a document (SIM-STATE-1, SIM-STATE-2),
+/// outside the request-id and rate-limit layers (an export draws no request id and counts
+/// against no limit) and with its own body limit.
+pub(crate) fn state_routes(shared: AppState) -> Router {
+    async fn get_state(State(shared): State<AppState>) -> Response {
+        (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            shared.export_state(),
+        )
+            .into_response()
+    }
+    async fn put_state(State(shared): State<AppState>, body: axum::body::Bytes) -> Response {
+        match shared.import_state(&body) {
+            Ok(()) => StatusCode::NO_CONTENT.into_response(),
+            Err(error) => error.into_response(),
+        }
+    }
+    Router::new()
+        .route("/_sim/okta/state", get(get_state).put(put_state))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            sim_core::state::MAX_STATE_BYTES,
+        ))
+        .with_state(shared)
 }
 
 #[cfg(test)]

@@ -106,6 +106,15 @@ impl std::str::FromStr for ClockMode {
     }
 }
 
+/// Where a clock stands ([`Clock::position`], [`Clock::restore`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClockPosition {
+    /// The world's time when taken.
+    pub now: SystemTime,
+    /// System mode: how far advances had moved the clock past real time.
+    pub offset: Duration,
+}
+
 /// A scheduled job's future.
 pub type JobFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 type Job = Box<dyn FnOnce(Clock) -> JobFuture + Send + 'static>;
@@ -255,6 +264,37 @@ impl Clock {
     {
         let due = self.now() + delay;
         self.schedule_at(due, job)
+    }
+
+    /// Where the clock stands, for a snapshot: virtual time, or system mode's offset.
+    pub fn position(&self) -> ClockPosition {
+        let state = self.inner.state.lock();
+        ClockPosition {
+            now: self.now_locked(&state),
+            offset: state.offset,
+        }
+    }
+
+    /// Waits for a running advance (or driver pass) to finish and keeps jobs from running
+    /// until the guard is dropped: what a snapshot holds while it reads every service.
+    pub async fn hold(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.runner.lock().await
+    }
+
+    /// Puts the clock back to a snapshot's [`ClockPosition`]: drops every pending job (their
+    /// owners re-derive them from the state they restore: every scheduled job is derivable
+    /// from core state) and sets virtual time (backwards too) or, in system mode, the offset
+    /// past real time. Waits for a running advance to finish first.
+    pub async fn restore(&self, position: ClockPosition) {
+        let _running = self.inner.runner.lock().await;
+        let mut state = self.inner.state.lock();
+        state.queue.clear();
+        match self.inner.mode {
+            ClockMode::Virtual => state.virtual_now = position.now,
+            ClockMode::System => state.offset = position.offset,
+        }
+        drop(state);
+        self.inner.wake.notify_one();
     }
 
     /// Removes a job that has not run yet. Returns whether it was still pending.
@@ -639,6 +679,25 @@ mod tests {
         clock.advance(Duration::ZERO).await;
         assert_eq!(*log.lock(), vec![("late".to_string(), at(100))]);
         assert_eq!(clock.now(), at(100));
+    }
+
+    #[tokio::test]
+    async fn restore_drops_pending_jobs_and_moves_virtual_time_back() {
+        let clock = Clock::new_virtual();
+        let log: Log = Arc::default();
+        clock.advance(Duration::from_secs(100)).await;
+        clock.schedule_in(Duration::from_secs(10), record(&log, "dropped"));
+        clock
+            .restore(ClockPosition {
+                now: at(40),
+                offset: Duration::ZERO,
+            })
+            .await;
+        assert_eq!(clock.now(), at(40));
+        assert_eq!(clock.pending_jobs(), 0);
+        clock.schedule_in(Duration::from_secs(5), record(&log, "kept"));
+        clock.advance(Duration::from_secs(100)).await;
+        assert_eq!(*log.lock(), vec![("kept".to_string(), at(45))]);
     }
 
     #[tokio::test]

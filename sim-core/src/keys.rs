@@ -159,8 +159,41 @@ impl std::fmt::Debug for SigningKey {
 pub fn dev_keys(seed: Seed) -> Result<Vec<SigningKey>, KeyError> {
     let start = seed.stream("sim-core/keys").below(DEV_KEY_COUNT as u64) as usize;
     (0..DEV_KEY_COUNT)
-        .map(|i| SigningKey::from_pkcs8_pem(DEV_KEY_PEMS[(start + i) % DEV_KEY_COUNT]))
+        .map(|i| SigningKey::from_pkcs8_pem_cached(DEV_KEY_PEMS[(start + i) % DEV_KEY_COUNT]))
         .collect()
+}
+
+/// Keys already parsed, by PEM: restoring a snapshot names its keys by PEM, and parsing an
+/// RSA key costs far more than a restore may take.
+static PARSED: std::sync::LazyLock<
+    parking_lot::Mutex<std::collections::HashMap<Arc<str>, SigningKey>>,
+> = std::sync::LazyLock::new(Default::default);
+
+impl SigningKey {
+    /// [`SigningKey::from_pkcs8_pem`], remembering the parsed key for the life of the process
+    /// (what a snapshot restore uses: the same few keys come back again and again).
+    pub fn from_pkcs8_pem_cached(pem: &str) -> Result<SigningKey, KeyError> {
+        if let Some(key) = PARSED.lock().get(pem) {
+            return Ok(key.clone());
+        }
+        let key = SigningKey::from_pkcs8_pem(pem)?;
+        PARSED.lock().insert(key.pem.clone(), key.clone());
+        Ok(key)
+    }
+}
+
+/// A key in a snapshot is its PKCS#8 PEM.
+impl serde::Serialize for SigningKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.pem)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SigningKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let pem = String::deserialize(deserializer)?;
+        SigningKey::from_pkcs8_pem_cached(&pem).map_err(serde::de::Error::custom)
+    }
 }
 
 /// Generates a new RSA-2048 key as PKCS#8 PEM. Slow: seconds without optimisation.

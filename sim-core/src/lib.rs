@@ -5,6 +5,7 @@
 //! - [`seed`]: the world's seed and the deterministic random streams derived from it.
 //! - [`ids`]: id and secret formats of the real systems (Okta ids, UUIDs, hex ids).
 //! - [`keys`]: the fixed RSA-2048 dev signing keys (and, with the `keygen` feature, fresh ones).
+//! - [`state`]: whole-service state documents (`/_sim/<svc>/state`, snapshots).
 //! - [`tls`]: a per-world certificate authority and rustls server configs.
 //! - [`outbound`]: the one builder of every outbound HTTP client (policy, world CA trust).
 //! - [`http`]: serving an axum router over plain http or https, and the `/_sim/clock` routes
@@ -20,6 +21,7 @@ pub mod ids;
 pub mod keys;
 pub mod outbound;
 pub mod seed;
+pub mod state;
 pub mod tls;
 pub mod totp;
 

@@ -26,6 +26,7 @@ pub mod ide;
 pub mod sandbox;
 pub mod setup;
 pub mod timeline;
+pub mod snapshot;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;

@@ -10,15 +10,22 @@
 //!   the setup is applied; `503 {"ready":false}` before (and during a reset).
 //! - `POST /_sim/reset`: back to the state right after start (setup applied); answers `200`
 //!   with the ready fields (the same ids and tokens: the seed is the same) once done.
+//! - `POST /_sim/snapshots` `{"name":…}`, `GET /_sim/snapshots`,
+//!   `POST /_sim/snapshots/{name}/restore`: named checkpoints of the whole world
+//!   ([`crate::snapshot`]), e.g. "after step 3" for a class.
 //!
 //! **Reset** closes a *gate*: requests arriving from then on wait (for at most
 //! [`GATE_WAIT`]) instead of reaching a world. Requests already past the gate are let finish
-//! (for at most [`DRAIN_WAIT`]) against the old world. Then the old world is shut down (mock-dns
-//! stops serving its duplicated sockets; the sockets themselves stay bound here, so DNS
-//! queries meanwhile wait in the socket buffers), a fresh world with the same config and seed
-//! is started and mounted in the same slots, the setup is applied through the real APIs,
-//! and the gate opens: the waiting requests go to the new world. Keep-alive connections
-//! survive a reset; nobody sees a refused connection or a half-set-up world.
+//! (for at most [`DRAIN_WAIT`]) against the old world. Then the world is put back to the
+//! *baseline*, the snapshot taken right after the first start and setup
+//! ([`World::restore`]: every service's state and the clock, in-process, in about a
+//! millisecond), and the gate opens. Only the first start (or a reset whose restore failed)
+//! starts a world: the old one is shut down (mock-dns stops serving its duplicated sockets;
+//! the sockets themselves stay bound here, so DNS queries meanwhile wait in the socket
+//! buffers), a fresh world with the same config and seed is started and mounted in the same
+//! slots, the setup is applied through the real APIs, and the baseline is taken. Keep-alive
+//! connections survive a reset; nobody sees a refused connection or a half-set-up world.
+//! Saving and restoring a named checkpoint close the gate the same way.
 //!
 //! The setup's own requests, and the calls the services make to each other while it runs
 //! (Okta's SCIM push, Kiro's discovery and JWKS fetches), carry
@@ -45,6 +52,7 @@ use tower::ServiceExt;
 
 use crate::clients::ClientError;
 use crate::setup::Documented;
+use crate::snapshot::{RestoreError, WorldSnapshot};
 use crate::{Mounts, World, WorldConfig, WorldError};
 
 /// How long a request waits at the closed gate (start-up or a reset) before a 503.
@@ -118,6 +126,28 @@ pub enum SandboxError {
     /// The custom setup failed.
     #[error("applying the setup file: {0}")]
     Custom(String),
+    /// A checkpoint name that is not one.
+    #[error(
+        "`{0}` is not a checkpoint name: 1 to 64 letters, digits, `.`, `_` or `-`, starting with a letter or digit"
+    )]
+    BadName(String),
+    /// No checkpoint of that name.
+    #[error("no checkpoint named `{0}`")]
+    NoCheckpoint(String),
+    /// A snapshot was refused (nothing changed).
+    #[error("restoring: {0}")]
+    Restore(#[from] RestoreError),
+}
+
+/// A named checkpoint, as `GET /_sim/snapshots` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CheckpointInfo {
+    /// Its name.
+    pub name: String,
+    /// The world's time when it was saved (RFC 3339).
+    pub world_time: String,
+    /// The size of its state documents.
+    pub bytes: usize,
 }
 
 /// A running sandbox: front servers on fixed ports, and the current world behind them.
@@ -141,6 +171,10 @@ struct Inner {
     current: tokio::sync::Mutex<Option<World>>,
     /// The ready fields of the current world.
     fields: parking_lot::RwLock<Map<String, Value>>,
+    /// The world right after start and setup: what a reset restores.
+    baseline: parking_lot::Mutex<Option<WorldSnapshot>>,
+    /// Named checkpoints (`/_sim/snapshots`), by name.
+    checkpoints: parking_lot::Mutex<std::collections::BTreeMap<String, WorldSnapshot>>,
 }
 
 impl Sandbox {
@@ -228,6 +262,8 @@ impl Sandbox {
             in_flight: watch::Sender::new(0),
             current: tokio::sync::Mutex::new(None),
             fields: parking_lot::RwLock::new(Map::new()),
+            baseline: parking_lot::Mutex::new(None),
+            checkpoints: parking_lot::Mutex::new(std::collections::BTreeMap::new()),
         });
         let weak = Arc::downgrade(&inner);
         let home = crate::home::Home::new(
@@ -272,6 +308,23 @@ impl Sandbox {
         self.inner.reset().await
     }
 
+    /// Saves the world's whole state as the checkpoint `name` (replacing one of that name), as
+    /// `POST /_sim/snapshots` does.
+    pub async fn save_checkpoint(&self, name: &str) -> Result<CheckpointInfo, SandboxError> {
+        self.inner.save_checkpoint(name).await
+    }
+
+    /// The saved checkpoints, by name.
+    pub fn checkpoints(&self) -> Vec<CheckpointInfo> {
+        self.inner.checkpoints()
+    }
+
+    /// Puts the world back to the checkpoint `name`, as `POST /_sim/snapshots/{name}/restore`
+    /// does.
+    pub async fn restore_checkpoint(&self, name: &str) -> Result<(), SandboxError> {
+        self.inner.restore_checkpoint(name).await
+    }
+
     /// Stops the front servers (in-flight requests finish) and the world.
     pub async fn shutdown(self) {
         self.inner.ready.send_replace(false);
@@ -289,11 +342,8 @@ impl Inner {
         self.config.mounts.as_ref()
     }
 
-    /// Closes the gate, lets admitted requests finish, replaces the world by a fresh one with
-    /// the setup applied, and opens the gate.
-    async fn reset(&self) -> Result<(), SandboxError> {
-        let started = Instant::now();
-        let mut current = self.current.lock().await;
+    /// Closes the gate and lets admitted requests finish (for at most [`DRAIN_WAIT`]).
+    async fn close_gate(&self) {
         self.ready.send_replace(false);
         let mut in_flight = self.in_flight.subscribe();
         if tokio::time::timeout(DRAIN_WAIT, in_flight.wait_for(|n| *n == 0))
@@ -304,6 +354,28 @@ impl Inner {
                 in_flight = *self.in_flight.borrow(),
                 "requests still running after the drain wait; they finish against the old world"
             );
+        }
+    }
+
+    /// Closes the gate, lets admitted requests finish, puts the world back to the baseline
+    /// (or, at the first start or if that fails, replaces it by a fresh one with the setup
+    /// applied), and opens the gate.
+    async fn reset(&self) -> Result<(), SandboxError> {
+        let started = Instant::now();
+        let mut current = self.current.lock().await;
+        self.close_gate().await;
+        let baseline = self.baseline.lock().clone();
+        if let (Some(world), Some(baseline)) = (current.as_ref(), baseline) {
+            match world.restore(&baseline).await {
+                Ok(()) => {
+                    self.ready.send_replace(true);
+                    tracing::info!(took = ?started.elapsed(), "world restored to its baseline");
+                    return Ok(());
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "restoring the baseline failed; starting a fresh world");
+                }
+            }
         }
         let drained = started.elapsed();
         if let Some(old) = current.take() {
@@ -331,6 +403,7 @@ impl Inner {
             fields.insert("setup".into(), Value::Object(values));
         }
         *self.fields.write() = fields;
+        *self.baseline.lock() = Some(world.snapshot().await);
         *current = Some(world);
         self.ready.send_replace(true);
         tracing::info!(
@@ -341,6 +414,50 @@ impl Inner {
             "world (re)started and ready"
         );
         Ok(())
+    }
+
+    /// Saves the current world as checkpoint `name`, with the gate closed meanwhile (one
+    /// consistent moment across the three services).
+    async fn save_checkpoint(&self, name: &str) -> Result<CheckpointInfo, SandboxError> {
+        if !valid_name(name) {
+            return Err(SandboxError::BadName(name.into()));
+        }
+        let current = self.current.lock().await;
+        let Some(world) = current.as_ref() else {
+            return Err(SandboxError::NoCheckpoint(name.into()));
+        };
+        self.close_gate().await;
+        let snapshot = world.snapshot().await;
+        self.ready.send_replace(true);
+        let info = info(name, &snapshot);
+        self.checkpoints.lock().insert(name.to_string(), snapshot);
+        Ok(info)
+    }
+
+    fn checkpoints(&self) -> Vec<CheckpointInfo> {
+        self.checkpoints
+            .lock()
+            .iter()
+            .map(|(name, snapshot)| info(name, snapshot))
+            .collect()
+    }
+
+    /// Puts the current world back to checkpoint `name`, with the gate closed meanwhile.
+    async fn restore_checkpoint(&self, name: &str) -> Result<(), SandboxError> {
+        let snapshot = self
+            .checkpoints
+            .lock()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| SandboxError::NoCheckpoint(name.into()))?;
+        let current = self.current.lock().await;
+        let Some(world) = current.as_ref() else {
+            return Err(SandboxError::NoCheckpoint(name.into()));
+        };
+        self.close_gate().await;
+        let restored = world.restore(&snapshot).await;
+        self.ready.send_replace(true);
+        Ok(restored?)
     }
 
     fn fields_of(&self, world: &World, documented: Option<&Documented>) -> Map<String, Value> {
@@ -399,6 +516,11 @@ fn front_router(front: Front) -> Router {
     Router::new()
         .route("/_sim/ready", get(ready))
         .route("/_sim/reset", post(reset))
+        .route(
+            "/_sim/snapshots",
+            get(list_checkpoints).post(save_checkpoint),
+        )
+        .route("/_sim/snapshots/{name}/restore", post(restore_checkpoint))
         .fallback(forward)
         .with_state(front)
 }
@@ -449,6 +571,98 @@ async fn reset(State(front): State<Front>) -> Response {
             axum::Json(json!({ "error": "reset_failed", "message": error.to_string() })),
         )
             .into_response(),
+    }
+}
+
+/// A checkpoint name: 1 to 64 of `[A-Za-z0-9._-]`, starting with a letter or digit.
+fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+fn info(name: &str, snapshot: &WorldSnapshot) -> CheckpointInfo {
+    CheckpointInfo {
+        name: name.to_string(),
+        world_time: humantime::format_rfc3339_millis(snapshot.taken_at()).to_string(),
+        bytes: snapshot.len(),
+    }
+}
+
+fn checkpoint_error(error: SandboxError) -> Response {
+    let (status, code) = match &error {
+        SandboxError::BadName(_) => (StatusCode::BAD_REQUEST, "invalid_name"),
+        SandboxError::NoCheckpoint(_) => (StatusCode::NOT_FOUND, "not_found"),
+        SandboxError::Restore(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_state"),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "snapshot_failed"),
+    };
+    (
+        status,
+        axum::Json(json!({ "error": code, "message": error.to_string() })),
+    )
+        .into_response()
+}
+
+/// `GET /_sim/snapshots`: `{"snapshots":[{name, world_time, bytes}]}` by name.
+async fn list_checkpoints(State(front): State<Front>) -> Response {
+    let Some(inner) = front.inner.upgrade() else {
+        return unavailable("the sandbox is shutting down");
+    };
+    axum::Json(json!({ "snapshots": inner.checkpoints() })).into_response()
+}
+
+/// `POST /_sim/snapshots` `{"name":…}`: saves the world now; `201` with the checkpoint.
+async fn save_checkpoint(State(front): State<Front>, body: axum::body::Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        name: String,
+    }
+    let Some(inner) = front.inner.upgrade() else {
+        return unavailable("the sandbox is shutting down");
+    };
+    let name = match serde_json::from_slice::<Body>(&body) {
+        Ok(body) => body.name,
+        Err(error) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({
+                    "error": "invalid_request",
+                    "message": format!("expected {{\"name\": \"after-step-3\"}}: {error}"),
+                })),
+            )
+                .into_response();
+        }
+    };
+    let started = Instant::now();
+    match inner.save_checkpoint(&name).await {
+        Ok(info) => {
+            let mut body = serde_json::to_value(info).unwrap_or_default();
+            body["took_ms"] = json!(started.elapsed().as_secs_f64() * 1000.0);
+            (StatusCode::CREATED, axum::Json(body)).into_response()
+        }
+        Err(error) => checkpoint_error(error),
+    }
+}
+
+/// `POST /_sim/snapshots/{name}/restore`: puts the world back to the checkpoint.
+async fn restore_checkpoint(
+    State(front): State<Front>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
+    let Some(inner) = front.inner.upgrade() else {
+        return unavailable("the sandbox is shutting down");
+    };
+    let started = Instant::now();
+    match inner.restore_checkpoint(&name).await {
+        Ok(()) => axum::Json(json!({
+            "event": "restored",
+            "name": name,
+            "took_ms": started.elapsed().as_secs_f64() * 1000.0,
+        }))
+        .into_response(),
+        Err(error) => checkpoint_error(error),
     }
 }
 

@@ -190,6 +190,22 @@ pub(crate) fn resume_domain_checks(shared: &Arc<Shared>) {
     );
 }
 
+/// When the periodic check started (its grid), for a state export.
+pub(crate) fn domain_check_origin(shared: &Shared) -> Option<SystemTime> {
+    *shared.domain_checks.origin.lock()
+}
+
+/// After a state import: the grid of the imported state, and its next check re-derived from
+/// its pending domains (older checks see a new epoch and stop).
+pub(crate) fn restore_domain_checks(shared: &Arc<Shared>, origin: Option<SystemTime>) {
+    *shared.domain_checks.origin.lock() = origin;
+    shared
+        .domain_checks
+        .scheduled
+        .store(false, Ordering::Release);
+    resume_domain_checks(shared);
+}
+
 fn schedule_check(
     me: Weak<Shared>,
     clock: &Clock,
@@ -197,12 +213,19 @@ fn schedule_check(
     wait: Duration,
     backoff: Duration,
 ) {
+    let epoch = me
+        .upgrade()
+        .map(|shared| shared.epoch.load(Ordering::Acquire));
     // One label for every round: the domains it looks up are the ones pending when it runs.
     clock.schedule_labelled(
         clock.now() + wait,
         "domain check of the pending domains",
         move |clock: Clock| async move {
             let Some(shared) = me.upgrade() else {
+                return;
+            };
+            if Some(shared.epoch.load(Ordering::Acquire)) != epoch {
+                // A state import replaced what this check was for, and re-derived its own.
                 return;
             };
             let reached = check_pending(&shared).await;

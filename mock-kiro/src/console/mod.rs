@@ -27,7 +27,10 @@ use serde::de::DeserializeOwned;
 use crate::Shared;
 use crate::wire::{AppState, AwsError};
 
-pub(crate) use domains::{DomainChecks, resume_domain_checks, start_domain_checks};
+pub(crate) use domains::{
+    DomainChecks, domain_check_origin, restore_domain_checks, resume_domain_checks,
+    start_domain_checks,
+};
 
 /// Routes of the console API.
 pub(crate) fn router() -> Router<AppState> {

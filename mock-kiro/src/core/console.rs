@@ -45,7 +45,7 @@ pub const SIGN_IN_SCOPES: [&str; 3] = [
 ];
 
 /// What the issuer's discovery document said (checked by the wire layer).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Discovery {
     /// `jwks_uri`.
     pub jwks_uri: String,
@@ -87,7 +87,7 @@ impl Default for Settings {
 }
 
 /// SCIM token metadata (the secret itself is never stored).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ScimToken {
     /// Token id (UUID).
     pub id: String,
@@ -103,7 +103,7 @@ pub struct ScimToken {
 }
 
 /// A Kiro profile.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Profile {
     /// 12 characters, upper-case letters and digits.
     pub id: String,
@@ -140,7 +140,7 @@ pub struct Profile {
 }
 
 /// Whether a domain is verified.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DomainStatus {
     /// Added; token not seen in DNS yet.
     Pending,
@@ -159,7 +159,7 @@ impl DomainStatus {
 }
 
 /// A company domain.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Domain {
     /// Lower-case name.
     pub name: String,
@@ -185,7 +185,7 @@ impl Domain {
 }
 
 /// Where a sign-in for an email address goes (KIRO-DOM-4).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SignInRoute {
     /// Profile ARN.
     pub profile_arn: String,

@@ -34,6 +34,7 @@ pub enum ConsoleError {
 }
 
 /// The state of one mock-kiro (one AWS account, many profiles).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Kiro {
     pub(crate) account_id: String,
     pub(crate) region: String,
@@ -82,5 +83,29 @@ impl Kiro {
     /// derived from them (the console's seat search index) can be kept until it moves.
     pub fn revision(&self) -> u64 {
         self.revision
+    }
+
+    /// Checks what deserialisation cannot (for a state import, SIM-STATE-2): profile ids are
+    /// unique, every domain belongs to one of them and is claimed once.
+    pub fn check_consistency(&self) -> Result<(), String> {
+        let mut ids = std::collections::HashSet::new();
+        for profile in &self.profiles {
+            if !ids.insert(profile.id.as_str()) {
+                return Err(format!("profile {} appears twice", profile.id));
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        for domain in &self.domains {
+            if !ids.contains(domain.profile_id.as_str()) {
+                return Err(format!(
+                    "domain {} belongs to profile {}, which is not in the state",
+                    domain.name, domain.profile_id
+                ));
+            }
+            if !names.insert(domain.name.as_str()) {
+                return Err(format!("domain {} appears twice", domain.name));
+            }
+        }
+        Ok(())
     }
 }

@@ -227,7 +227,7 @@ fn yes() -> bool {
 }
 
 /// A provisioned user.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ScimUser {
     /// IdC-style id: 10 hex characters, a dash, a UUID.
     pub id: String,
@@ -240,7 +240,7 @@ pub struct ScimUser {
 }
 
 /// A provisioned group.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ScimGroup {
     /// IdC-style id.
     pub id: String,
@@ -271,7 +271,7 @@ pub struct PatchOp {
 }
 
 /// A page of a list.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Page<T> {
     /// All matches.
     pub total: usize,
@@ -282,7 +282,7 @@ pub struct Page<T> {
 }
 
 /// What a group PATCH changed in membership.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MembershipChange {
     /// Users added.
     pub added: Vec<String>,

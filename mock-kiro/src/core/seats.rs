@@ -15,7 +15,9 @@ use super::usage::next_month_start;
 use super::{ConsoleError, Kiro};
 
 /// A subscription tier (KIRO-SUB-2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Tier {
     /// 1,000 credits a month.
     Pro,
@@ -65,7 +67,7 @@ impl Tier {
 }
 
 /// A seat's status (KIRO-SUB-5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SeatStatus {
     /// Subscribed, never used Kiro.
     Pending,
@@ -87,7 +89,7 @@ impl SeatStatus {
 }
 
 /// Why a user has a seat.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Source {
     /// Subscribed directly.
     Direct(Tier),
@@ -104,7 +106,7 @@ impl Source {
 }
 
 /// A user's seat in a profile.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Seat {
     /// SCIM user id.
     pub user_id: String,
@@ -139,7 +141,7 @@ impl Seat {
 }
 
 /// A group subscribed to a tier: members get seats.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GroupSubscription {
     /// SCIM group id.
     pub group_id: String,
@@ -150,7 +152,7 @@ pub struct GroupSubscription {
 }
 
 /// A seat waiting for the group sync delay (KIRO-SUB-4).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PendingGrant {
     /// SCIM user id.
     pub user_id: String,
@@ -161,7 +163,7 @@ pub struct PendingGrant {
 }
 
 /// How long a user added to a subscribed group waits for the seat.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SyncDelay {
     /// Exactly this long.
     Fixed(Duration),

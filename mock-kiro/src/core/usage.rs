@@ -15,7 +15,7 @@ use super::seats::{Seat, SeatStatus};
 use super::{Kiro, Profile};
 
 /// Who a verified access token speaks for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Identity {
     /// `uid`: the IdP's user id (SCIM `externalId`).
     pub uid: String,
@@ -24,7 +24,7 @@ pub struct Identity {
 }
 
 /// A feature of the service.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Feature {
     /// Inline completions.
     Completion,
@@ -54,7 +54,7 @@ pub enum UseError {
 }
 
 /// What a use cost.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Receipt {
     /// Credits charged, in hundredths.
     pub cost_centi: u64,
@@ -65,7 +65,7 @@ pub struct Receipt {
 }
 
 /// A GetUsageLimits-shaped report.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UsageReport {
     /// `KIRO PRO`, …
     pub plan_title: &'static str,

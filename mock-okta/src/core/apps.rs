@@ -11,7 +11,7 @@ use super::log::{Actor, Outcome, Target};
 use super::{OktaError, Org};
 
 /// `settings.oauthClient.application_type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ApplicationType {
     /// Native (desktop/mobile; public client with PKCE). Kiro's type.
     Native,
@@ -47,7 +47,7 @@ impl ApplicationType {
 }
 
 /// Whether an app is active.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AppStatus {
     /// Usable.
     Active,
@@ -66,7 +66,7 @@ impl AppStatus {
 }
 
 /// Refresh-token rotation (`settings.oauthClient.refresh_token.rotation_type`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RefreshRotation {
     /// Each refresh returns a new refresh token; the old one stays usable for the leeway.
     Rotate,
@@ -85,7 +85,7 @@ impl RefreshRotation {
 }
 
 /// How users sign in to an app (`signOnMode`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SignOnMode {
     /// `OPENID_CONNECT`: an OIDC client (the only mode that can use the authorization servers).
     OpenIdConnect,
@@ -106,7 +106,7 @@ impl SignOnMode {
 
 /// The SAML settings of a catalog app (`settings.app` of AWS IAM Identity Center: the ACS URL
 /// and the issuer URL AWS shows). Kept and shown, never used (BEHAVIOURS.md OKTA-APP-4).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SamlSettings {
     /// `acsURL`: where AWS receives assertions.
     pub acs_url: Option<String>,
@@ -115,7 +115,7 @@ pub struct SamlSettings {
 }
 
 /// An app instance.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct App {
     /// `0oa…`: app id and OAuth client id.
     pub id: String,
@@ -163,7 +163,7 @@ pub struct App {
 }
 
 /// A grant of a management API scope (`okta.*`) to an app, for the org authorization server.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ScopeGrant {
     /// `oag…` id.
     pub id: String,

@@ -53,7 +53,7 @@ pub const UNKNOWN_SCOPE: &str =
     "One or more scopes are not configured for the authorization server resource.";
 
 /// A scope of an authorization server.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Scope {
     /// `scp…` id.
     pub id: String,
@@ -74,7 +74,7 @@ pub struct Scope {
 }
 
 /// A custom claim.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Claim {
     /// `ocl…` id.
     pub id: String,
@@ -95,7 +95,7 @@ pub struct Claim {
 }
 
 /// A rule of an access policy.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rule {
     /// `0pr…` id.
     pub id: String,
@@ -151,7 +151,7 @@ pub struct NewRule {
 }
 
 /// An access policy.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
     /// `00p…` id.
     pub id: String,
@@ -174,7 +174,7 @@ pub struct Policy {
 }
 
 /// A signing key's place in rotation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum KeyStatus {
     /// Signs new tokens.
     Active,
@@ -196,7 +196,7 @@ impl KeyStatus {
 }
 
 /// A key of an authorization server.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ServerKey {
     /// The key.
     pub key: SigningKey,
@@ -205,7 +205,7 @@ pub struct ServerKey {
 }
 
 /// A custom authorization server.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct AuthServer {
     /// `aus…` id.
     pub id: String,
@@ -290,7 +290,7 @@ pub fn rule_allows_grant(rule_grants: &[String], grant_type: &str) -> bool {
 }
 
 /// Why evaluation failed, for the System Log and Token Preview.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Denial {
     /// A requested scope is not defined on the server.
     UnknownScope(String),

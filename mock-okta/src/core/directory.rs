@@ -16,7 +16,7 @@ use super::{OktaError, Org};
 use sim_core::totp;
 
 /// The lifecycle status of a user.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum UserStatus {
     /// Created, not activated.
     Staged,
@@ -44,7 +44,7 @@ impl UserStatus {
 }
 
 /// A TOTP factor enrolled for a user.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Factor {
     /// `mfa…` id.
     pub id: String,
@@ -57,7 +57,7 @@ pub struct Factor {
 }
 
 /// An Okta user.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct User {
     /// `00u…` id.
     pub id: String,
@@ -148,7 +148,7 @@ pub struct NewUser {
 }
 
 /// A group of users.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Group {
     /// `00g…` id.
     pub id: String,

@@ -7,7 +7,7 @@ use sim_core::ids;
 use sim_core::seed::SimRng;
 
 /// Who did it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Actor {
     /// Okta id, or a fixed id for the API token.
     pub id: String,
@@ -62,7 +62,7 @@ impl Actor {
 }
 
 /// What it was done to.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Target {
     /// Id.
     pub id: String,
@@ -84,7 +84,7 @@ impl Target {
 }
 
 /// Success or failure, with Okta's reason text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Outcome {
     /// `SUCCESS`, `FAILURE`, `DENY`, `CHALLENGE`.
     pub result: &'static str,
@@ -111,7 +111,7 @@ impl Outcome {
 }
 
 /// One System Log event.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Event {
     /// The event's UUID.
     pub uuid: String,
@@ -132,7 +132,7 @@ pub struct Event {
 }
 
 /// The org's System Log, in publication order.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct SystemLog {
     ids: SimRng,
     events: Vec<Event>,
@@ -176,5 +176,74 @@ impl SystemLog {
     /// All events, oldest first.
     pub fn events(&self) -> &[Event] {
         &self.events
+    }
+}
+
+/// One of `known`, as the static string the log keeps (a state import).
+fn one_of(text: &str, known: &[&'static str]) -> Result<&'static str, String> {
+    known
+        .iter()
+        .find(|k| **k == text)
+        .copied()
+        .ok_or_else(|| format!("`{text}` is not one of {}", known.join(", ")))
+}
+
+/// [`Outcome`] as a state document has it.
+#[derive(serde::Deserialize)]
+struct OutcomeData {
+    result: String,
+    reason: Option<String>,
+}
+
+impl TryFrom<OutcomeData> for Outcome {
+    type Error = String;
+
+    fn try_from(data: OutcomeData) -> Result<Self, Self::Error> {
+        Ok(Outcome {
+            result: one_of(&data.result, &["SUCCESS", "FAILURE", "DENY", "CHALLENGE"])?,
+            reason: data.reason,
+        })
+    }
+}
+
+/// [`Event`] as a state document has it.
+#[derive(serde::Deserialize)]
+struct EventData {
+    uuid: String,
+    published: SystemTime,
+    event_type: String,
+    display_message: String,
+    actor: Actor,
+    targets: Vec<Target>,
+    outcome: Outcome,
+    severity: String,
+}
+
+impl TryFrom<EventData> for Event {
+    type Error = String;
+
+    fn try_from(data: EventData) -> Result<Self, Self::Error> {
+        Ok(Event {
+            uuid: data.uuid,
+            published: data.published,
+            event_type: data.event_type,
+            display_message: data.display_message,
+            actor: data.actor,
+            targets: data.targets,
+            outcome: data.outcome,
+            severity: one_of(&data.severity, &["INFO", "WARN", "DEBUG", "ERROR"])?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Outcome {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Outcome::try_from(OutcomeData::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Event::try_from(EventData::deserialize(deserializer)?).map_err(serde::de::Error::custom)
     }
 }

@@ -110,6 +110,7 @@ impl OAuthError {
 }
 
 /// One Okta org.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Org {
     /// `http://127.0.0.1:PORT`: issuers and links are built from it.
     pub(crate) org_url: String,
@@ -119,8 +120,10 @@ pub struct Org {
     pub(crate) secrets: SimRng,
     pub(crate) users: Vec<User>,
     /// Position of each user in `users`, by id.
+    #[serde(skip)]
     pub(crate) user_index: HashMap<String, usize>,
     /// Position of each user in `users`, by login in ASCII lowercase.
+    #[serde(skip)]
     pub(crate) login_index: HashMap<String, usize>,
     pub(crate) groups: Vec<Group>,
     pub(crate) apps: Vec<App>,
@@ -169,6 +172,63 @@ impl Org {
             mfa_required: false,
             prov: provisioning::Provisioner::default(),
         }
+    }
+
+    /// Makes an org read from a state document ready to serve (SIM-STATE-2): checks what
+    /// deserialisation cannot (unique user ids and logins, members and assignments that
+    /// exist), rebuilds the indexes, and puts pushes that were in flight back in the queue.
+    pub fn restore_from_state(&mut self) -> Result<(), String> {
+        let mut user_index = HashMap::with_capacity(self.users.len());
+        let mut login_index = HashMap::with_capacity(self.users.len());
+        for (i, user) in self.users.iter().enumerate() {
+            if user_index.insert(user.id.clone(), i).is_some() {
+                return Err(format!("user {} appears twice", user.id));
+            }
+            if login_index
+                .insert(user.login().to_ascii_lowercase(), i)
+                .is_some()
+            {
+                return Err(format!("login {} appears twice", user.login()));
+            }
+        }
+        for group in &self.groups {
+            if let Some(member) = group.members.iter().find(|m| !user_index.contains_key(*m)) {
+                return Err(format!(
+                    "group {} has member {member}, who is not in the state",
+                    group.id
+                ));
+            }
+        }
+        for app in &self.apps {
+            if let Some(user) = app
+                .assigned_users
+                .iter()
+                .find(|u| !user_index.contains_key(*u))
+            {
+                return Err(format!(
+                    "app {} is assigned to user {user}, who is not in the state",
+                    app.id
+                ));
+            }
+        }
+        if self.next_key > self.key_pool.len() {
+            return Err("next_key is past the key pool".into());
+        }
+        self.user_index = user_index;
+        self.login_index = login_index;
+        self.prov.requeue_in_flight();
+        Ok(())
+    }
+
+    /// When parked SCIM pushes are due for a retry: the push engine's clock jobs, re-derived
+    /// after a state import.
+    pub fn push_retry_times(&self) -> Vec<SystemTime> {
+        self.prov.retry_times()
+    }
+
+    /// Whether a SCIM push is runnable now.
+    pub fn push_runnable(&self) -> bool {
+        self.prov.has_runnable()
     }
 
     /// Sets the org URL (known once the server is listening).

@@ -84,7 +84,7 @@ pub const GROUP_PUSH_BLOCKERS: [&str; 2] = ["department", "employeeNumber"];
 // ---- configuration ------------------------------------------------------------------------
 
 /// The provisioning connection (`/api/v1/apps/{id}/connections/default`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Connection {
     /// The SCIM base URL (`…/scim/v2`), without a trailing slash.
     pub base_url: Option<String>,
@@ -110,7 +110,7 @@ impl Connection {
 }
 
 /// The To App features (`USER_PROVISIONING` capabilities), each off by default (OKTA-PROV-2).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Features {
     /// Create Users (`create.lifecycleCreate`).
     pub create_users: bool,
@@ -121,7 +121,7 @@ pub struct Features {
 }
 
 /// `pushStatus` of a property mapping.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PushStatus {
     /// `PUSH`.
     Push,
@@ -153,7 +153,7 @@ impl PushStatus {
 pub type MappingChange = (String, Option<(String, Option<PushStatus>)>);
 
 /// One property mapping: app-user attribute ← Okta expression.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PropertyMapping {
     /// The app-user attribute (`givenName`, `department`, …).
     pub target: String,
@@ -164,7 +164,7 @@ pub struct PropertyMapping {
     terms: Vec<Term>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Term {
     /// `user.{attr}`: an Okta profile attribute.
     Attr(String),
@@ -346,7 +346,7 @@ pub fn default_mappings() -> Vec<PropertyMapping> {
 // ---- state --------------------------------------------------------------------------------
 
 /// A user's link to its downstream account.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserLink {
     /// The downstream SCIM id, once created or matched.
     pub downstream_id: Option<String>,
@@ -368,7 +368,7 @@ pub struct UserLink {
 }
 
 /// Status of a group push mapping.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PushMappingStatus {
     /// Pushing.
     Active,
@@ -390,7 +390,7 @@ impl PushMappingStatus {
 }
 
 /// A group push mapping (Okta group → downstream group).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GroupPush {
     /// `gmr…`.
     pub id: String,
@@ -427,7 +427,7 @@ pub struct GroupPush {
 }
 
 /// The provisioning state of one app.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Provisioning {
     /// The connection.
     pub connection: Connection,
@@ -442,7 +442,7 @@ pub struct Provisioning {
     pub(crate) users: HashMap<String, UserLink>,
     pub(crate) pushes: Vec<GroupPush>,
     /// Users assigned (directly or through groups), recomputed after assignment changes.
-    assigned: Option<HashSet<String>>,
+    assigned: Option<BTreeSet<String>>,
     /// Every push mapping was queued after a user was linked, and no group was taken since.
     pushes_queued: bool,
 }
@@ -484,7 +484,9 @@ impl Provisioning {
 }
 
 /// One resource the engine pushes: a user of an app, or a group push mapping.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum ResourceKey {
     /// A user of a provisioning app.
     User {
@@ -503,7 +505,7 @@ pub enum ResourceKey {
 }
 
 /// What a push call is for.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum PushOp {
     /// `GET /Users?filter=userName eq "…"`.
     LookupUser {
@@ -651,12 +653,12 @@ pub struct AppUserSync {
 }
 
 /// The runnable and waiting resources.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct PushQueue {
     users: VecDeque<ResourceKey>,
     groups: VecDeque<ResourceKey>,
-    queued: HashSet<ResourceKey>,
-    in_flight: HashSet<ResourceKey>,
+    queued: BTreeSet<ResourceKey>,
+    in_flight: BTreeSet<ResourceKey>,
     waiting: BTreeSet<(SystemTime, ResourceKey)>,
 }
 
@@ -692,12 +694,39 @@ impl PushQueue {
 }
 
 /// The org's provisioning: per app, and the push queue.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Provisioner {
     apps: BTreeMap<String, Provisioning>,
     queue: PushQueue,
     /// The id of the default Okta user type (`oty…`), the source of profile mappings.
     user_type_id: Option<String>,
+}
+
+impl Provisioner {
+    /// After a state import: resources whose call was in flight when the state was taken go
+    /// back to the queue (the planner compares with what was last pushed, so the call is made
+    /// again only if still needed).
+    pub(crate) fn requeue_in_flight(&mut self) {
+        let in_flight: Vec<ResourceKey> = std::mem::take(&mut self.queue.in_flight)
+            .into_iter()
+            .collect();
+        for key in in_flight {
+            self.queue.push(key);
+        }
+    }
+
+    /// When parked resources are due for a retry, earliest first, once per distinct time: the
+    /// push wake-ups a restored org needs on the clock.
+    pub(crate) fn retry_times(&self) -> Vec<SystemTime> {
+        let mut times: Vec<SystemTime> = self.queue.waiting.iter().map(|(at, _)| *at).collect();
+        times.dedup();
+        times
+    }
+
+    /// Whether a resource is runnable now (a drain is needed).
+    pub(crate) fn has_runnable(&self) -> bool {
+        !self.queue.queued.is_empty()
+    }
 }
 
 // ---- the org's side -----------------------------------------------------------------------
@@ -1478,7 +1507,7 @@ impl Org {
         {
             return;
         }
-        let mut set = HashSet::new();
+        let mut set = BTreeSet::new();
         if let Ok(app) = self.app(app_id) {
             set.extend(app.assigned_users.iter().cloned());
             for gid in &app.assigned_groups {

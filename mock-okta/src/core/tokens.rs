@@ -41,7 +41,7 @@ const INVALID_REFRESH: &str = "The refresh token is invalid or expired.";
 pub const NOT_ASSIGNED: &str = "User is not assigned to the client application.";
 
 /// A sign-in session (the browser's cookie).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Session {
     /// `102…` id, the cookie value.
     pub id: String,
@@ -56,7 +56,7 @@ pub struct Session {
 }
 
 /// What primary authentication led to.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AuthnOutcome {
     /// Authenticated: a single-use session token.
     Success {
@@ -222,7 +222,7 @@ pub struct Preview {
     pub refresh_token: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct CodeRecord {
     as_id: String,
     client_id: String,
@@ -240,7 +240,7 @@ struct CodeRecord {
     issued_refresh: Option<String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct RefreshRecord {
     as_id: String,
     client_id: String,
@@ -256,7 +256,7 @@ struct RefreshRecord {
     revoked: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct AccessRecord {
     as_id: String,
     client_id: String,
@@ -267,14 +267,14 @@ struct AccessRecord {
     revoked: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Transaction {
     user_id: String,
     expires: SystemTime,
 }
 
 /// Every outstanding session, code and token of the org.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct TokenStore {
     sessions: HashMap<String, Session>,
     session_tokens: HashMap<String, (String, SystemTime, Vec<String>)>,

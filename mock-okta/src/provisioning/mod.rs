@@ -158,16 +158,31 @@ pub(crate) async fn drain(shared: &Arc<Shared>) -> PushBacklog {
     shared.org.lock().push_backlog()
 }
 
+/// After a state import: the retry jobs of the imported state (one per parked time), and a
+/// drain if a resource is runnable now. Jobs of the replaced state see a new epoch and stop.
+pub(crate) fn restore_jobs(shared: &Arc<Shared>, retries: &[SystemTime], runnable: bool) {
+    shared.engine.scheduled.lock().clear();
+    for at in retries {
+        schedule_retry(shared, *at);
+    }
+    if runnable {
+        kick(shared);
+    }
+}
+
 /// Puts a drain on the world clock at `at` (once per distinct time).
 fn schedule_retry(shared: &Arc<Shared>, at: SystemTime) {
     if !shared.engine.scheduled.lock().insert(at) {
         return;
     }
     let weak = Arc::downgrade(shared);
+    let epoch = shared.epoch.load(Ordering::Acquire);
     shared
         .clock
         .schedule_labelled(at, "mock-okta push retry", move |_clock| async move {
-            if let Some(shared) = weak.upgrade() {
+            if let Some(shared) = weak.upgrade()
+                && shared.epoch.load(Ordering::Acquire) == epoch
+            {
                 shared.engine.scheduled.lock().remove(&at);
                 drain(&shared).await;
             }
