@@ -306,8 +306,9 @@ async fn sim_guide_1_the_whole_okta_guide_by_clicking_from_the_home_page_to_a_de
     b.press("Test API Credentials").await;
     b.expect_text("AWS IAM Identity Center was verified successfully!")
         .await;
-    b.fill("API Token", &scim_token).await;
+    // "Select Save": the fields as tested, nothing typed again.
     b.press("Save").await;
+    b.expect_text("••••••••").await;
     b.follow("To App").await;
     b.press("Edit").await;
     b.check("Create Users", true).await;
