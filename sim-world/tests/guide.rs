@@ -374,8 +374,29 @@ async fn sim_guide_1_the_whole_okta_guide_by_clicking_from_the_home_page_to_a_de
     b.press("Complete").await;
     b.expect_text("Completion served.").await;
     let took = started.elapsed();
+    // Her seat on the Subscriptions page: Active now that she has signed in.
+    b.goto(&format!("{profile_url}/subscriptions")).await;
+    b.expect_text("Active").await;
     b.close().await;
     println!("guide walkthrough: {:.1} s", took.as_secs_f64());
     assert!(took < BOUND, "the walkthrough took {took:?}");
+
+    // The OIDC app as the guide wants it, through the management API.
+    let app: Value = reqwest::Client::new()
+        .get(format!("{okta}/api/v1/apps/{client_id}"))
+        .header("Authorization", format!("SSWS {okta_token}"))
+        .send()
+        .await
+        .expect("GET the app")
+        .json()
+        .await
+        .expect("JSON");
+    let oauth = &app["settings"]["oauthClient"];
+    assert_eq!(oauth["application_type"], json!("native"));
+    assert_eq!(
+        oauth["grant_types"],
+        json!(["authorization_code", "refresh_token"])
+    );
+    assert_eq!(oauth["redirect_uris"], json!(kiro_redirects()));
     sandbox.shutdown().await;
 }
