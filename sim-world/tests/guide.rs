@@ -2,8 +2,9 @@
 //! `kiro-sim up` serves it to a trainee (the home page, the zone `example.com`, no setup
 //! applied), and one browser goes from the home page's links and credentials through the Okta
 //! Admin Console (Steps 1 and 2), the Kiro console and the DNS dashboard (Step 3), Okta again
-//! (Step 4), the Kiro Subscriptions page, the home page's clock and finally the developer
-//! page, where a developer signs in through Okta's login page and has a plan and credits.
+//! (Step 4), the Kiro Subscriptions page, Okta once more (a person joins the subscribed group:
+//! the guide's "Sync delay"), the home page's clock and finally the developer page, where that
+//! developer signs in through Okta's login page and has a plan and credits.
 //! HTTP calls only assert outcomes (and wait for Okta's push to settle). The walkthrough's
 //! wall time is printed (`guide walkthrough: … s`); `cargo xtask bench guide` runs it.
 //
@@ -19,6 +20,8 @@ use sim_world::sandbox::{Sandbox, SandboxConfig};
 /// The trainee's developer and her password (the org's password policy accepts it).
 const ADA: &str = "ada@example.com";
 const PASSWORD: &str = "Correct-Horse-9";
+/// A developer who joins the group after it is subscribed (the guide's "Sync delay").
+const GRACE: &str = "grace@example.com";
 /// The group of Kiro users the trainee's org has.
 const GROUP: &str = "Kiro Users";
 /// The Okta org's admin (the console's sign-in page names it).
@@ -356,25 +359,45 @@ async fn sim_guide_1_the_whole_okta_guide_by_clicking_from_the_home_page_to_a_de
     b.expect_text("Subscribed. Seats granted now: 1.").await;
     b.expect_text(ADA).await;
 
-    // ---- Home: advance past the guide's sync delay (up to 24 hours). ----
+    // ---- "Sync delay": Grace joins the subscribed group in Okta afterwards. ----
+    b.goto(&format!("{okta}/admin")).await;
+    b.follow("People").await;
+    b.press("Add person").await;
+    b.fill("First name", "Grace").await;
+    b.fill("Last name", "Hopper").await;
+    b.fill("Username", GRACE).await;
+    b.fill("Primary email", GRACE).await;
+    b.fill("Password", PASSWORD).await;
+    b.press("Save").await;
+    b.expect_text("Deactivate").await;
+    b.follow("Groups").await;
+    b.follow(GROUP).await;
+    b.fill("Person", GRACE).await;
+    b.press("Assign").await;
+    b.expect_text(GRACE).await;
+    settle(&okta, &okta_token).await;
+
+    // ---- Home: her seat waits for the sync delay; advance past it (up to 24 hours). ----
     b.goto(&home).await;
+    b.expect_text(&format!("seat for {GRACE}")).await;
     b.press("Advance 24 h").await;
     b.expect_text("Advanced by 1 d").await;
+    b.expect_text(&format!("seat granted to {GRACE}")).await;
 
     // ---- The developer signs in through Okta's login page: plan and credits. ----
     b.follow("Developer page (Kiro IDE)").await;
-    b.fill("Email", ADA).await;
+    b.fill("Email", GRACE).await;
     b.press("Sign in").await;
-    b.fill("Username", ADA).await;
+    b.fill("Username", GRACE).await;
     b.fill("Password", PASSWORD).await;
     b.press("Sign In").await;
-    b.expect_text(&format!("Signed in as {ADA}")).await;
+    b.expect_text(&format!("Signed in as {GRACE}")).await;
     b.expect_text("Plan: KIRO PRO").await;
     b.expect_text("Credits: 0").await;
     b.press("Complete").await;
     b.expect_text("Completion served.").await;
     let took = started.elapsed();
-    // Her seat on the Subscriptions page: Active now that she has signed in.
+    // Grace's seat on the Subscriptions page: Active now that she has signed in.
     b.goto(&format!("{profile_url}/subscriptions")).await;
     b.expect_text("Active").await;
     b.close().await;
