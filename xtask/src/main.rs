@@ -12,9 +12,11 @@
 //! - `cargo xtask scenario [PATH…] [--seed N] [--filter TEXT] [--junit FILE] [--list] [--jobs N]
 //!   [--verbose]`: runs scenario files (the library `scenarios/library` by default) through
 //!   `cargo run -p scenarios --bin scenario-runner`; exits non-zero on any failure.
-//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `push`, `kiro`, `world`, `scenarios`, `props`, `doctor`, `image`) or of `all`
+//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `push`, `kiro`, `world`, `scenarios`, `props`, `doctor`, `image`, `guide`) or of `all`
 //!   (`image` first builds the image, then prints its size, `docker run` → `/_sim/ready`, reset
-//!   and module start → first call).
+//!   and module start → first call; `guide` runs the browser walkthrough of Kiro's Okta guide,
+//!   `cargo test -p sim-world --test guide -- --nocapture`, which prints
+//!   `guide walkthrough: … s`).
 //! - `cargo xtask image`: builds the release binary and the `kiro-sim:latest` /
 //!   `kiro-sim:{version}` image `FROM scratch`, offline (see [`image`]); prints its size.
 //!
@@ -50,6 +52,7 @@ const BENCHES: &[Bench] = &[
     Bench::new("props", "sim-props", "props"),
     Bench::new("doctor", "sim-doctor", "doctor"),
     Bench::new("image", "kiro-sim-testcontainers", "image"),
+    Bench::test("guide", "sim-world", "guide"),
 ];
 
 /// Project automation: `cargo xtask <command>`.
@@ -114,15 +117,18 @@ struct BenchArgs {
     target: String,
 }
 
-/// One benchmark: `cargo bench -p {package} --bench {bench}`, selected by `name`.
+/// One benchmark: `cargo bench -p {package} --bench {bench}`, selected by `name`; or, for a
+/// timed test, `cargo test -p {package} --test {bench} -- --nocapture`.
 #[derive(Debug, Clone, Copy)]
 struct Bench {
     /// The name given to `cargo xtask bench`.
     name: &'static str,
     /// The package holding the benchmark.
     package: &'static str,
-    /// The `[[bench]]` target in that package.
+    /// The `[[bench]]` target in that package (or the test target, for a timed test).
     bench: &'static str,
+    /// A test that prints its own timing rather than a `[[bench]]` target.
+    test: bool,
 }
 
 impl Bench {
@@ -132,6 +138,18 @@ impl Bench {
             name,
             package,
             bench,
+            test: false,
+        }
+    }
+
+    /// A timed test named `name`: test target `test` of package `package`, run with its output
+    /// shown (it prints its own figure).
+    const fn test(name: &'static str, package: &'static str, test: &'static str) -> Self {
+        Self {
+            name,
+            package,
+            bench: test,
+            test: true,
         }
     }
 }
@@ -279,9 +297,21 @@ fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
         if b.name == "image" {
             image::build(root, run_cargo).context("building the image to benchmark")?;
         }
-        println!("==> cargo bench -p {} --bench {}", b.package, b.bench);
-        run_cargo(root, &["bench", "-p", b.package, "--bench", b.bench])
-            .with_context(|| format!("bench `{}` failed", b.name))?;
+        let args: &[&str] = if b.test {
+            &[
+                "test",
+                "-p",
+                b.package,
+                "--test",
+                b.bench,
+                "--",
+                "--nocapture",
+            ]
+        } else {
+            &["bench", "-p", b.package, "--bench", b.bench]
+        };
+        println!("==> cargo {}", args.join(" "));
+        run_cargo(root, args).with_context(|| format!("bench `{}` failed", b.name))?;
     }
     Ok(())
 }

@@ -255,8 +255,8 @@ async fn save_integration(
             }
             Err(e) => FieldErrors::of(&e),
         };
-        // The token typed is not echoed back into the page.
-        form.token.clear();
+        // The form stays as typed, token included (the real console tests in place), so
+        // the guide's next step, "Select Save", saves what was tested.
         return provisioning_page(&s, &admin, &id, "integration", true, Some(&form), &errors);
     }
     let now = s.clock.now();
