@@ -25,8 +25,8 @@ pub mod home;
 pub mod ide;
 pub mod sandbox;
 pub mod setup;
-pub mod timeline;
 pub mod snapshot;
+pub mod timeline;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
