@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use testcontainers::core::WaitFor;
+use testcontainers::core::{Mount, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, Image, ImageExt};
 
@@ -122,7 +122,11 @@ pub struct KiroSim {
     tag: String,
     env: Vec<(String, String)>,
     ports: Ports,
+    mounts: Vec<Mount>,
 }
+
+/// Where [`KiroSim::with_setup_file`] mounts the file inside the container.
+pub const SETUP_FILE_IN_CONTAINER: &str = "/etc/kiro-sim/setup.yaml";
 
 impl Default for KiroSim {
     /// Seed 0, the documented setup, zone `example.com`, free host ports, listening on
@@ -139,6 +143,7 @@ impl Default for KiroSim {
             tag: IMAGE_TAG.to_string(),
             env: Vec::new(),
             ports,
+            mounts: Vec::new(),
         }
         .with_setup(Setup::Documented)
         .with_env("KIRO_SIM_ZONE", "example.com")
@@ -170,6 +175,20 @@ impl KiroSim {
                 me
             }
         }
+    }
+
+    /// A scenario file (steps, `use:` macros, `save:`) applied to the world before ready and
+    /// after each reset (`kiro-sim up --setup-file`): bind-mounted read-only at
+    /// [`SETUP_FILE_IN_CONTAINER`]. Its saved variables are [`Ready::setup`]. The file must be
+    /// readable by the image's user (uid 10001); `path` is made absolute.
+    pub fn with_setup_file(mut self, path: impl AsRef<std::path::Path>) -> Self {
+        let path = path.as_ref();
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        self.mounts.push(
+            Mount::bind_mount(absolute.to_string_lossy(), SETUP_FILE_IN_CONTAINER)
+                .with_access_mode(testcontainers::core::AccessMode::ReadOnly),
+        );
+        self.with_env("KIRO_SIM_SETUP_FILE", SETUP_FILE_IN_CONTAINER)
     }
 
     /// Kiro's group sync delay (`"24h"`, `"0s"`); default: drawn from the seed.
@@ -234,6 +253,10 @@ impl Image for KiroSim {
         vec![WaitFor::message_on_stdout(r#""event":"ready""#)]
     }
 
+    fn mounts(&self) -> impl IntoIterator<Item = &Mount> {
+        &self.mounts
+    }
+
     fn env_vars(
         &self,
     ) -> impl IntoIterator<Item = (impl Into<Cow<'_, str>>, impl Into<Cow<'_, str>>)> {
@@ -288,6 +311,9 @@ pub struct Ready {
     /// The users and their password (documented setup).
     #[serde(default)]
     pub users: Vec<User>,
+    /// The variables a setup file saved ([`KiroSim::with_setup_file`]).
+    #[serde(default)]
+    pub setup: Option<serde_json::Map<String, Value>>,
 }
 
 /// A started kiro-sim container. Dropping it stops and removes the container.

@@ -152,3 +152,64 @@ async fn two_containers_side_by_side_on_their_own_ports() {
         "{a_clock} vs {clock}"
     );
 }
+
+/// A training org as a scenario file, applied after the documented setup: Dana in a group of
+/// her own.
+const SETUP_FILE: &str = "\
+name: a training org
+actors: { okta: okta-admin, kiro: kiro-admin, dns: dns-admin }
+steps:
+  - okta.create_user: { login: dana@example.com, first: Dana, last: Scully, password: Correct-Horse-9 }
+    save: { dana: $.id }
+  - okta.create_group: { name: Engineering }
+    save: { group: $.id }
+  - okta.add_member: { group: \"${group}\", user: \"${dana}\" }
+";
+
+/// The members' logins of an Okta group, through the management API.
+async fn members(sim: &kiro_sim_testcontainers::RunningKiroSim, group: &str) -> Vec<String> {
+    let users: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/groups/{group}/users", sim.okta_url()))
+        .header("Authorization", format!("SSWS {}", sim.okta_api_token()))
+        .send()
+        .await
+        .expect("members")
+        .json()
+        .await
+        .expect("json");
+    users
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|u| u["profile"]["login"].as_str().map(str::to_string))
+        .collect()
+}
+
+// covers: SIM-SETUP-1
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mounted_setup_file_is_applied_before_ready_and_after_a_reset() {
+    if !engine_ready("a_mounted_setup_file_is_applied_before_ready_and_after_a_reset") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("kiro-sim-setup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder for the file");
+    let file = dir.join("training.yaml");
+    std::fs::write(&file, SETUP_FILE).expect("write the setup file");
+    let sim = KiroSim::default()
+        .with_setup_file(&file)
+        .start()
+        .await
+        .expect("container starts");
+    let setup = sim
+        .ready()
+        .setup
+        .clone()
+        .expect("the setup's saved variables");
+    let group = setup["group"].as_str().expect("group").to_string();
+    assert!(setup["dana"].is_string(), "{setup:?}");
+    assert_eq!(members(&sim, &group).await, ["dana@example.com"]);
+    // A reset applies the file again: same ids, same members.
+    sim.reset().await.expect("reset");
+    assert_eq!(members(&sim, &group).await, ["dana@example.com"]);
+    let _ = std::fs::remove_dir_all(dir);
+}
