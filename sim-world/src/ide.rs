@@ -171,9 +171,9 @@ impl Ide {
         Ok(body)
     }
 
-    /// Signs in as the IDE does: email → profile route → discovery → authn → authorize with
-    /// PKCE and the loopback redirect → token exchange.
-    pub async fn sign_in(&mut self, email: &str, password: &str) -> Result<&TokenCache, IdeError> {
+    /// The first two steps of every sign-in: Kiro's route for the email's domain (its profile's
+    /// issuer, client id and scopes), then the issuer's discovery document.
+    async fn route(&self, email: &str) -> Result<Route, IdeError> {
         let route = match self
             .get_json(&format!("{}/signin/metadata?email={}", self.kiro, email))
             .await
@@ -184,28 +184,39 @@ impl Ide {
             }
             Err(e) => return Err(e),
         };
-        let text = |v: &Value, k: &str| {
-            v[k].as_str()
-                .map(str::to_string)
-                .ok_or_else(|| transport(format!("no {k}")))
-        };
         let issuer = text(&route, "issuerUrl")?;
-        let client_id = text(&route, "clientId")?;
-        let profile_arn = text(&route, "profileArn")?;
-        let scopes: Vec<String> = route["scopes"]
-            .as_array()
-            .map(|s| {
-                s.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
         let discovery = self
             .get_json(&format!("{issuer}/.well-known/openid-configuration"))
             .await?;
-        let authorize = text(&discovery, "authorization_endpoint")?;
-        let token_endpoint = text(&discovery, "token_endpoint")?;
+        Ok(Route {
+            client_id: text(&route, "clientId")?,
+            profile_arn: text(&route, "profileArn")?,
+            scopes: route["scopes"]
+                .as_array()
+                .map(|s| {
+                    s.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            authorize: text(&discovery, "authorization_endpoint")?,
+            token_endpoint: text(&discovery, "token_endpoint")?,
+            issuer,
+        })
+    }
+
+    /// Signs in as the IDE does: email → profile route → discovery → authn → authorize with
+    /// PKCE and the loopback redirect → token exchange.
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Result<&TokenCache, IdeError> {
+        let Route {
+            issuer,
+            client_id,
+            profile_arn,
+            scopes,
+            authorize,
+            token_endpoint,
+        } = self.route(email).await?;
 
         // The user authenticates at the IdP's sign-in API.
         let org = issuer
@@ -333,38 +344,14 @@ impl Ide {
         &mut self,
         email: &str,
     ) -> Result<(BrowserSignIn, tokio::net::TcpListener), IdeError> {
-        let route = match self
-            .get_json(&format!("{}/signin/metadata?email={}", self.kiro, email))
-            .await
-        {
-            Ok(route) => route,
-            Err(IdeError::Refused { status: 404, .. }) => {
-                return Err(IdeError::NoRoute(email.to_string()));
-            }
-            Err(e) => return Err(e),
-        };
-        let text = |v: &Value, k: &str| {
-            v[k].as_str()
-                .map(str::to_string)
-                .ok_or_else(|| transport(format!("no {k}")))
-        };
-        let issuer = text(&route, "issuerUrl")?;
-        let client_id = text(&route, "clientId")?;
-        let profile_arn = text(&route, "profileArn")?;
-        let scopes: Vec<String> = route["scopes"]
-            .as_array()
-            .map(|s| {
-                s.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let discovery = self
-            .get_json(&format!("{issuer}/.well-known/openid-configuration"))
-            .await?;
-        let authorize = text(&discovery, "authorization_endpoint")?;
-        let token_endpoint = text(&discovery, "token_endpoint")?;
+        let Route {
+            issuer,
+            client_id,
+            profile_arn,
+            scopes,
+            authorize,
+            token_endpoint,
+        } = self.route(email).await?;
         let verifier = sim_core::ids::secret(&mut self.rng, 64);
         let challenge = URL_SAFE_NO_PAD.encode(ring::digest::digest(
             &ring::digest::SHA256,
@@ -751,4 +738,21 @@ fn first_line_of_error(page: &str) -> String {
         .chars()
         .take(300)
         .collect()
+}
+
+/// Where a sign-in goes, from Kiro's route and the issuer's discovery document.
+struct Route {
+    issuer: String,
+    client_id: String,
+    profile_arn: String,
+    scopes: Vec<String>,
+    authorize: String,
+    token_endpoint: String,
+}
+
+/// A string field of a JSON answer, or a transport error naming it.
+fn text(v: &Value, k: &str) -> Result<String, IdeError> {
+    v[k].as_str()
+        .map(str::to_string)
+        .ok_or_else(|| transport(format!("no {k}")))
 }
