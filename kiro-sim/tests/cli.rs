@@ -5,38 +5,13 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
-fn kiro_sim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kiro-sim"))
-}
-
-/// Starts `kiro-sim dns` on free ports and returns the child and its parsed ready line.
-/// A started `kiro-sim` child, its parsed ready line, and the rest of its stdout.
-type Started = (
-    Child,
-    serde_json::Value,
-    BufReader<std::process::ChildStdout>,
-);
+mod support;
+use support::{Started, kiro_sim, start};
 
 fn start_dns(extra: &[&str]) -> Started {
     let mut args = vec!["dns", "--dns-port", "0", "--api-port", "0", "--seed", "42"];
     args.extend_from_slice(extra);
     start(&args)
-}
-
-/// Starts `kiro-sim ARGS…` and reads its ready line.
-fn start(args: &[&str]) -> Started {
-    let mut child = kiro_sim()
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn kiro-sim");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("read ready line");
-    let ready: serde_json::Value = serde_json::from_str(&line)
-        .unwrap_or_else(|e| panic!("ready line is not JSON ({e}): {line:?}"));
-    (child, ready, stdout)
 }
 
 /// Sends SIGTERM and returns the exit status and what was left on stdout.

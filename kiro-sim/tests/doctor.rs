@@ -4,50 +4,55 @@
 
 // covers: DOC-35
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Output, Stdio};
 
-fn kiro_sim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kiro-sim"))
-}
+mod support;
+use support::{kiro_sim, start};
 
 /// A started world, stopped (SIGTERM, then waited for) when dropped, also when a test fails.
-struct Up(Child);
+struct Up {
+    child: Child,
+    /// Kept open: the world's stdout stays a live pipe until it is stopped.
+    _stdout: BufReader<std::process::ChildStdout>,
+}
 
 impl Drop for Up {
     fn drop(&mut self) {
         let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
+            .args(["-TERM", &self.child.id().to_string()])
             .status();
-        let _ = self.0.wait();
+        let _ = self.child.wait();
     }
 }
 
 /// Starts `kiro-sim up --setup documented` on free ports; returns the child and its ready line.
 fn start_documented() -> (Up, String) {
-    let mut child = kiro_sim()
-        .args([
-            "up",
-            "--dns-port",
-            "0",
-            "--dns-api-port",
-            "0",
-            "--okta-port",
-            "0",
-            "--kiro-port",
-            "0",
-            "--setup",
-            "documented",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn kiro-sim up");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("read ready line");
-    (Up(child), line)
+    let (mut child, ready, stdout) = start(&[
+        "up",
+        "--dns-port",
+        "0",
+        "--dns-api-port",
+        "0",
+        "--okta-port",
+        "0",
+        "--kiro-port",
+        "0",
+        "--setup",
+        "documented",
+    ]);
+    // Its logs are not looked at: drain them, so a full pipe never stalls the world.
+    if let Some(mut logs) = child.stderr.take() {
+        std::thread::spawn(move || std::io::copy(&mut logs, &mut std::io::sink()));
+    }
+    (
+        Up {
+            child,
+            _stdout: stdout,
+        },
+        ready.to_string(),
+    )
 }
 
 /// Runs `kiro-sim doctor ARGS…` with `stdin` as its input.
