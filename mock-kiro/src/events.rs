@@ -247,10 +247,18 @@ pub(crate) async fn record(
 /// The user a SCIM call is about: the body's `userName`, else the user or group its path
 /// names (`/Users/{id}`, `/Groups/{id}`: the group's display name).
 fn scim_user(shared: &AppState, path: &str, body: &Bytes) -> Option<String> {
-    if let Ok(json) = serde_json::from_slice::<Value>(body)
-        && let Some(name) = json["userName"].as_str()
+    /// Only the one field: a group PATCH can carry thousands of members, and the handler
+    /// parses the body again anyway, so no `Value` tree is built here.
+    #[derive(Deserialize)]
+    struct Named {
+        #[serde(rename = "userName")]
+        user_name: Option<String>,
+    }
+    if let Ok(Named {
+        user_name: Some(name),
+    }) = serde_json::from_slice::<Named>(body)
     {
-        return Some(name.to_string());
+        return Some(name);
     }
     let mut segments = path.trim_start_matches('/').split('/');
     let (collection, id) = (segments.next()?, segments.next()?);
