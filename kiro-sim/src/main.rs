@@ -324,6 +324,13 @@ struct UpArgs {
     /// bind address (127.0.0.1 for 0.0.0.0).
     #[arg(long, env = "KIRO_SIM_ADVERTISED_HOST", value_name = "HOST")]
     advertised_host: Option<String>,
+
+    /// Keep the world in DIR: every request is saved before it is answered, so a restart
+    /// (even after `kill -9`) continues exactly where it stopped. An empty or missing DIR
+    /// starts a new world and keeps it there; a DIR holding a world continues it, with the
+    /// settings (seed, epoch, ports, zones, setup) it was first started with.
+    #[arg(long, env = "KIRO_SIM_STATE", value_name = "DIR")]
+    state: Option<PathBuf>,
 }
 
 /// Setups `kiro-sim up` can pre-apply.
@@ -655,6 +662,7 @@ async fn run_up(args: UpArgs, shutdown: Shutdown) -> anyhow::Result<()> {
         world,
         custom_setup,
         advertised_host: args.advertised_host,
+        state_dir: args.state.clone(),
         setup: args
             .setup
             .map(|Setup::Documented| sim_world::sandbox::Setup::Documented),
@@ -667,6 +675,9 @@ async fn run_up(args: UpArgs, shutdown: Shutdown) -> anyhow::Result<()> {
         ca.write_ca_pem(&path)
             .with_context(|| format!("writing the CA certificate to {}", path.display()))?;
         ready.insert("ca_pem".into(), path.display().to_string().into());
+    }
+    if let Some(dir) = &args.state {
+        ready.insert("state_dir".into(), dir.display().to_string().into());
     }
     print_ready(&ready)?;
     if let Some(home) = ready.get("home_url").and_then(Value::as_str) {

@@ -67,6 +67,7 @@ fn main() {
             advertised_host: None,
             setup: Some(Setup::Documented),
             custom_setup: None,
+            state_dir: None,
         })
         .await
         .expect("sandbox");

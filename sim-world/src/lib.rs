@@ -23,6 +23,7 @@
 pub mod clients;
 pub mod home;
 pub mod ide;
+pub mod persist;
 pub mod sandbox;
 pub mod setup;
 pub mod snapshot;

@@ -51,9 +51,12 @@ use tokio::sync::watch;
 use tower::ServiceExt;
 
 use crate::clients::ClientError;
+use crate::persist::{
+    Front as JournalFront, Opened, Record, Resume, Settings, StateDir, StateDirError,
+};
 use crate::setup::Documented;
 use crate::snapshot::{RestoreError, WorldSnapshot};
-use crate::{Mounts, World, WorldConfig, WorldError};
+use crate::{Mounts, Ports, World, WorldConfig, WorldError};
 
 /// How long a request waits at the closed gate (start-up or a reset) before a 503.
 pub const GATE_WAIT: Duration = Duration::from_secs(30);
@@ -99,6 +102,10 @@ pub struct SandboxConfig {
     pub setup: Option<Setup>,
     /// A further setup applied after `setup`, before ready and after each reset.
     pub custom_setup: Option<Arc<dyn CustomSetup>>,
+    /// Keep the world in this directory ([`crate::persist`]): every outside request is
+    /// journaled before it is answered, and a sandbox started on a directory that holds a
+    /// world continues it (its settings replace the ones given here).
+    pub state_dir: Option<std::path::PathBuf>,
 }
 
 /// Why a sandbox could not start or reset.
@@ -137,6 +144,12 @@ pub enum SandboxError {
     /// A snapshot was refused (nothing changed).
     #[error("restoring: {0}")]
     Restore(#[from] RestoreError),
+    /// The state directory could not be read or written.
+    #[error("state directory: {0}")]
+    State(#[from] StateDirError),
+    /// A combination of settings the state directory does not support.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// A named checkpoint, as `GET /_sim/snapshots` lists it.
@@ -175,6 +188,40 @@ struct Inner {
     baseline: parking_lot::Mutex<Option<WorldSnapshot>>,
     /// Named checkpoints (`/_sim/snapshots`), by name.
     checkpoints: parking_lot::Mutex<std::collections::BTreeMap<String, WorldSnapshot>>,
+    /// Whether the world is kept in a state directory (then `persist` holds it once started).
+    persistent: bool,
+    /// The state directory; its lock is the world's order: an outside request holds it from
+    /// before it reaches the service until its record is written.
+    persist: tokio::sync::Mutex<Option<Persist>>,
+}
+
+/// A state directory in use, and when to write the next snapshot.
+struct Persist {
+    dir: StateDir,
+    settings: Settings,
+    /// Wall time spent applying the requests journaled since the latest snapshot: about what
+    /// a restart would spend replaying them.
+    applied_since: Duration,
+    /// What the latest snapshot took to take and write.
+    snapshot_cost: Duration,
+}
+
+/// A snapshot is written once the journal since the latest one would take this long to replay
+/// (so a restart replays at most about this much)…
+const REPLAY_BUDGET: Duration = Duration::from_millis(300);
+/// …and at least this many times what a snapshot costs (so snapshots cost at most a quarter of
+/// the time spent on requests).
+const SNAPSHOT_COST_FACTOR: u32 = 4;
+/// The largest outside request body a persistent sandbox journals (state imports may be as
+/// large as [`sim_core::state::MAX_STATE_BYTES`]); every service refuses bodies above 1 MiB
+/// in its own format before this matters.
+const MAX_JOURNALED_BODY: usize = 4 * 1024 * 1024;
+
+/// What replaying a journal found (logged at start).
+#[derive(Debug, Default)]
+struct Replayed {
+    records: usize,
+    diverged: usize,
 }
 
 impl Sandbox {
@@ -183,10 +230,46 @@ impl Sandbox {
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         let SandboxConfig {
             mut world,
-            advertised_host,
-            setup,
+            mut advertised_host,
+            mut setup,
             custom_setup,
+            state_dir,
         } = config;
+        let opened = match &state_dir {
+            Some(dir) => {
+                if world.tls {
+                    return Err(SandboxError::Unsupported(
+                        "a state directory does not keep the world CA yet: --state with --tls \
+                         is not supported"
+                            .into(),
+                    ));
+                }
+                if world.okta_keys.is_some() {
+                    return Err(SandboxError::Unsupported(
+                        "a state directory keeps the dev signing keys only: --state with \
+                         --fresh-keys is not supported"
+                            .into(),
+                    ));
+                }
+                if world.clock != sim_core::clock::ClockMode::Virtual {
+                    return Err(SandboxError::Unsupported(
+                        "a state directory replays requests at their world time, which only a \
+                         virtual clock reproduces: --state needs --clock virtual"
+                            .into(),
+                    ));
+                }
+                Some(StateDir::open(dir)?)
+            }
+            None => None,
+        };
+        if let Some(Opened::Resume(resume)) = &opened {
+            world = resume.settings.apply(world);
+            advertised_host = resume.settings.advertised_host.clone();
+            setup = resume
+                .settings
+                .documented_setup
+                .then_some(Setup::Documented);
+        }
         let bind = |port| SocketAddr::new(world.bind, port);
         let dns_addr = bind(world.ports.dns);
         let dns = mock_dns::DnsSockets::bind(dns_addr).map_err(|source| SandboxError::Bind {
@@ -264,6 +347,8 @@ impl Sandbox {
             fields: parking_lot::RwLock::new(Map::new()),
             baseline: parking_lot::Mutex::new(None),
             checkpoints: parking_lot::Mutex::new(std::collections::BTreeMap::new()),
+            persistent: opened.is_some(),
+            persist: tokio::sync::Mutex::new(None),
         });
         let weak = Arc::downgrade(&inner);
         let home = crate::home::Home::new(
@@ -277,10 +362,28 @@ impl Sandbox {
         )
         .map_err(|e| SandboxError::World(WorldError::Outbound(e)))?;
         let mut fronts = Vec::new();
-        for (what, addr, listener, slot) in listeners {
+        let port_of = |i: usize| {
+            listeners[i]
+                .2
+                .local_addr()
+                .map(|a| a.port())
+                .unwrap_or_default()
+        };
+        let bound = Ports {
+            dns: dns_local.port(),
+            dns_api: port_of(0),
+            okta: port_of(1),
+            kiro: port_of(2),
+        };
+        for ((what, addr, listener, slot), which) in listeners.into_iter().zip([
+            JournalFront::DnsApi,
+            JournalFront::Okta,
+            JournalFront::Kiro,
+        ]) {
             let router = front_router(Front {
                 inner: Arc::downgrade(&inner),
                 slot,
+                which,
             })
             .merge(crate::home::router(home.clone()));
             let server = sim_core::http::serve(listener, router, tls.clone())
@@ -288,7 +391,20 @@ impl Sandbox {
                 .map_err(|source| SandboxError::Bind { what, addr, source })?;
             fronts.push(server);
         }
-        inner.reset().await?;
+        match opened {
+            None => inner.reset().await?,
+            Some(Opened::Fresh(dir)) => {
+                inner.reset().await?;
+                let settings = Settings::of(
+                    &inner.config,
+                    bound,
+                    advertised_host.as_deref(),
+                    setup.is_some(),
+                );
+                inner.start_persisting(dir, settings).await?;
+            }
+            Some(Opened::Resume(resume)) => inner.resume(*resume).await?,
+        }
         Ok(Sandbox { inner, fronts })
     }
 
@@ -325,11 +441,24 @@ impl Sandbox {
         self.inner.restore_checkpoint(name).await
     }
 
-    /// Stops the front servers (in-flight requests finish) and the world.
+    /// Stops the front servers (in-flight requests finish) and the world; a persistent
+    /// sandbox writes a last snapshot, so the next start replays nothing.
     pub async fn shutdown(self) {
         self.inner.ready.send_replace(false);
         for front in self.fronts {
             front.shutdown().await;
+        }
+        if self.inner.persistent {
+            let mut persist = self.inner.persist.lock().await;
+            if let (Some(p), Some(world)) =
+                (persist.as_mut(), self.inner.current.lock().await.as_ref())
+                && p.dir.since_snapshot() > 0
+            {
+                let snapshot = world.snapshot().await;
+                if let Err(error) = p.dir.snapshot(&snapshot) {
+                    tracing::error!(%error, "writing the last snapshot at shutdown");
+                }
+            }
         }
         if let Some(world) = self.inner.current.lock().await.take() {
             world.shutdown().await;
@@ -368,6 +497,7 @@ impl Inner {
         if let (Some(world), Some(baseline)) = (current.as_ref(), baseline) {
             match world.restore(&baseline).await {
                 Ok(()) => {
+                    self.persist_snapshot(world).await?;
                     self.ready.send_replace(true);
                     tracing::info!(took = ?started.elapsed(), "world restored to its baseline");
                     return Ok(());
@@ -402,8 +532,13 @@ impl Inner {
         if let Some(values) = custom {
             fields.insert("setup".into(), Value::Object(values));
         }
-        *self.fields.write() = fields;
-        *self.baseline.lock() = Some(world.snapshot().await);
+        *self.fields.write() = fields.clone();
+        let baseline = world.snapshot().await;
+        *self.baseline.lock() = Some(baseline.clone());
+        if let Some(p) = self.persist.lock().await.as_mut() {
+            p.dir.create(&p.settings, &fields, &baseline)?;
+            p.applied_since = Duration::ZERO;
+        }
         *current = Some(world);
         self.ready.send_replace(true);
         tracing::info!(
@@ -429,6 +564,9 @@ impl Inner {
         self.close_gate().await;
         let snapshot = world.snapshot().await;
         self.ready.send_replace(true);
+        if let Some(p) = self.persist.lock().await.as_ref() {
+            p.dir.write_checkpoint(name, &snapshot)?;
+        }
         let info = info(name, &snapshot);
         self.checkpoints.lock().insert(name.to_string(), snapshot);
         Ok(info)
@@ -456,8 +594,146 @@ impl Inner {
         };
         self.close_gate().await;
         let restored = world.restore(&snapshot).await;
+        let persisted = match &restored {
+            Ok(()) => self.persist_snapshot(world).await,
+            Err(_) => Ok(()),
+        };
         self.ready.send_replace(true);
-        Ok(restored?)
+        restored?;
+        persisted
+    }
+
+    /// A persistent sandbox's first start: writes the directory's files (settings, ready
+    /// fields, baseline) and starts journaling.
+    async fn start_persisting(
+        &self,
+        dir: StateDir,
+        settings: Settings,
+    ) -> Result<(), SandboxError> {
+        let mut dir = dir;
+        let fields = self.fields.read().clone();
+        let Some(baseline) = self.baseline.lock().clone() else {
+            return Err(SandboxError::Unsupported("no baseline to persist".into()));
+        };
+        let started = Instant::now();
+        dir.create(&settings, &fields, &baseline)?;
+        tracing::info!(dir = %dir.path().display(), took = ?started.elapsed(), "state directory created");
+        *self.persist.lock().await = Some(Persist {
+            dir,
+            settings,
+            applied_since: Duration::ZERO,
+            snapshot_cost: started.elapsed(),
+        });
+        Ok(())
+    }
+
+    /// After the world's whole state was replaced (a reset, a checkpoint restored), with the
+    /// gate closed: writes it as the latest snapshot, so the journal starts again from it.
+    async fn persist_snapshot(&self, world: &World) -> Result<(), SandboxError> {
+        let mut persist = self.persist.lock().await;
+        let Some(p) = persist.as_mut() else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        let snapshot = world.snapshot().await;
+        p.dir.snapshot(&snapshot)?;
+        p.applied_since = Duration::ZERO;
+        p.snapshot_cost = started.elapsed();
+        Ok(())
+    }
+
+    /// Continues the world kept in a state directory: starts it with the kept settings,
+    /// restores the latest snapshot and applies the journal's requests in their order, with
+    /// the gate closed; then opens the gate.
+    async fn resume(&self, resume: Resume) -> Result<(), SandboxError> {
+        let started = Instant::now();
+        let Resume {
+            settings,
+            ready,
+            baseline,
+            snapshot,
+            records,
+            checkpoints,
+            dropped_bytes,
+            dir,
+        } = resume;
+        if dropped_bytes > 0 {
+            tracing::warn!(
+                dir = %dir.path().display(),
+                dropped_bytes,
+                "the journal ended in a record cut short (the process was killed while \
+                 writing it, before answering it); it was dropped"
+            );
+        }
+        let mut current = self.current.lock().await;
+        let world = World::start(self.config.clone()).await?;
+        world.restore(&snapshot).await?;
+        let restored = started.elapsed();
+        let mut replayed = Replayed::default();
+        for (index, record) in records.iter().enumerate() {
+            let status = self.apply(record).await;
+            replayed.records += 1;
+            if status != record.status {
+                replayed.diverged += 1;
+                tracing::warn!(
+                    index,
+                    method = %record.method,
+                    uri = %record.uri,
+                    recorded = record.status,
+                    replayed = status,
+                    "a journaled request was answered differently on replay"
+                );
+            }
+        }
+        *self.fields.write() = ready;
+        *self.baseline.lock() = Some(baseline);
+        self.checkpoints.lock().extend(checkpoints);
+        *current = Some(world);
+        *self.persist.lock().await = Some(Persist {
+            dir,
+            settings,
+            applied_since: started.elapsed().saturating_sub(restored),
+            snapshot_cost: restored,
+        });
+        self.ready.send_replace(true);
+        tracing::info!(
+            took = ?started.elapsed(),
+            ?restored,
+            records = replayed.records,
+            diverged = replayed.diverged,
+            "world continued from its state directory"
+        );
+        Ok(())
+    }
+
+    /// Applies one journaled request to the mounted service (replay), as [`forward`] applied
+    /// it: the request, then, for Okta, the SCIM push it started, to the end. Returns the
+    /// status.
+    async fn apply(&self, record: &Record) -> u16 {
+        let Some(slot) = self.slot(record.front) else {
+            return 0;
+        };
+        let Some(request) = request_of(record) else {
+            return 0;
+        };
+        let Some(router) = slot.current() else {
+            return 0;
+        };
+        let status = match router.oneshot(request).await {
+            Ok(response) => response.status().as_u16(),
+            Err(never) => match never {},
+        };
+        settle_after(slot, record.front, &record.method).await;
+        status
+    }
+
+    fn slot(&self, front: JournalFront) -> Option<&Mount> {
+        let mounts = self.mounts()?;
+        Some(match front {
+            JournalFront::DnsApi => &mounts.dns_api,
+            JournalFront::Okta => &mounts.okta,
+            JournalFront::Kiro => &mounts.kiro,
+        })
     }
 
     fn fields_of(&self, world: &World, documented: Option<&Documented>) -> Map<String, Value> {
@@ -510,6 +786,8 @@ impl Drop for Admitted {
 struct Front {
     inner: Weak<Inner>,
     slot: Mount,
+    /// Which service, as the journal names it.
+    which: JournalFront,
 }
 
 fn front_router(front: Front) -> Router {
@@ -679,6 +957,11 @@ async fn forward(State(front): State<Front>, request: Request) -> Response {
             None => return unavailable("the world is not ready (starting or resetting)"),
         }
     };
+    if admitted.is_some() && inner.persistent {
+        let response = journaled(&inner, &front, request).await;
+        drop(admitted);
+        return response;
+    }
     drop(inner);
     let Some(router) = front.slot.current() else {
         return unavailable("the world is not started yet");
@@ -689,4 +972,126 @@ async fn forward(State(front): State<Front>, request: Request) -> Response {
     };
     drop(admitted);
     response
+}
+
+/// An outside request to a persistent sandbox: applied while holding the journal (one at a
+/// time, in the journal's order), with the SCIM push it starts run to the end, then written
+/// to the journal, then answered. A snapshot follows when the journal has grown enough.
+async fn journaled(inner: &Arc<Inner>, front: &Front, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_JOURNALED_BODY).await {
+        Ok(body) => body,
+        Err(error) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                axum::Json(json!({
+                    "error": "request_too_large",
+                    "message": format!("the request body could not be read whole ({error}); at most {MAX_JOURNALED_BODY} bytes"),
+                })),
+            )
+                .into_response();
+        }
+    };
+    let mut record = Record {
+        front: front.which,
+        method: parts.method.as_str().to_string(),
+        uri: parts.uri.to_string(),
+        headers: parts
+            .headers
+            .iter()
+            .filter(|(name, _)| !HOP_BY_HOP.contains(&name.as_str()))
+            .map(|(name, value)| (name.as_str().to_string(), value.as_bytes().to_vec()))
+            .collect(),
+        body: body.to_vec(),
+        status: 0,
+    };
+    let mut persist = inner.persist.lock().await;
+    let Some(router) = front.slot.current() else {
+        return unavailable("the world is not started yet");
+    };
+    let started = Instant::now();
+    let request = Request::from_parts(parts, axum::body::Body::from(body));
+    let response = match router.oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    settle_after(&front.slot, front.which, &record.method).await;
+    record.status = response.status().as_u16();
+    let Some(p) = persist.as_mut() else {
+        return response;
+    };
+    p.applied_since += started.elapsed();
+    if let Err(error) = p.dir.append(&record) {
+        tracing::error!(%error, "a request was applied but could not be journaled");
+        return (
+            StatusCode::INSUFFICIENT_STORAGE,
+            axum::Json(json!({
+                "error": "state_not_saved",
+                "message": format!("the request was applied but could not be saved: {error}"),
+            })),
+        )
+            .into_response();
+    }
+    if p.applied_since >= REPLAY_BUDGET.max(p.snapshot_cost * SNAPSHOT_COST_FACTOR)
+        && let Ok(current) = inner.current.try_lock()
+        && let Some(world) = current.as_ref()
+    {
+        let started = Instant::now();
+        let snapshot = world.snapshot().await;
+        match p.dir.snapshot(&snapshot) {
+            Ok(()) => {
+                p.applied_since = Duration::ZERO;
+                p.snapshot_cost = started.elapsed();
+                tracing::debug!(took = ?p.snapshot_cost, "snapshot written");
+            }
+            // The journal still holds everything: nothing is lost, the next try may work.
+            Err(error) => tracing::error!(%error, "writing a snapshot"),
+        }
+    }
+    drop(persist);
+    response
+}
+
+/// Headers of the connection, not of the request: not journaled.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "upgrade",
+];
+
+/// A journaled request as a request again.
+fn request_of(record: &Record) -> Option<Request> {
+    let mut builder = Request::builder()
+        .method(record.method.as_str())
+        .uri(record.uri.as_str());
+    for (name, value) in &record.headers {
+        builder = builder.header(name.as_str(), value.as_slice());
+    }
+    builder
+        .body(axum::body::Body::from(record.body.clone()))
+        .ok()
+}
+
+/// After a request that may have changed Okta's directory: runs the SCIM push it started to
+/// the end, so the journal's order is also the order of the push's effects (and a replay
+/// repeats them exactly).
+async fn settle_after(slot: &Mount, front: JournalFront, method: &str) {
+    if front != JournalFront::Okta || matches!(method, "GET" | "HEAD" | "OPTIONS") {
+        return;
+    }
+    let Some(router) = slot.current() else {
+        return;
+    };
+    let Ok(request) = Request::builder()
+        .method("POST")
+        .uri("/_sim/okta/provisioning/settle")
+        .header(INTERNAL_HEADER, "1")
+        .body(axum::body::Body::empty())
+    else {
+        return;
+    };
+    let _ = router.oneshot(request).await;
 }

@@ -35,6 +35,7 @@ async fn sandbox() -> Sandbox {
         advertised_host: None,
         setup: Some(Setup::Documented),
         custom_setup: None,
+        state_dir: None,
     })
     .await
     .expect("sandbox starts")

@@ -93,6 +93,7 @@ async fn sim_guide_1_the_whole_okta_guide_by_clicking_from_the_home_page_to_a_de
         advertised_host: None,
         setup: None,
         custom_setup: None,
+        state_dir: None,
     })
     .await
     .expect("the sandbox starts");

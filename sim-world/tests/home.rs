@@ -37,6 +37,7 @@ async fn sandbox() -> Sandbox {
         advertised_host: None,
         setup: Some(Setup::Documented),
         custom_setup: None,
+        state_dir: None,
     })
     .await
     .expect("the sandbox starts")

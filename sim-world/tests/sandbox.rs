@@ -21,6 +21,7 @@ fn config() -> SandboxConfig {
         advertised_host: None,
         setup: Some(Setup::Documented),
         custom_setup: None,
+        state_dir: None,
     }
 }
 

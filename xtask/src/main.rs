@@ -12,7 +12,7 @@
 //! - `cargo xtask scenario [PATH…] [--seed N] [--filter TEXT] [--junit FILE] [--list] [--jobs N]
 //!   [--verbose]`: runs scenario files (the library `scenarios/library` by default) through
 //!   `cargo run -p scenarios --bin scenario-runner`; exits non-zero on any failure.
-//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `push`, `kiro`, `world`, `scenarios`, `props`, `doctor`, `image`, `guide`) or of `all`
+//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `push`, `kiro`, `world`, `scenarios`, `props`, `doctor`, `state`, `image`, `guide`) or of `all`
 //!   (`image` first builds the image, then prints its size, `docker run` → `/_sim/ready`, reset
 //!   and module start → first call; `guide` runs the browser walkthrough of Kiro's Okta guide,
 //!   `cargo test -p sim-world --test guide -- --nocapture`, which prints
@@ -51,6 +51,7 @@ const BENCHES: &[Bench] = &[
     Bench::new("scenarios", "scenarios", "scenarios"),
     Bench::new("props", "sim-props", "props"),
     Bench::new("doctor", "sim-doctor", "doctor"),
+    Bench::new("state", "kiro-sim", "state"),
     Bench::new("image", "kiro-sim-testcontainers", "image"),
     Bench::test("guide", "sim-world", "guide"),
 ];
