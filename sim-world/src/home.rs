@@ -141,6 +141,9 @@ pub(crate) fn router(home: Arc<Home>) -> Router {
     Router::new()
         .route("/_sim/home", get(page))
         .route("/_sim/home/advance", post(advance))
+        .route("/_sim/home/checkpoints", post(save_checkpoint))
+        .route("/_sim/home/checkpoints/restore", post(restore_checkpoint))
+        .route("/_sim/home/reset", post(reset))
         .route("/_sim/home/doctor", get(doctor_page))
         .route("/_sim/timeline", get(timeline_json))
         .route("/_sim/dev", get(dev_page))
@@ -232,6 +235,7 @@ async fn page(State(home): State<Arc<Home>>, Query(q): Query<HomeQuery>) -> Resp
         return not_ready();
     };
     let clock = clock_of(&home, &fields).await;
+    let checkpoints = checkpoints_of(&home, &fields).await;
     let query = timeline::Query {
         user: q.user.clone(),
         system: q.system.clone(),
@@ -247,6 +251,7 @@ async fn page(State(home): State<Arc<Home>>, Query(q): Query<HomeQuery>) -> Resp
             @if let Some(msg) = &q.msg { p.msg { (msg) } }
             (consoles(&fields))
             (clock_section(clock))
+            (checkpoints_section(checkpoints))
             (doctor_section())
             (timeline_section(&q, entries))
         },
@@ -365,6 +370,136 @@ fn clock_section(clock: Result<Value, String>) -> Markup {
             }
         }
     }
+}
+
+/// The world's named checkpoints (`GET /_sim/snapshots`).
+async fn checkpoints_of(home: &Home, fields: &Map<String, Value>) -> Result<Vec<Value>, String> {
+    let kiro = text(fields, "kiro");
+    let response = home
+        .http
+        .get(format!("{kiro}/_sim/snapshots"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let body: Value = response.json().await.map_err(|e| e.to_string())?;
+    Ok(body["snapshots"].as_array().cloned().unwrap_or_default())
+}
+
+/// Checkpoints: save the world under a name, restore one ("reset the class to after step
+/// 3"), or reset to right after setup; the same as `/_sim/snapshots` and `kiro-sim snapshot`.
+fn checkpoints_section(checkpoints: Result<Vec<Value>, String>) -> Markup {
+    html! {
+        section #checkpoints {
+            h2 { "Checkpoints" }
+            @match checkpoints {
+                Err(e) => { p.FAILURE { "cannot read the checkpoints: " (e) } }
+                Ok(list) if list.is_empty() => { p { "No checkpoint saved yet." } }
+                Ok(list) => {
+                    table #checkpoint-list {
+                        tr { th { "Name" } th { "World time" } th { "Size" } th {} }
+                        @for c in &list {
+                            @let name = c["name"].as_str().unwrap_or_default();
+                            tr {
+                                td { (name) }
+                                td { (c["world_time"].as_str().unwrap_or_default()) }
+                                td { (c["bytes"].as_u64().unwrap_or_default() / 1024) " KiB" }
+                                td {
+                                    form.inline method="post" action="/_sim/home/checkpoints/restore" {
+                                        input type="hidden" name="name" value=(name);
+                                        button type="submit" { "Restore " (name) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form method="post" action="/_sim/home/checkpoints" {
+                label for="checkpoint-name" { "Checkpoint name (e.g. after-step-3)" }
+                " "
+                input #checkpoint-name type="text" name="name";
+                " "
+                button type="submit" { "Save checkpoint" }
+            }
+            form method="post" action="/_sim/home/reset" {
+                button type="submit" { "Reset to after setup" }
+            }
+        }
+    }
+}
+
+/// The checkpoint forms: a name.
+#[derive(Debug, Deserialize)]
+struct CheckpointForm {
+    name: String,
+}
+
+/// Sends `POST {kiro}{path}` with `body` and goes back home saying what happened.
+async fn world_post(home: &Home, path: &str, body: Option<Value>, done: String) -> Response {
+    let Some(fields) = home.fields() else {
+        return not_ready();
+    };
+    let kiro = text(&fields, "kiro");
+    let mut request = home.http.post(format!("{kiro}{path}"));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    match request.send().await {
+        Ok(r) if r.status().is_success() => back_home(&done),
+        Ok(r) => {
+            let body: Value = r.json().await.unwrap_or_default();
+            let message = body["message"].as_str().unwrap_or("refused").to_string();
+            back_home(&message)
+        }
+        Err(e) => back_home(&format!("cannot reach the world: {e}")),
+    }
+}
+
+async fn save_checkpoint(
+    State(home): State<Arc<Home>>,
+    Form(form): Form<CheckpointForm>,
+) -> Response {
+    let name = form.name.trim().to_string();
+    let done = format!("Saved checkpoint {name}");
+    world_post(
+        &home,
+        "/_sim/snapshots",
+        Some(json!({ "name": name })),
+        done,
+    )
+    .await
+}
+
+async fn restore_checkpoint(
+    State(home): State<Arc<Home>>,
+    Form(form): Form<CheckpointForm>,
+) -> Response {
+    let name = form.name.trim().to_string();
+    // A name that is not one never reaches a path: the world answers 400 invalid_name.
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return back_home(&format!("`{name}` is not a checkpoint name"));
+    }
+    let done = format!("Restored checkpoint {name}");
+    world_post(
+        &home,
+        &format!("/_sim/snapshots/{name}/restore"),
+        None,
+        done,
+    )
+    .await
+}
+
+async fn reset(State(home): State<Arc<Home>>) -> Response {
+    world_post(
+        &home,
+        "/_sim/reset",
+        None,
+        "Reset to right after setup".into(),
+    )
+    .await
 }
 
 /// The way to the doctor: its report reads all three systems (about a second with 10,000

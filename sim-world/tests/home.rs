@@ -497,3 +497,63 @@ async fn the_home_runs_the_doctor_and_shows_a_misconfiguration_with_its_fix() {
     assert!(finding.contains("Fix:"), "{finding}");
     b.close().await;
 }
+
+// covers: SIM-HOME-5
+/// The home page's checkpoints: saved under a name, listed, restored by its button (a user
+/// created since is gone, the clock is back), a bad name refused with the reason, and the reset
+/// button back to right after setup.
+#[tokio::test]
+async fn the_home_saves_lists_and_restores_checkpoints() {
+    let sandbox = sandbox().await;
+    let fields = sandbox.ready_fields();
+    let c = clients(&sandbox);
+    let Some(b) = Browser::start("the_home_saves_lists_and_restores_checkpoints").await else {
+        sandbox.shutdown().await;
+        return;
+    };
+    b.goto(&field(&fields, "home_url")).await;
+    b.expect_text("No checkpoint saved yet.").await;
+    let name_label = "Checkpoint name (e.g. after-step-3)";
+    b.fill(name_label, "after-step-3").await;
+    b.press("Save checkpoint").await;
+    b.expect_text("Saved checkpoint after-step-3").await;
+    let saved_at = b.text_of("#now").await;
+    assert!(
+        b.text_of("#checkpoint-list").await.contains(&saved_at),
+        "the list shows the checkpoint's world time"
+    );
+
+    let carol = c
+        .okta
+        .create_user("carol@example.com", "Carol", "Shelby", PASSWORD)
+        .await
+        .expect("carol");
+    b.press("Advance 24 h").await;
+    assert_ne!(b.text_of("#now").await, saved_at);
+
+    b.press("Restore after-step-3").await;
+    b.expect_text("Restored checkpoint after-step-3").await;
+    assert_eq!(b.text_of("#now").await, saved_at, "the clock is back");
+    let after = c
+        .okta
+        .api
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/users/{carol}"),
+            sim_world::clients::Body::None,
+        )
+        .await
+        .expect("get carol");
+    assert_eq!(after.status, 404, "the user created since is gone");
+
+    b.fill(name_label, "no/slash").await;
+    b.press("Save checkpoint").await;
+    b.expect_text("is not a checkpoint name").await;
+
+    b.press("Advance 1 h").await;
+    b.press("Reset to after setup").await;
+    b.expect_text("Reset to right after setup").await;
+    b.expect_text("after-step-3").await;
+    b.close().await;
+    sandbox.shutdown().await;
+}
