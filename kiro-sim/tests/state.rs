@@ -596,3 +596,78 @@ async fn damaged_state_is_refused_and_a_torn_last_record_is_dropped() {
         let _ = std::fs::remove_dir_all(state_dir(name));
     }
 }
+
+/// The logins of every Okta user.
+async fn logins(target: &Target) -> BTreeSet<String> {
+    target
+        .okta_all("/api/v1/users?limit=200")
+        .await
+        .iter()
+        .filter_map(|u| u["profile"]["login"].as_str().map(str::to_string))
+        .collect()
+}
+
+// covers: SIM-PERSIST-1
+/// Checkpoints, their restore and a reset are kept too: after a restore and a SIGKILL the world
+/// is the restored one plus what came after, the checkpoint still listed; after a reset and a
+/// SIGKILL it is the world right after setup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_restore_and_a_reset_survive_sigkill() {
+    let dir = state_dir("checkpoints");
+    let (mut child, ready, _stdout) = up(&dir, None);
+    let ports = ports_of(&ready);
+    let target = Target::of(&ready);
+    let post = |path: &str, body: Value| {
+        let target = target.clone();
+        let path = path.to_string();
+        async move {
+            target
+                .okta(reqwest::Method::POST, &path, Some(body))
+                .await
+                .expect("post")
+                .0
+        }
+    };
+    target.create_user("a@example.com").await.expect("a");
+    assert_eq!(post("/_sim/snapshots", json!({ "name": "c1" })).await, 201);
+    target.create_user("b@example.com").await.expect("b");
+    assert_eq!(post("/_sim/snapshots/c1/restore", json!({})).await, 200);
+    target.create_user("c@example.com").await.expect("c");
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+
+    let (mut child, ready, _stdout) = up(&dir, Some(ports));
+    let target = Target::of(&ready);
+    let seen = logins(&target).await;
+    assert!(
+        seen.contains("a@example.com") && seen.contains("c@example.com"),
+        "{seen:?}"
+    );
+    assert!(
+        !seen.contains("b@example.com"),
+        "undone by the restore: {seen:?}"
+    );
+    let (_, list) = target
+        .okta(reqwest::Method::GET, "/_sim/snapshots", None)
+        .await
+        .expect("list");
+    assert_eq!(list["snapshots"][0]["name"], "c1", "{list}");
+    let (status, _) = target
+        .okta(reqwest::Method::POST, "/_sim/reset", None)
+        .await
+        .expect("reset");
+    assert_eq!(status, 200);
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+
+    let (mut child, ready, _stdout) = up(&dir, Some(ports));
+    let seen = logins(&Target::of(&ready)).await;
+    assert_eq!(
+        seen,
+        BTreeSet::from(["ada@example.com".to_string(), "bob@example.com".to_string()]),
+        "the reset world: the documented setup's users only"
+    );
+    child.kill().expect("kill");
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -698,6 +698,38 @@ impl StateDir {
             .write_file(&path)
             .map_err(|source| StateDirError::Snapshot { path, source })?;
         self.open_journal(next)?;
+        self.remove_before(next)?;
+        self.since_snapshot = 0;
+        Ok(())
+    }
+
+    /// Makes a snapshot file already in the directory (`baseline.snap`, or `checkpoints/NAME.snap`
+    /// for [`StateDir::checkpoint_path`]) the latest snapshot, after the world was restored
+    /// from it: linked (copied where links do not work), not written again.
+    pub fn snapshot_from(&mut self, source: &Path) -> Result<(), StateDirError> {
+        let next = self.journal.as_ref().map_or(1, |(g, _)| g + 1);
+        let path = snapshot_path(&self.dir, next);
+        let _ = fs::remove_file(&path);
+        if fs::hard_link(source, &path).is_err() {
+            fs::copy(source, &path).map_err(io_error(&path))?;
+        }
+        sync_dir(&self.dir)?;
+        self.open_journal(next)?;
+        self.remove_before(next)
+    }
+
+    /// The file of the baseline.
+    pub fn baseline_path(&self) -> PathBuf {
+        self.dir.join("baseline.snap")
+    }
+
+    /// The file of checkpoint `name`.
+    pub fn checkpoint_path(&self, name: &str) -> PathBuf {
+        self.dir.join("checkpoints").join(format!("{name}.snap"))
+    }
+
+    /// Removes the snapshots and journals older than generation `next`.
+    fn remove_before(&self, next: u64) -> Result<(), StateDirError> {
         for old in generations(&self.dir, "snapshot-", ".snap")? {
             if old < next {
                 let _ = fs::remove_file(snapshot_path(&self.dir, old));
@@ -708,7 +740,6 @@ impl StateDir {
                 let _ = fs::remove_file(journal_path(&self.dir, old));
             }
         }
-        self.since_snapshot = 0;
         Ok(())
     }
 
@@ -720,7 +751,7 @@ impl StateDir {
     ) -> Result<(), StateDirError> {
         let dir = self.dir.join("checkpoints");
         fs::create_dir_all(&dir).map_err(io_error(&dir))?;
-        let path = dir.join(format!("{name}.snap"));
+        let path = self.checkpoint_path(name);
         snapshot
             .write_file(&path)
             .map_err(|source| StateDirError::Snapshot { path, source })

@@ -217,6 +217,14 @@ const SNAPSHOT_COST_FACTOR: u32 = 4;
 /// in its own format before this matters.
 const MAX_JOURNALED_BODY: usize = 4 * 1024 * 1024;
 
+/// What replaced the world's state wholesale.
+enum Replaced<'a> {
+    /// A reset: the baseline.
+    Baseline,
+    /// A checkpoint restored.
+    Checkpoint(&'a str),
+}
+
 /// What replaying a journal found (logged at start).
 #[derive(Debug, Default)]
 struct Replayed {
@@ -497,7 +505,7 @@ impl Inner {
         if let (Some(world), Some(baseline)) = (current.as_ref(), baseline) {
             match world.restore(&baseline).await {
                 Ok(()) => {
-                    self.persist_snapshot(world).await?;
+                    self.persist_replaced(Replaced::Baseline).await?;
                     self.ready.send_replace(true);
                     tracing::info!(took = ?started.elapsed(), "world restored to its baseline");
                     return Ok(());
@@ -595,7 +603,7 @@ impl Inner {
         self.close_gate().await;
         let restored = world.restore(&snapshot).await;
         let persisted = match &restored {
-            Ok(()) => self.persist_snapshot(world).await,
+            Ok(()) => self.persist_replaced(Replaced::Checkpoint(name)).await,
             Err(_) => Ok(()),
         };
         self.ready.send_replace(true);
@@ -627,18 +635,20 @@ impl Inner {
         Ok(())
     }
 
-    /// After the world's whole state was replaced (a reset, a checkpoint restored), with the
-    /// gate closed: writes it as the latest snapshot, so the journal starts again from it.
-    async fn persist_snapshot(&self, world: &World) -> Result<(), SandboxError> {
+    /// After the world's whole state was replaced by the baseline or a checkpoint, with the
+    /// gate closed: that snapshot's file becomes the latest snapshot (linked, not written
+    /// again), so the journal starts again from it.
+    async fn persist_replaced(&self, by: Replaced<'_>) -> Result<(), SandboxError> {
         let mut persist = self.persist.lock().await;
         let Some(p) = persist.as_mut() else {
             return Ok(());
         };
-        let started = Instant::now();
-        let snapshot = world.snapshot().await;
-        p.dir.snapshot(&snapshot)?;
+        let source = match by {
+            Replaced::Baseline => p.dir.baseline_path(),
+            Replaced::Checkpoint(name) => p.dir.checkpoint_path(name),
+        };
+        p.dir.snapshot_from(&source)?;
         p.applied_since = Duration::ZERO;
-        p.snapshot_cost = started.elapsed();
         Ok(())
     }
 
