@@ -159,6 +159,33 @@ impl FaultRule {
         self
     }
 
+    /// Checks the rule as `POST /_sim/faults` does (for a client that wants to refuse a bad
+    /// rule before sending it, like the scenario parser); the error says what is wrong.
+    pub fn check(&self) -> Result<(), FaultError> {
+        self.compile().map(|_| ())
+    }
+
+    /// A one-line description: `POST /*/scim/v2/Users → respond 503 ×2`.
+    pub fn describe(&self) -> String {
+        let action = match &self.action {
+            FaultAction::Respond(r) => format!("respond {}", r.status),
+            FaultAction::Latency(d) => format!("latency {}", humantime::format_duration(*d)),
+            other => other.kind().to_string(),
+        };
+        let mut text = format!(
+            "{} {} → {action}",
+            self.method.as_deref().unwrap_or("*"),
+            self.path
+        );
+        if let Some(n) = self.times {
+            text.push_str(&format!(" ×{n}"));
+        }
+        if let Some(p) = self.probability {
+            text.push_str(&format!(" p={p}"));
+        }
+        text
+    }
+
     /// Checks the rule and compiles its matcher; the error says what is wrong.
     fn compile(&self) -> Result<Compiled, FaultError> {
         let method = match self.method.as_deref().map(str::trim) {
