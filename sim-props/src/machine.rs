@@ -17,7 +17,9 @@ use proptest::sample::select;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
 
-use crate::model::{Action, App, DOMAINS, Feature, Flaw, GROUPS, Model, PROFILES, Tier, USERS};
+use crate::model::{
+    Action, App, DOMAINS, Feature, Flaw, GROUPS, Model, PROFILES, ScimFault, Tier, USERS,
+};
 use crate::world::{Harness, Parts};
 
 /// Which model a [`Machine`] uses.
@@ -58,6 +60,11 @@ const FEATURES: [Feature; 3] = [
     Feature::DeactivateUsers,
 ];
 const APPS: [App; 2] = [App::Oidc, App::Scim];
+const SCIM_FAULTS: [ScimFault; 3] = [
+    ScimFault::ServerError,
+    ScimFault::Throttled,
+    ScimFault::Timeout,
+];
 
 /// Every action other than `Advance` that is valid in `m`, in weighted kinds: what builds
 /// the set-up up (assignments, pushes, subscriptions) and what users do come most often, so
@@ -130,9 +137,21 @@ fn candidates(m: &Model) -> Vec<(u32, Vec<Action>)> {
             sessions.push(Action::RemoveMember(u, g));
         }
     }
+    // Okta's changes made while Kiro's SCIM fails (SIM-FAULT-13).
+    let faults: Vec<Action> = grow
+        .iter()
+        .chain(&remove)
+        .filter(|a| a.pushes() && m.allows(a))
+        .flat_map(|a| {
+            SCIM_FAULTS
+                .iter()
+                .map(|f| Action::DuringScimFault(*f, Box::new(a.clone())))
+        })
+        .collect();
     let mut out = Vec::new();
     for (weight, mut kind) in [
         (8, grow),
+        (2, faults),
         (5, usage),
         (5, sessions),
         (4, remove),

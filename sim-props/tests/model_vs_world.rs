@@ -9,7 +9,7 @@
 use sim_props::machine::{
     ForgetsSyncDelay, RemovedUserRefreshes, Right, Settings, check_sequence, run,
 };
-use sim_props::model::{Action, App, Feature, Flaw, Model, Tier};
+use sim_props::model::{Action, App, Feature, Flaw, Model, ScimFault, Tier};
 
 /// Cases in CI (about a minute in a debug build on two cores); `PROPTEST_CASES` overrides.
 const CASES: u32 = 1500;
@@ -98,6 +98,47 @@ fn the_shrunk_cases_pass_against_the_right_model() {
     ];
     for actions in cases {
         let initial = Model::new(Flaw::None, 3600, all_features());
+        check_sequence(initial, &actions, 7).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// SIM-FAULT-13: Okta's changes made while Kiro's SCIM answers 503, 429 with Retry-After, or
+/// hangs past the push timeout: parked, retried after the fault, and the world converges to
+/// the model (nothing lost or doubled), the seats' sync delay counted from when Kiro learned.
+// covers: SIM-FAULT-13
+#[test]
+fn okta_changes_during_scim_faults_converge() {
+    let during = |fault, action| Action::DuringScimFault(fault, Box::new(action));
+    let cases: [Vec<Action>; 3] = [
+        vec![
+            during(ScimFault::ServerError, Action::AssignUser(App::Scim, 0)),
+            Action::PushGroup(1),
+            Action::SubscribeGroup(1, Tier::Pro),
+            during(ScimFault::Throttled, Action::AssignGroup(App::Scim, 1)),
+            during(ScimFault::Timeout, Action::AddMember(2, 1)),
+            Action::Advance(3600),
+        ],
+        vec![
+            Action::AssignUser(App::Scim, 1),
+            during(ScimFault::Timeout, Action::DeactivateUser(1)),
+            during(ScimFault::Throttled, Action::ReactivateUser(1)),
+            during(ScimFault::ServerError, Action::UnassignUser(App::Scim, 1)),
+        ],
+        vec![
+            Action::AssignUser(App::Scim, 0),
+            Action::PushGroup(0),
+            during(ScimFault::ServerError, Action::AddMember(0, 0)),
+            during(ScimFault::Throttled, Action::RemoveMember(0, 0)),
+            during(ScimFault::Timeout, Action::UnlinkGroup(0)),
+        ],
+    ];
+    for actions in cases {
+        let initial = Model::new(Flaw::None, 3600, all_features());
+        for action in &actions {
+            if let Action::DuringScimFault(_, inner) = action {
+                assert!(inner.pushes(), "{inner:?}");
+            }
+        }
         check_sequence(initial, &actions, 7).unwrap_or_else(|e| panic!("{e}"));
     }
 }
