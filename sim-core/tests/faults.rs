@@ -277,3 +277,35 @@ async fn hang_ends_when_the_client_gives_up_or_the_rule_is_removed() {
     let fine = f.http.get(f.url("/hello")).send().await.expect("get");
     assert_eq!(fine.status(), 200);
 }
+
+#[tokio::test]
+async fn a_hang_ends_when_the_client_goes_away() {
+    let f = Fixture::start().await;
+    f.add(json!({"path":"/hello","action":"hang"})).await;
+    {
+        let mut stream = TcpStream::connect(f.server.local_addr())
+            .await
+            .expect("connect");
+        stream
+            .write_all(b"GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .await
+            .expect("write");
+        let deadline = Instant::now() + SAFETY;
+        while f.faults.list().rules[0].hits < 1 {
+            assert!(Instant::now() < deadline, "the request never arrived");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // The client goes away without an answer.
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Were the hang still holding its connection, the shutdown would wait out its grace.
+    let started = Instant::now();
+    let Fixture { server, faults, .. } = f;
+    server.shutdown().await;
+    let took = started.elapsed();
+    assert!(
+        took < sim_core::http::SHUTDOWN_GRACE,
+        "the hung request outlived its client: shutdown took {took:?}"
+    );
+    assert_eq!(faults.list().rules.len(), 1, "the rule itself stays");
+}

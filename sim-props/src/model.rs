@@ -1004,7 +1004,8 @@ impl Model {
                                 group_name((*g, *n)).unwrap_or_else(|| "(deleted group)".into())
                             }
                         })
-                        .collect(),
+                        .collect::<Vec<String>>()
+                        .sorted(),
                 },
             );
         }
@@ -1089,8 +1090,23 @@ pub struct SeatView {
     pub pending_tier: Option<String>,
     /// Status.
     pub status: String,
-    /// `DIRECT` or the group's name, in order.
+    /// `DIRECT` or the group's name, sorted: two group grants falling due together are
+    /// granted in the order their memberships reached Kiro, which Okta's concurrent push
+    /// does not fix.
     pub sources: Vec<String>,
+}
+
+/// A list sorted, in a chain.
+pub(crate) trait Sorted {
+    /// The list, sorted.
+    fn sorted(self) -> Self;
+}
+
+impl Sorted for Vec<String> {
+    fn sorted(mut self) -> Self {
+        self.sort();
+        self
+    }
 }
 
 /// The observable state compared after every step.

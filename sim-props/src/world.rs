@@ -11,7 +11,7 @@ use sim_world::clients::{Api, Body};
 use sim_world::ide::{Ide, IdeError};
 use sim_world::{World, WorldConfig};
 
-use crate::model::{Action, DOMAINS, Model, Outcome, PROFILES, SeatView, USERS, View};
+use crate::model::{Action, DOMAINS, Model, Outcome, PROFILES, SeatView, Sorted, USERS, View};
 use crate::plan::{self, PASSWORD, Req, Service};
 
 /// A running world with what the harness knows about it.
@@ -401,7 +401,8 @@ impl Harness {
                             Some("DIRECT") => "DIRECT".to_string(),
                             _ => name(&src["groupName"]),
                         })
-                        .collect(),
+                        .collect::<Vec<String>>()
+                        .sorted(),
                 },
             );
         }

@@ -72,7 +72,7 @@ fn a_model_that_lets_removed_users_refresh_fails_and_shrinks() {
 /// The shrunk failures of the wrong models, kept as regression cases for the right one.
 #[test]
 fn the_shrunk_cases_pass_against_the_right_model() {
-    let cases: [Vec<Action>; 3] = [
+    let cases: [Vec<Action>; 4] = [
         vec![
             Action::AssignUser(App::Oidc, 1),
             Action::SignIn(1),
@@ -95,9 +95,28 @@ fn the_shrunk_cases_pass_against_the_right_model() {
             Action::Advance(3600),
             Action::Complete(0),
         ],
+        // Two group grants falling due together: their order in the seat's sources is the
+        // order the concurrent push's memberships reached Kiro (compared sorted).
+        vec![
+            Action::PushGroup(1),
+            Action::AssignGroup(App::Scim, 1),
+            Action::SubscribeGroup(1, Tier::Power),
+            Action::PushGroup(0),
+            Action::SubscribeGroup(0, Tier::Pro),
+            Action::SetFeature(Feature::CreateUsers, true),
+            Action::AddMember(1, 0),
+            Action::AddMember(1, 1),
+            Action::Advance(21600),
+        ],
     ];
-    for actions in cases {
-        let initial = Model::new(Flaw::None, 3600, all_features());
+    for (i, actions) in cases.into_iter().enumerate() {
+        // The last case starts with every To App feature off, as it was found.
+        let features = if i == 3 {
+            Default::default()
+        } else {
+            all_features()
+        };
+        let initial = Model::new(Flaw::None, 3600, features);
         check_sequence(initial, &actions, 7).unwrap_or_else(|e| panic!("{e}"));
     }
 }
