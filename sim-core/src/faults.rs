@@ -838,6 +838,16 @@ mod tests {
             assert!(error.0.contains(needle), "{rule:?}: {error}");
         }
         assert!(faults.list().rules.is_empty(), "nothing stored");
+        for n in 0..MAX_RULES {
+            faults
+                .add(FaultRule::new("GET", &format!("/r{n}"), FaultAction::Drop))
+                .expect("within the limit");
+        }
+        let over = faults
+            .add(FaultRule::new("GET", "/one-more", FaultAction::Drop))
+            .expect_err("over the limit");
+        assert!(over.0.contains("at most 100"), "{over}");
+        assert_eq!(faults.list().rules.len(), MAX_RULES);
     }
 
     #[test]
