@@ -279,6 +279,19 @@ pub struct User {
     pub password: String,
 }
 
+pub use sim_core::faults::{FaultAction, FaultRule, Respond};
+
+/// Which of the container's HTTP services a fault rule goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultTarget {
+    /// Okta (its management API, OIDC endpoints, JWKS, the Admin Console).
+    Okta,
+    /// Kiro (console API, SCIM, the runtime API).
+    Kiro,
+    /// The DNS provider API (not the DNS server).
+    DnsApi,
+}
+
 /// The ready line, as `kiro-sim up` prints it.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct Ready {
@@ -437,6 +450,57 @@ impl RunningKiroSim {
             json!({}),
         )
         .await
+    }
+
+    /// The fault rules of one service (`/_sim/faults`, SIM-FAULT-11).
+    fn fault_api(&self, service: FaultTarget) -> Result<sim_world::clients::FaultsAdmin, Error> {
+        let clients = self.clients()?;
+        Ok(match service {
+            FaultTarget::Okta => clients.okta.api.faults(),
+            FaultTarget::Kiro => clients.kiro.api.faults(),
+            FaultTarget::DnsApi => clients.dns.api.faults(),
+        })
+    }
+
+    /// Adds a fault rule to `service`: e.g. Kiro's SCIM answering 503 for the next two user
+    /// creations. Returns the rule with its id.
+    pub async fn add_fault(
+        &self,
+        service: FaultTarget,
+        rule: &FaultRule,
+    ) -> Result<sim_core::faults::FaultView, Error> {
+        self.fault_api(service)?
+            .add(rule)
+            .await
+            .map_err(|e| Error::Control {
+                what: "adding a fault rule",
+                message: e.to_string(),
+            })
+    }
+
+    /// The fault rules of `service`, with their remaining counts and hits.
+    pub async fn faults(&self, service: FaultTarget) -> Result<sim_core::faults::FaultList, Error> {
+        self.fault_api(service)?
+            .list()
+            .await
+            .map_err(|e| Error::Control {
+                what: "listing fault rules",
+                message: e.to_string(),
+            })
+    }
+
+    /// Removes every fault rule of `service`; how many there were. (A [`reset`] removes
+    /// every service's.)
+    ///
+    /// [`reset`]: RunningKiroSim::reset
+    pub async fn clear_faults(&self, service: FaultTarget) -> Result<u64, Error> {
+        self.fault_api(service)?
+            .clear()
+            .await
+            .map_err(|e| Error::Control {
+                what: "clearing fault rules",
+                message: e.to_string(),
+            })
     }
 
     /// Returns the world to its state right after start (setup applied; same ids and tokens).

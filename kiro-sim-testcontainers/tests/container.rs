@@ -213,3 +213,77 @@ async fn a_mounted_setup_file_is_applied_before_ready_and_after_a_reset() {
     assert_eq!(members(&sim, &group).await, ["dana@example.com"]);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+// covers: SIM-FAULT-11
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fault_on_kiros_scim_delays_the_push_until_the_retry() {
+    use kiro_sim_testcontainers::{FaultAction, FaultRule, FaultTarget, Respond};
+    if !engine_ready("a_fault_on_kiros_scim_delays_the_push_until_the_retry") {
+        return;
+    }
+    let sim = KiroSim::default()
+        .with_seed(17)
+        .start()
+        .await
+        .expect("container starts");
+    let rule = FaultRule::new(
+        "POST",
+        "/*/scim/v2/Users",
+        FaultAction::Respond(Respond::status(503)),
+    )
+    .times(1);
+    let added = sim
+        .add_fault(FaultTarget::Kiro, &rule)
+        .await
+        .expect("fault added");
+    assert_eq!(added.id, "f1");
+
+    let c = sim.clients().expect("clients");
+    let carol = c
+        .okta
+        .create_user("carol@example.com", "Carol", "Coder", "Correct-Horse-9")
+        .await
+        .expect("user");
+    let groups = c
+        .okta
+        .api
+        .get("/api/v1/groups?q=Kiro")
+        .await
+        .expect("groups");
+    let group = groups[0]["id"].as_str().expect("group id");
+    c.okta.add_member(group, &carol).await.expect("member");
+    sim.settle_push().await.expect("settle");
+    let list = sim.faults(FaultTarget::Kiro).await.expect("faults");
+    assert_eq!(list.rules[0].hits, 1, "the push met the 503");
+    assert_eq!(
+        scim_users(&sim, "carol@example.com").await["totalResults"],
+        0
+    );
+
+    // Okta retries after a minute of backoff; the rule is spent.
+    sim.advance(Duration::from_secs(120))
+        .await
+        .expect("advance");
+    sim.settle_push().await.expect("settle");
+    assert_eq!(
+        scim_users(&sim, "carol@example.com").await["totalResults"],
+        1
+    );
+
+    // A reset removes every rule.
+    sim.add_fault(
+        FaultTarget::Okta,
+        &FaultRule::new("*", "/nowhere", FaultAction::Drop),
+    )
+    .await
+    .expect("fault added");
+    sim.reset().await.expect("reset");
+    assert!(
+        sim.faults(FaultTarget::Okta)
+            .await
+            .expect("faults")
+            .rules
+            .is_empty()
+    );
+    assert_eq!(sim.clear_faults(FaultTarget::Kiro).await.expect("clear"), 0);
+}

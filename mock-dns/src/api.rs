@@ -64,7 +64,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(get_propagation).put(put_propagation),
         )
         .route("/_sim/dns/events", get(events));
-    Router::new()
+    let router = Router::new()
         .nest("/client/v4", v4)
         .merge(sim)
         .layer(axum::extract::DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
@@ -73,7 +73,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .merge(state_routes(shared.clone()))
         .merge(sim_core::http::clock_routes(shared.clock.clone()))
         .merge(crate::dashboard::router(shared.clone()))
-        .fallback(no_route)
+        .fallback(no_route);
+    shared.faults.layer(router)
 }
 
 /// `GET|PUT /_sim/dns/state`: the whole state as a document (SIM-STATE-1, SIM-STATE-2). Its

@@ -158,6 +158,9 @@ pub(crate) struct Shared {
     /// Bumped by a state import: publication jobs of an older epoch do nothing (the import
     /// re-derived the ones its state needs).
     epoch: AtomicU64,
+    /// Fault rules of the provider API (`/_sim/faults`, SIM-FAULT-*): not state; a state
+    /// import clears them. DNS queries themselves are never faulted.
+    pub(crate) faults: sim_core::faults::Faults,
 }
 
 impl Shared {
@@ -170,6 +173,7 @@ impl Shared {
             me: me.clone(),
             events: sim_core::events::Events::default(),
             epoch: AtomicU64::new(0),
+            faults: sim_core::faults::Faults::new(seed, "dns"),
         })
     }
 
@@ -244,6 +248,7 @@ impl Shared {
             *current = state.0;
             self.epoch.fetch_add(1, Ordering::AcqRel);
         }
+        self.faults.reset();
         for at in times {
             self.schedule_publication(at);
         }
@@ -359,6 +364,11 @@ impl MockDns {
     /// The account every zone belongs to.
     pub fn account_id(&self) -> String {
         self.shared.core.read().account_id().to_string()
+    }
+
+    /// The provider API's fault rules (`/_sim/faults`).
+    pub fn faults(&self) -> &sim_core::faults::Faults {
+        &self.shared.faults
     }
 
     /// The clock this service runs on.

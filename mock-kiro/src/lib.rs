@@ -145,6 +145,8 @@ pub(crate) struct Shared {
     /// Bumped by a state import: clock jobs (seat grants, domain checks) of an older epoch do
     /// nothing; the import re-derived the ones its state needs.
     pub(crate) epoch: AtomicU64,
+    /// Fault rules (`/_sim/faults`, SIM-FAULT-*): not state; a state import clears them.
+    pub(crate) faults: sim_core::faults::Faults,
 }
 
 /// The kind of mock-kiro's state documents (`/_sim/kiro/state`).
@@ -262,6 +264,7 @@ impl Shared {
             self.clock.cancel(id);
         }
         self.jwks.clear();
+        self.faults.reset();
         // The console's seat search index is keyed by the core's revision counter, which a
         // restored core can repeat with other contents: start it afresh.
         *self.search_index.lock() = pages::SearchIndex::default();
@@ -300,6 +303,7 @@ impl MockKiro {
             events: events::Events::default(),
             search_index: Mutex::new(pages::SearchIndex::default()),
             epoch: AtomicU64::new(0),
+            faults: sim_core::faults::Faults::new(config.seed, "kiro"),
         });
         let bind_error = |source| StartError::Bind {
             addr: config.addr,
@@ -327,6 +331,11 @@ impl MockKiro {
     /// The console's admin token.
     pub fn admin_token(&self) -> &str {
         &self.shared.admin_token
+    }
+
+    /// The service's fault rules (`/_sim/faults`).
+    pub fn faults(&self) -> &sim_core::faults::Faults {
+        &self.shared.faults
     }
 
     /// The clock this service runs on.
@@ -365,7 +374,8 @@ impl MockKiro {
 }
 
 fn router(shared: Arc<Shared>) -> axum::Router {
-    axum::Router::new()
+    let faults = shared.faults.clone();
+    let router = axum::Router::new()
         .merge(console::router())
         .merge(pages::router())
         .merge(scim::router())
@@ -385,5 +395,6 @@ fn router(shared: Arc<Shared>) -> axum::Router {
         ))
         .with_state(shared.clone())
         .merge(wire::state_routes(shared.clone()))
-        .merge(sim_core::http::clock_routes(shared.clock.clone()))
+        .merge(sim_core::http::clock_routes(shared.clock.clone()));
+    faults.layer(router)
 }

@@ -131,6 +131,8 @@ pub(crate) struct Shared {
     /// Bumped by a state import: push retry jobs of an older epoch do nothing; the import
     /// re-derived the ones its state needs.
     pub(crate) epoch: AtomicU64,
+    /// Fault rules (`/_sim/faults`, SIM-FAULT-*): not state; a state import clears them.
+    pub(crate) faults: sim_core::faults::Faults,
 }
 
 /// The kind of mock-okta's state documents (`/_sim/okta/state`).
@@ -201,6 +203,7 @@ impl Shared {
             self.epoch.fetch_add(1, Ordering::AcqRel);
             (org.push_retry_times(), org.push_runnable(), old)
         };
+        self.faults.reset();
         provisioning::restore_jobs(self, &retries, runnable);
         // Freeing a big org (10,000 users: tens of milliseconds) is nobody's wait.
         std::thread::spawn(move || drop(old));
@@ -241,6 +244,7 @@ impl MockOkta {
                 config.seed.stream("mock-okta/console-sessions"),
             )),
             epoch: AtomicU64::new(0),
+            faults: sim_core::faults::Faults::new(config.seed, "okta"),
         });
         let bind_error = |source| StartError::Bind {
             addr: config.addr,
@@ -290,6 +294,11 @@ impl MockOkta {
         self.shared.install_state(state)
     }
 
+    /// The org's fault rules (`/_sim/faults`).
+    pub fn faults(&self) -> &sim_core::faults::Faults {
+        &self.shared.faults
+    }
+
     /// Waits until no SCIM push is runnable now (what `/_sim/okta/provisioning/settle` does):
     /// only pushes parked for a retry remain, none is in flight.
     pub async fn settle_push(&self) {
@@ -311,7 +320,8 @@ impl MockOkta {
 }
 
 fn router(shared: Arc<Shared>) -> axum::Router {
-    axum::Router::new()
+    let faults = shared.faults.clone();
+    let router = axum::Router::new()
         .merge(api::router())
         .merge(oidc::router())
         .merge(console::router())
@@ -329,5 +339,6 @@ fn router(shared: Arc<Shared>) -> axum::Router {
         ))
         .with_state(shared.clone())
         .merge(wire::state_routes(shared.clone()))
-        .merge(sim_core::http::clock_routes(shared.clock.clone()))
+        .merge(sim_core::http::clock_routes(shared.clock.clone()));
+    faults.layer(router)
 }

@@ -544,7 +544,7 @@ fn step(
         [] => {
             return Err(ctx.err(
                 node.pos,
-                "missing step kind: expected one of advance, set, http, dig, jwt, totp, use, ACTOR.ACTION",
+                "missing step kind: expected one of advance, set, http, fault, dig, jwt, totp, use, ACTOR.ACTION",
             ));
         }
         [_, second, ..] => {
@@ -583,6 +583,7 @@ fn step(
             ("set".to_string(), Action::Set(map))
         }
         "http" => http(ctx, value)?,
+        "fault" => fault(ctx, value)?,
         "dig" => dig(ctx, value)?,
         "jwt" => (
             "decode JWT".to_string(),
@@ -764,7 +765,7 @@ fn typed(
     let Some((actor_name, action_name)) = name.split_once('.') else {
         return Err(ctx.err(
             key.pos,
-            format!("unknown step kind `{name}`: expected advance, set, http, dig, jwt, totp, use or ACTOR.ACTION (e.g. okta.create_user)"),
+            format!("unknown step kind `{name}`: expected advance, set, http, fault, dig, jwt, totp, use or ACTOR.ACTION (e.g. okta.create_user)"),
         ));
     };
     let Some(actor) = ctx.actors.get(actor_name) else {
@@ -877,6 +878,72 @@ fn typed(
         }
     }
     Ok((name.to_string(), action))
+}
+
+/// `fault: {service, method?, path, action, times?, probability?}` adds a fault rule to a
+/// service (SIM-FAULT-11): a typed `sim_core::faults::FaultRule`, checked here as the service
+/// checks it, sent as `POST /_sim/faults` (answer: the rule with its `id`, to `save`).
+/// `fault: {service, clear: true}` removes every rule of the service, `fault: {service,
+/// remove: ID}` one.
+fn fault(ctx: &Ctx<'_>, value: &Node) -> Result<(String, Action), ParseError> {
+    const SHAPE: &str = "expected a fault: { service, method?, path, action, times?, probability? }, { service, clear: true } or { service, remove: ID }";
+    let Some(entries) = value.as_map() else {
+        return Err(ctx.err(value.pos, SHAPE));
+    };
+    let get = |n: &str| entries.iter().find(|(k, _)| k.name == n).map(|(_, v)| v);
+    let Some(service_node) = get("service") else {
+        return Err(ctx.err(
+            value.pos,
+            format!("missing field `service` of `fault`: {SHAPE}"),
+        ));
+    };
+    let service_name = string(ctx.file, service_node, "okta, kiro or dns")?;
+    let service = Service::parse(&service_name).ok_or_else(|| {
+        ctx.err(
+            service_node.pos,
+            format!("unknown service `{service_name}`: expected okta, kiro or dns"),
+        )
+    })?;
+    let http = |method: reqwest::Method, path: String, body: Option<Value>| Action::Http {
+        service,
+        method,
+        path,
+        body,
+        form: None,
+        auth: Auth::None,
+    };
+    if let Some(clear) = get("clear") {
+        if entries.len() != 2 || clear.to_json() != Value::Bool(true) {
+            return Err(ctx.err(clear.pos, "expected `clear: true` next to `service` only"));
+        }
+        return Ok((
+            format!("fault {} clear", service.name()),
+            http(reqwest::Method::DELETE, "/_sim/faults".into(), None),
+        ));
+    }
+    if let Some(remove) = get("remove") {
+        if entries.len() != 2 {
+            return Err(ctx.err(remove.pos, "expected `remove: ID` next to `service` only"));
+        }
+        let id = string(ctx.file, remove, "a rule id like f1 or \"${fault}\"")?;
+        return Ok((
+            format!("fault {} remove {id}", service.name()),
+            http(reqwest::Method::DELETE, format!("/_sim/faults/{id}"), None),
+        ));
+    }
+    let mut rule = value.to_json();
+    if let Value::Object(map) = &mut rule {
+        map.remove("service");
+    }
+    let parsed: sim_core::faults::FaultRule = serde_json::from_value(rule.clone())
+        .map_err(|error| ctx.err(value.pos, format!("bad fault rule: {error}")))?;
+    parsed
+        .check()
+        .map_err(|error| ctx.err(value.pos, format!("bad fault rule: {error}")))?;
+    Ok((
+        format!("fault {} {}", service.name(), parsed.describe()),
+        http(reqwest::Method::POST, "/_sim/faults".into(), Some(rule)),
+    ))
 }
 
 fn http(ctx: &Ctx<'_>, value: &Node) -> Result<(String, Action), ParseError> {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Map, Value, json};
 use sim_core::Seed;
-use sim_world::clients::{Api, Body, Response};
+use sim_world::clients::{Api, Body, ClientError, Response};
 use sim_world::ide::{Ide, IdeError, LOOPBACK_PORTS};
 use sim_world::{World, WorldConfig};
 
@@ -578,10 +578,34 @@ impl<'a> Run<'a> {
 
     async fn send(&mut self, service: Service, api: &Api, r: Request) -> Result<Answer, String> {
         let changes = r.method != reqwest::Method::GET;
-        let response: Response = api
-            .send(r.method.clone(), &r.path, r.body)
-            .await
-            .map_err(|e| self.normalize(&e.to_string()))?;
+        let response: Response = match api.send(r.method.clone(), &r.path, r.body).await {
+            Ok(response) => response,
+            // No answer at all (a dropped connection): an answer with the transport error, so
+            // `expect: { error: … }` can check it (SIM-FAULT-6).
+            Err(ClientError::Transport { source, .. }) => {
+                let mut text = source.to_string();
+                let mut cause = std::error::Error::source(&source);
+                while let Some(inner) = cause {
+                    text.push_str(": ");
+                    text.push_str(&inner.to_string());
+                    cause = inner.source();
+                }
+                return Ok(Answer {
+                    request: format!(
+                        "{} {} {}",
+                        service.name(),
+                        r.method,
+                        self.normalize(&r.path)
+                    ),
+                    status: None,
+                    body: Value::Null,
+                    error: Some(self.normalize(&text)),
+                    location: None,
+                    headers: Default::default(),
+                });
+            }
+            Err(e) => return Err(self.normalize(&e.to_string())),
+        };
         if service == Service::Okta && changes {
             // Wait for Okta's SCIM pushes caused by this change.
             self.okta

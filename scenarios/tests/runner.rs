@@ -33,7 +33,7 @@ fn parse_errors_name_file_line_column_and_what_was_expected() {
     );
     assert_eq!(
         parse_err("  - jump: 3\n"),
-        "t.yaml:8:5: unknown step kind `jump`: expected advance, set, http, dig, jwt, totp, use or ACTOR.ACTION (e.g. okta.create_user)"
+        "t.yaml:8:5: unknown step kind `jump`: expected advance, set, http, fault, dig, jwt, totp, use or ACTOR.ACTION (e.g. okta.create_user)"
     );
     assert_eq!(
         parse_err("  - dig: { name: example.com, type: SPF }\n"),
@@ -69,6 +69,34 @@ fn parse_errors_name_file_line_column_and_what_was_expected() {
     assert_eq!(
         parse_err("  - okta.create_group: { name: g }\n    expect: { staus: 200 }\n"),
         "t.yaml:9:15: unknown expectation `staus`: expected status, error, json or location"
+    );
+    // covers: SIM-FAULT-11
+    assert_eq!(
+        parse_err("  - fault: { service: kiro, path: /a, action: drop, times: 0 }\n"),
+        "t.yaml:8:12: bad fault rule: `times` must be at least 1"
+    );
+    assert!(
+        parse_err("  - fault: { service: kiro, path: /a, action: explode }\n")
+            .starts_with("t.yaml:8:12: bad fault rule: unknown variant `explode`, expected one of `respond`, `latency`, `drop`, `hang`"),
+    );
+    assert_eq!(
+        parse_err("  - fault: { service: ldap, path: /a, action: drop }\n"),
+        "t.yaml:8:23: unknown service `ldap`: expected okta, kiro or dns"
+    );
+    assert_eq!(
+        parse_err("  - fault: { service: kiro, clear: yes please }\n"),
+        "t.yaml:8:36: expected `clear: true` next to `service` only"
+    );
+    let parsed = scenarios::parse(
+        "t.yaml",
+        &format!(
+            "{BASE}  - fault: {{ service: kiro, method: POST, path: \"/*/scim/v2/Users\", action: {{ respond: {{ status: 429, headers: {{ Retry-After: \"30\" }} }} }}, times: 2 }}\n"
+        ),
+    )
+    .expect("parses");
+    assert_eq!(
+        parsed.steps[0].label,
+        "fault kiro POST /*/scim/v2/Users → respond 429 ×2"
     );
     let yaml = scenarios::parse("t.yaml", "name: t\nsteps: [1, 2\n").expect_err("bad yaml");
     assert!(

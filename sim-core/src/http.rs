@@ -38,6 +38,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
 use tracing::debug;
 
 use crate::clock::Clock;
@@ -326,13 +327,40 @@ impl Connection {
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let service = TowerToHyperService::new(self.router);
+        let router = self.router;
+        // A fault's `DropConnection` marker becomes a service error, on which hyper closes the
+        // connection without writing a response (SIM-FAULT-6).
+        let service = TowerToHyperService::new(tower::service_fn(
+            move |request: axum::http::Request<hyper::body::Incoming>| {
+                let router = router.clone();
+                async move {
+                    let response = match router.oneshot(request).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    };
+                    if response
+                        .extensions()
+                        .get::<crate::faults::DropConnection>()
+                        .is_some()
+                    {
+                        return Err(ConnectionDropped);
+                    }
+                    Ok(response)
+                }
+            },
+        ));
         let conn = self.builder.serve_connection(TokioIo::new(io), service);
         if let Err(error) = self.watcher.watch(conn).await {
             debug!(peer = %self.peer, %error, "http connection ended with an error");
         }
     }
 }
+
+/// The error that tells hyper to close a connection without answering (a `drop` or `hang`
+/// fault).
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped by a fault rule")]
+struct ConnectionDropped;
 
 // ---------------------------------------------------------------------------------------------
 // The clock routes.
@@ -458,6 +486,12 @@ impl<S: Send + Sync> FromRequest<S> for AdvanceBy {
             })?;
         parse_advance(&body).map(AdvanceBy)
     }
+}
+
+/// `Ok` when the request says `Content-Type: application/json` (or `…+json`); else the message
+/// a `400` gives.
+pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), String> {
+    check_json_content_type(headers).map_err(|error| error.message)
 }
 
 fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {

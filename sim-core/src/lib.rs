@@ -8,6 +8,8 @@
 //! - [`state`]: whole-service state documents (`/_sim/<svc>/state`, snapshots).
 //! - [`tls`]: a per-world certificate authority and rustls server configs.
 //! - [`outbound`]: the one builder of every outbound HTTP client (policy, world CA trust).
+//! - [`faults`]: fault-injection rules (status, latency, drop, hang) and the middleware every
+//!   HTTP service applies, served at `/_sim/faults`.
 //! - [`http`]: serving an axum router over plain http or https, and the `/_sim/clock` routes
 //!   every service exposes.
 //!
@@ -16,6 +18,7 @@
 
 pub mod clock;
 pub mod events;
+pub mod faults;
 pub mod http;
 pub mod ids;
 pub mod keys;

@@ -17,7 +17,9 @@ use proptest::sample::select;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
 
-use crate::model::{Action, App, DOMAINS, Feature, Flaw, GROUPS, Model, PROFILES, Tier, USERS};
+use crate::model::{
+    Action, App, DOMAINS, Feature, Flaw, GROUPS, Model, PROFILES, ScimFault, Tier, USERS,
+};
 use crate::world::{Harness, Parts};
 
 /// Which model a [`Machine`] uses.
@@ -58,6 +60,11 @@ const FEATURES: [Feature; 3] = [
     Feature::DeactivateUsers,
 ];
 const APPS: [App; 2] = [App::Oidc, App::Scim];
+const SCIM_FAULTS: [ScimFault; 3] = [
+    ScimFault::ServerError,
+    ScimFault::Throttled,
+    ScimFault::Timeout,
+];
 
 /// Every action other than `Advance` that is valid in `m`, in weighted kinds: what builds
 /// the set-up up (assignments, pushes, subscriptions) and what users do come most often, so
@@ -130,9 +137,24 @@ fn candidates(m: &Model) -> Vec<(u32, Vec<Action>)> {
             sessions.push(Action::RemoveMember(u, g));
         }
     }
+    // Okta's changes made while Kiro's SCIM fails (SIM-FAULT-13). A hang costs the push
+    // timeout in wall time, so one change in four gets that kind.
+    let faults: Vec<Action> = grow
+        .iter()
+        .chain(&remove)
+        .filter(|a| a.pushes() && m.allows(a))
+        .enumerate()
+        .flat_map(|(i, a)| {
+            SCIM_FAULTS
+                .iter()
+                .filter(move |f| **f != ScimFault::Timeout || i % 4 == 0)
+                .map(|f| Action::DuringScimFault(*f, Box::new(a.clone())))
+        })
+        .collect();
     let mut out = Vec::new();
     for (weight, mut kind) in [
         (8, grow),
+        (1, faults),
         (5, usage),
         (5, sessions),
         (4, remove),

@@ -154,6 +154,57 @@ pub enum Action {
     Refresh(usize),
     /// The world clock moves on by this many seconds.
     Advance(u64),
+    /// An Okta change (one of the actions Okta pushes) made while Kiro's SCIM endpoint
+    /// fails in this way; then the fault is removed and the clock moves on by
+    /// [`FAULT_WINDOW_SECS`], past Okta's retry (SIM-FAULT-13).
+    DuringScimFault(ScimFault, Box<Action>),
+}
+
+/// How Kiro's SCIM endpoint fails during a [`Action::DuringScimFault`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ScimFault {
+    /// Every SCIM call answers 503.
+    ServerError,
+    /// Every SCIM call answers 429 with `Retry-After: 120`.
+    Throttled,
+    /// Every SCIM call hangs past Okta's push timeout.
+    Timeout,
+}
+
+/// The `Retry-After` (seconds) of [`ScimFault::Throttled`]'s 429.
+pub const THROTTLE_RETRY_AFTER_SECS: u64 = 120;
+/// How far the clock moves after a SCIM fault is removed: past every retry it caused.
+pub const FAULT_WINDOW_SECS: u64 = 300;
+
+impl ScimFault {
+    /// When Okta's push tries again after the failed call: its first backoff (a minute), or
+    /// the 429's `Retry-After`.
+    pub fn retry_secs(self) -> u64 {
+        match self {
+            ScimFault::Throttled => THROTTLE_RETRY_AFTER_SECS,
+            ScimFault::ServerError | ScimFault::Timeout => 60,
+        }
+    }
+}
+
+impl Action {
+    /// Whether this is an Okta change that Okta pushes to Kiro (what a SCIM fault disturbs).
+    pub fn pushes(&self) -> bool {
+        matches!(
+            self,
+            Action::CreateUser(_)
+                | Action::DeactivateUser(_)
+                | Action::ReactivateUser(_)
+                | Action::AddMember(..)
+                | Action::RemoveMember(..)
+                | Action::AssignUser(..)
+                | Action::UnassignUser(..)
+                | Action::AssignGroup(..)
+                | Action::UnassignGroup(..)
+                | Action::PushGroup(_)
+                | Action::UnlinkGroup(_)
+        )
+    }
 }
 
 /// What an action should come to, as the actor sees it.
@@ -473,6 +524,7 @@ impl Model {
                 exists(u)
             }
             Action::Advance(secs) => secs > 0,
+            Action::DuringScimFault(_, ref inner) => inner.pushes() && m.allows(inner),
         }
     }
 
@@ -694,6 +746,17 @@ impl Model {
                 }
             }
             Action::Advance(secs) => self.advance(secs),
+            Action::DuringScimFault(fault, ref inner) => {
+                // Okta's change is made now, but Kiro learns of it only when the push retries
+                // (the fault removed by then): the model makes the change at that time. Kiro's
+                // own jobs meanwhile do not depend on Okta.
+                let retry = fault.retry_secs();
+                self.advance(retry);
+                self.apply(inner);
+                let expected = self.expected.clone();
+                self.advance(FAULT_WINDOW_SECS - retry);
+                self.expected = expected;
+            }
         }
     }
 
@@ -941,7 +1004,8 @@ impl Model {
                                 group_name((*g, *n)).unwrap_or_else(|| "(deleted group)".into())
                             }
                         })
-                        .collect(),
+                        .collect::<Vec<String>>()
+                        .sorted(),
                 },
             );
         }
@@ -1026,8 +1090,23 @@ pub struct SeatView {
     pub pending_tier: Option<String>,
     /// Status.
     pub status: String,
-    /// `DIRECT` or the group's name, in order.
+    /// `DIRECT` or the group's name, sorted: two group grants falling due together are
+    /// granted in the order their memberships reached Kiro, which Okta's concurrent push
+    /// does not fix.
     pub sources: Vec<String>,
+}
+
+/// A list sorted, in a chain.
+pub(crate) trait Sorted {
+    /// The list, sorted.
+    fn sorted(self) -> Self;
+}
+
+impl Sorted for Vec<String> {
+    fn sorted(mut self) -> Self {
+        self.sort();
+        self
+    }
 }
 
 /// The observable state compared after every step.

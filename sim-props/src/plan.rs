@@ -10,8 +10,11 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use sim_core::faults::{FaultAction, FaultRule, Respond};
+
 use crate::model::{
-    Action, App, DOMAINS, Feature, GROUPS, INITIAL_USERS, Model, Outcome, PROFILES, USERS, View,
+    Action, App, DOMAINS, FAULT_WINDOW_SECS, Feature, GROUPS, INITIAL_USERS, Model, Outcome,
+    PROFILES, ScimFault, USERS, View,
 };
 
 /// The password of every user.
@@ -380,8 +383,25 @@ pub fn requests(action: &Action, before: &Model) -> Option<Vec<Req>> {
         | Action::Complete(_)
         | Action::Chat(_)
         | Action::Refresh(_)
-        | Action::Advance(_) => return None,
+        | Action::Advance(_)
+        | Action::DuringScimFault(..) => return None,
     })
+}
+
+/// The path pattern of a SCIM fault: every call under Kiro's SCIM endpoints.
+pub const SCIM_FAULT_PATH: &str = "/*/scim/v2/**";
+
+/// The fault rule on Kiro of a [`ScimFault`]: every SCIM call fails that way until removed.
+pub fn scim_fault_rule(fault: ScimFault) -> FaultRule {
+    let action = match fault {
+        ScimFault::ServerError => FaultAction::Respond(Respond::status(503)),
+        ScimFault::Throttled => FaultAction::Respond(Respond::status(429).header(
+            "Retry-After",
+            &crate::model::THROTTLE_RETRY_AFTER_SECS.to_string(),
+        )),
+        ScimFault::Timeout => FaultAction::Hang,
+    };
+    FaultRule::new("*", SCIM_FAULT_PATH, action)
 }
 
 /// The HTTP status a refused admin action answers with.
@@ -463,6 +483,14 @@ fn action_yaml(action: &Action, before: &Model, after: &Model) -> String {
         }
         Action::Advance(secs) => {
             let _ = writeln!(out, "  - advance: {secs}s");
+        }
+        Action::DuringScimFault(fault, inner) => {
+            let mut rule = serde_json::to_value(scim_fault_rule(*fault)).unwrap_or_default();
+            rule["service"] = json!("kiro");
+            let _ = writeln!(out, "  - fault: {}", yaml(&rule));
+            out.push_str(&action_yaml(inner, before, after));
+            out.push_str("  - fault: { service: kiro, clear: true }\n");
+            let _ = writeln!(out, "  - advance: {FAULT_WINDOW_SECS}s");
         }
         _ => {
             let reqs = requests(action, before).unwrap_or_default();

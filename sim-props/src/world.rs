@@ -11,7 +11,7 @@ use sim_world::clients::{Api, Body};
 use sim_world::ide::{Ide, IdeError};
 use sim_world::{World, WorldConfig};
 
-use crate::model::{Action, DOMAINS, Model, Outcome, PROFILES, SeatView, USERS, View};
+use crate::model::{Action, DOMAINS, Model, Outcome, PROFILES, SeatView, Sorted, USERS, View};
 use crate::plan::{self, PASSWORD, Req, Service};
 
 /// A running world with what the harness knows about it.
@@ -82,6 +82,7 @@ impl Parts {
             | Action::RemoveDomain(..) => (false, false, true),
             Action::GenerateScimToken | Action::RevokeScimToken(_) => (false, false, false),
             Action::Advance(_) => (false, true, true),
+            Action::DuringScimFault(..) => (true, true, true),
         };
         Parts {
             provisioning,
@@ -140,6 +141,8 @@ impl Harness {
             sync_delay: sim_world::SyncDelay::Fixed(Duration::from_secs(model.sync_delay)),
             domain_check_interval: Duration::from_secs(crate::model::DOMAIN_CHECK_SECS),
             okta_rate_limit: 1_000_000,
+            // A SCIM call hung by a fault (SIM-FAULT-13) fails after this much wall time.
+            outbound_timeout: Duration::from_secs(1),
             ..WorldConfig::default()
         })
         .await
@@ -262,6 +265,28 @@ impl Harness {
                 self.world.advance(Duration::from_secs(secs)).await;
                 Ok(Outcome::Ok)
             }
+            Action::DuringScimFault(fault, ref inner) => {
+                // SIM-FAULT-13: the change is made (and its push fails and is parked) while
+                // the fault holds; then the fault is removed and the clock passes the retry.
+                let faults = self.kiro.faults();
+                self.requests += 1;
+                faults
+                    .add(&plan::scim_fault_rule(fault))
+                    .await
+                    .map_err(|e| format!("adding the SCIM fault: {e}"))?;
+                let outcome = Box::pin(self.apply(inner, before)).await;
+                self.requests += 1;
+                faults
+                    .clear()
+                    .await
+                    .map_err(|e| format!("removing the SCIM fault: {e}"))?;
+                let outcome = outcome?;
+                self.world
+                    .advance(Duration::from_secs(crate::model::FAULT_WINDOW_SECS))
+                    .await;
+                self.settle().await?;
+                Ok(outcome)
+            }
             Action::SignIn(u) | Action::Complete(u) | Action::Chat(u) | Action::Refresh(u) => {
                 let (kiro, port) = (self.world.kiro().url(), self.port);
                 let seed = self.seed;
@@ -376,7 +401,8 @@ impl Harness {
                             Some("DIRECT") => "DIRECT".to_string(),
                             _ => name(&src["groupName"]),
                         })
-                        .collect(),
+                        .collect::<Vec<String>>()
+                        .sorted(),
                 },
             );
         }

@@ -9,7 +9,7 @@
 use sim_props::machine::{
     ForgetsSyncDelay, RemovedUserRefreshes, Right, Settings, check_sequence, run,
 };
-use sim_props::model::{Action, App, Feature, Flaw, Model, Tier};
+use sim_props::model::{Action, App, Feature, Flaw, Model, ScimFault, Tier};
 
 /// Cases in CI (about a minute in a debug build on two cores); `PROPTEST_CASES` overrides.
 const CASES: u32 = 1500;
@@ -72,7 +72,7 @@ fn a_model_that_lets_removed_users_refresh_fails_and_shrinks() {
 /// The shrunk failures of the wrong models, kept as regression cases for the right one.
 #[test]
 fn the_shrunk_cases_pass_against_the_right_model() {
-    let cases: [Vec<Action>; 3] = [
+    let cases: [Vec<Action>; 4] = [
         vec![
             Action::AssignUser(App::Oidc, 1),
             Action::SignIn(1),
@@ -95,9 +95,69 @@ fn the_shrunk_cases_pass_against_the_right_model() {
             Action::Advance(3600),
             Action::Complete(0),
         ],
+        // Two group grants falling due together: their order in the seat's sources is the
+        // order the concurrent push's memberships reached Kiro (compared sorted).
+        vec![
+            Action::PushGroup(1),
+            Action::AssignGroup(App::Scim, 1),
+            Action::SubscribeGroup(1, Tier::Power),
+            Action::PushGroup(0),
+            Action::SubscribeGroup(0, Tier::Pro),
+            Action::SetFeature(Feature::CreateUsers, true),
+            Action::AddMember(1, 0),
+            Action::AddMember(1, 1),
+            Action::Advance(21600),
+        ],
+    ];
+    for (i, actions) in cases.into_iter().enumerate() {
+        // The last case starts with every To App feature off, as it was found.
+        let features = if i == 3 {
+            Default::default()
+        } else {
+            all_features()
+        };
+        let initial = Model::new(Flaw::None, 3600, features);
+        check_sequence(initial, &actions, 7).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// SIM-FAULT-13: Okta's changes made while Kiro's SCIM answers 503, 429 with Retry-After, or
+/// hangs past the push timeout: parked, retried after the fault, and the world converges to
+/// the model (nothing lost or doubled), the seats' sync delay counted from when Kiro learned.
+// covers: SIM-FAULT-13
+#[test]
+fn okta_changes_during_scim_faults_converge() {
+    let during = |fault, action| Action::DuringScimFault(fault, Box::new(action));
+    let cases: [Vec<Action>; 3] = [
+        vec![
+            during(ScimFault::ServerError, Action::AssignUser(App::Scim, 0)),
+            Action::PushGroup(1),
+            Action::SubscribeGroup(1, Tier::Pro),
+            during(ScimFault::Throttled, Action::AssignGroup(App::Scim, 1)),
+            during(ScimFault::Timeout, Action::AddMember(2, 1)),
+            Action::Advance(3600),
+        ],
+        vec![
+            Action::AssignUser(App::Scim, 1),
+            during(ScimFault::Timeout, Action::DeactivateUser(1)),
+            during(ScimFault::Throttled, Action::ReactivateUser(1)),
+            during(ScimFault::ServerError, Action::UnassignUser(App::Scim, 1)),
+        ],
+        vec![
+            Action::AssignUser(App::Scim, 0),
+            Action::PushGroup(0),
+            during(ScimFault::ServerError, Action::AddMember(0, 0)),
+            during(ScimFault::Throttled, Action::RemoveMember(0, 0)),
+            during(ScimFault::Timeout, Action::UnlinkGroup(0)),
+        ],
     ];
     for actions in cases {
         let initial = Model::new(Flaw::None, 3600, all_features());
+        for action in &actions {
+            if let Action::DuringScimFault(_, inner) = action {
+                assert!(inner.pushes(), "{inner:?}");
+            }
+        }
         check_sequence(initial, &actions, 7).unwrap_or_else(|e| panic!("{e}"));
     }
 }

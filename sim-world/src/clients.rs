@@ -1,6 +1,6 @@
 //! Small typed clients for the admin APIs of the world's services, over their real HTTP APIs:
 //! [`OktaAdmin`] (SSWS), [`KiroAdmin`] (console bearer token), [`DnsAdmin`] (Cloudflare-style
-//! bearer token). Each method is one documented admin action; failures come back as
+//! bearer token), and [`FaultsAdmin`] for any service's fault rules (`/_sim/faults`). Each method is one documented admin action; failures come back as
 //! [`ClientError`] with the service's status and error body, so callers can assert on them.
 
 use serde_json::{Value, json};
@@ -557,6 +557,60 @@ impl DnsAdmin {
             )
             .await?;
         field(&record["result"], "id", &path)
+    }
+}
+
+/// One service's fault rules (`/_sim/faults`, SIM-FAULT-1): no credential needed.
+#[derive(Clone, Debug)]
+pub struct FaultsAdmin {
+    api: Api,
+}
+
+impl FaultsAdmin {
+    /// Adds a rule; the service's view of it (its id, `remaining`, `hits`).
+    pub async fn add(
+        &self,
+        rule: &sim_core::faults::FaultRule,
+    ) -> Result<sim_core::faults::FaultView, ClientError> {
+        let body = serde_json::to_value(rule).unwrap_or_default();
+        let created = self.api.post("/_sim/faults", body).await?;
+        typed(created, "/_sim/faults")
+    }
+
+    /// The service's rules.
+    pub async fn list(&self) -> Result<sim_core::faults::FaultList, ClientError> {
+        typed(self.api.get("/_sim/faults").await?, "/_sim/faults")
+    }
+
+    /// Removes rule `id` (an error with status 404 if there is none).
+    pub async fn remove(&self, id: &str) -> Result<(), ClientError> {
+        self.api.delete(&format!("/_sim/faults/{id}")).await?;
+        Ok(())
+    }
+
+    /// Removes every rule; how many there were.
+    pub async fn clear(&self) -> Result<u64, ClientError> {
+        let answer = self.api.delete("/_sim/faults").await?;
+        answer["removed"].as_u64().ok_or(ClientError::Shape {
+            path: "/_sim/faults".to_string(),
+            field: "removed",
+        })
+    }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(value: Value, path: &str) -> Result<T, ClientError> {
+    serde_json::from_value(value).map_err(|_| ClientError::Shape {
+        path: path.to_string(),
+        field: "a fault rule",
+    })
+}
+
+impl Api {
+    /// This service's fault rules.
+    pub fn faults(&self) -> FaultsAdmin {
+        FaultsAdmin {
+            api: self.with_authorization(None),
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! The sandbox's home page (SIM-HOME-*), served by the front servers at `/_sim/home` (the
 //! ready line's `home_url` is the Kiro port's): links into the three consoles with the
 //! credentials a trainee needs, the virtual clock with its pending jobs and buttons to
-//! advance it, the timeline ([`crate::timeline`]) across Okta and Kiro, filterable, and the
+//! advance it, the fault rules of the three services (SIM-FAULT-12: listed with Remove buttons,
+//! a form to add one), the timeline ([`crate::timeline`]) across Okta and Kiro, filterable, and the
 //! **developer page** (`/_sim/dev`) acting as the Kiro IDE for one email.
 //!
 //! Everything here is a client of the world over its real protocols: the clock through
@@ -144,6 +145,8 @@ pub(crate) fn router(home: Arc<Home>) -> Router {
         .route("/_sim/home/checkpoints", post(save_checkpoint))
         .route("/_sim/home/checkpoints/restore", post(restore_checkpoint))
         .route("/_sim/home/reset", post(reset))
+        .route("/_sim/home/faults", post(add_fault))
+        .route("/_sim/home/faults/remove", post(remove_fault))
         .route("/_sim/home/doctor", get(doctor_page))
         .route("/_sim/timeline", get(timeline_json))
         .route("/_sim/dev", get(dev_page))
@@ -241,6 +244,7 @@ async fn page(State(home): State<Arc<Home>>, Query(q): Query<HomeQuery>) -> Resp
         system: q.system.clone(),
         limit: Some(PAGE_ENTRIES),
     };
+    let faults = faults_of(&home, &fields).await;
     let entries = timeline::gather(&home.http, &fields)
         .await
         .map(|all| timeline::filter(all, &query));
@@ -252,6 +256,7 @@ async fn page(State(home): State<Arc<Home>>, Query(q): Query<HomeQuery>) -> Resp
             (consoles(&fields))
             (clock_section(clock))
             (checkpoints_section(checkpoints))
+            (faults_section(&faults))
             (doctor_section())
             (timeline_section(&q, entries))
         },
@@ -369,6 +374,248 @@ fn clock_section(clock: Result<Value, String>) -> Markup {
                 button type="submit" { "Advance to time" }
             }
         }
+    }
+}
+
+// ---- fault rules ----------------------------------------------------------------------------
+
+/// The services with fault rules, by the name the form uses, and their ready-line URL field.
+const FAULT_SERVICES: [(&str, &str); 3] = [("okta", "okta"), ("kiro", "kiro"), ("dns", "dns_api")];
+
+fn service_url<'a>(fields: &'a Map<String, Value>, service: &str) -> Option<&'a str> {
+    FAULT_SERVICES
+        .iter()
+        .find(|(name, _)| *name == service)
+        .map(|(_, field)| text(fields, field))
+}
+
+/// Each service's rules, read from its `/_sim/faults`.
+async fn faults_of(
+    home: &Home,
+    fields: &Map<String, Value>,
+) -> Vec<(&'static str, Result<sim_core::faults::FaultList, String>)> {
+    let mut out = Vec::new();
+    for (service, field) in FAULT_SERVICES {
+        let url = format!("{}/_sim/faults", text(fields, field));
+        let list = match home.http.get(url).send().await {
+            Ok(r) => r.json().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        out.push((service, list));
+    }
+    out
+}
+
+fn faults_section(
+    faults: &[(&'static str, Result<sim_core::faults::FaultList, String>)],
+) -> Markup {
+    let rows: Vec<(&str, &sim_core::faults::FaultView)> = faults
+        .iter()
+        .filter_map(|(service, list)| list.as_ref().ok().map(|l| (*service, l)))
+        .flat_map(|(service, list)| list.rules.iter().map(move |r| (service, r)))
+        .collect();
+    html! {
+        section #faults {
+            h2 { "Faults" }
+            @for (service, list) in faults {
+                @if let Err(e) = list { p.FAILURE { "cannot read " (service) "'s faults: " (e) } }
+            }
+            @if rows.is_empty() { p { "No fault rules: every service answers normally." } }
+            @else {
+                table #fault-rules {
+                    tr { th { "Service" } th { "Id" } th { "Method" } th { "Path" } th { "Action" } th { "Remaining" } th { "Hits" } th {} }
+                    @for (service, rule) in &rows {
+                        tr {
+                            td { (service) }
+                            td { (rule.id) }
+                            td { (rule.rule.method.as_deref().unwrap_or("*")) }
+                            td { code { (rule.rule.path) } }
+                            td { (action_words(&rule.rule)) }
+                            td { (rule.remaining.map_or("until removed".to_string(), |n| n.to_string())) }
+                            td { (rule.hits) }
+                            td {
+                                form.inline method="post" action="/_sim/home/faults/remove" {
+                                    input type="hidden" name="service" value=(service);
+                                    input type="hidden" name="id" value=(rule.id);
+                                    button type="submit" { "Remove" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h3 { "Add a fault" }
+            form #add-fault method="post" action="/_sim/home/faults" {
+                label for="fault-service" { "Service" } " "
+                select #fault-service name="service" {
+                    @for (service, _) in FAULT_SERVICES { option value=(service) { (service) } }
+                }
+                " " label for="fault-method" { "Method" } " "
+                input #fault-method type="text" name="method" value="*" size="7";
+                " " label for="fault-path" { "Path" } " "
+                input #fault-path type="text" name="path" placeholder="/*/scim/v2/Users" size="28";
+                " " label for="fault-action" { "Action" } " "
+                select #fault-action name="action" {
+                    option value="respond" { "respond with a status" }
+                    option value="latency" { "latency" }
+                    option value="drop" { "drop the connection" }
+                    option value="hang" { "hang" }
+                }
+                " " label for="fault-status" { "Status" } " "
+                input #fault-status type="text" name="status" value="503" size="4";
+                " " label for="fault-retry-after" { "Retry-After" } " "
+                input #fault-retry-after type="text" name="retry_after" size="5";
+                " " label for="fault-latency" { "Latency" } " "
+                input #fault-latency type="text" name="latency" placeholder="2s" size="6";
+                " " label for="fault-times" { "Times" } " "
+                input #fault-times type="text" name="times" placeholder="every" size="4";
+                " " button type="submit" { "Add fault" }
+            }
+        }
+    }
+}
+
+fn action_words(rule: &sim_core::faults::FaultRule) -> String {
+    use sim_core::faults::FaultAction;
+    let mut words = match &rule.action {
+        FaultAction::Respond(r) => {
+            let mut w = format!("respond {}", r.status);
+            for (name, value) in &r.headers {
+                w.push_str(&format!(" ({name}: {value})"));
+            }
+            w
+        }
+        FaultAction::Latency(d) => format!("latency {}", humantime::format_duration(*d)),
+        FaultAction::Drop => "drop the connection".to_string(),
+        FaultAction::Hang => "hang".to_string(),
+    };
+    if let Some(p) = rule.probability {
+        words.push_str(&format!(", probability {p}"));
+    }
+    words
+}
+
+#[derive(Debug, Deserialize)]
+struct FaultForm {
+    service: String,
+    method: Option<String>,
+    path: String,
+    action: String,
+    status: Option<String>,
+    retry_after: Option<String>,
+    latency: Option<String>,
+    times: Option<String>,
+}
+
+/// The rule a form describes, or what is wrong with it.
+fn rule_of(form: &FaultForm) -> Result<sim_core::faults::FaultRule, String> {
+    use sim_core::faults::{FaultAction, FaultRule, Respond};
+    let filled = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let action = match form.action.as_str() {
+        "respond" => {
+            let status = filled(&form.status).unwrap_or_else(|| "503".into());
+            let status: u16 = status
+                .parse()
+                .map_err(|_| format!("status `{status}` is not a number"))?;
+            let mut respond = Respond::status(status);
+            if let Some(retry_after) = filled(&form.retry_after) {
+                respond = respond.header("Retry-After", &retry_after);
+            }
+            FaultAction::Respond(respond)
+        }
+        "latency" => {
+            let latency = filled(&form.latency).ok_or("say how much latency, e.g. 2s")?;
+            FaultAction::Latency(sim_core::clock::parse_duration(&latency)?)
+        }
+        "drop" => FaultAction::Drop,
+        "hang" => FaultAction::Hang,
+        other => return Err(format!("unknown action `{other}`")),
+    };
+    let method = filled(&form.method).unwrap_or_else(|| "*".into());
+    let mut rule = FaultRule::new(&method, form.path.trim(), action);
+    if let Some(times) = filled(&form.times) {
+        rule = rule.times(
+            times
+                .parse()
+                .map_err(|_| format!("times `{times}` is not a number"))?,
+        );
+    }
+    Ok(rule)
+}
+
+async fn add_fault(State(home): State<Arc<Home>>, Form(form): Form<FaultForm>) -> Response {
+    let Some(fields) = home.fields() else {
+        return not_ready();
+    };
+    let Some(url) = service_url(&fields, &form.service) else {
+        return back_home(&format!("unknown service `{}`", form.service));
+    };
+    let rule = match rule_of(&form) {
+        Ok(rule) => rule,
+        Err(e) => return back_home(&format!("Fault not added: {e}")),
+    };
+    let answer = home
+        .http
+        .post(format!("{url}/_sim/faults"))
+        .json(&rule)
+        .send()
+        .await;
+    match answer {
+        Ok(r) => {
+            let ok = r.status().is_success();
+            let body: Value = r.json().await.unwrap_or_default();
+            if ok {
+                back_home(&format!(
+                    "Fault {} added to {}: {}",
+                    body["id"].as_str().unwrap_or("?"),
+                    form.service,
+                    rule.describe()
+                ))
+            } else {
+                back_home(&format!(
+                    "Fault not added: {}",
+                    body["message"].as_str().unwrap_or("refused")
+                ))
+            }
+        }
+        Err(e) => back_home(&format!("cannot reach {}: {e}", form.service)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct RemoveFaultForm {
+    service: String,
+    id: String,
+}
+
+async fn remove_fault(
+    State(home): State<Arc<Home>>,
+    Form(form): Form<RemoveFaultForm>,
+) -> Response {
+    let Some(fields) = home.fields() else {
+        return not_ready();
+    };
+    let Some(url) = service_url(&fields, &form.service) else {
+        return back_home(&format!("unknown service `{}`", form.service));
+    };
+    let mut target = match reqwest::Url::parse(&format!("{url}/_sim/faults/")) {
+        Ok(target) => target,
+        Err(e) => return back_home(&format!("bad service URL: {e}")),
+    };
+    if let Ok(mut segments) = target.path_segments_mut() {
+        segments.pop_if_empty().push(&form.id);
+    }
+    match home.http.delete(target).send().await {
+        Ok(r) if r.status().is_success() => {
+            back_home(&format!("Fault {} removed from {}", form.id, form.service))
+        }
+        Ok(r) => back_home(&format!("Fault {} not removed: {}", form.id, r.status())),
+        Err(e) => back_home(&format!("cannot reach {}: {e}", form.service)),
     }
 }
 
