@@ -9,15 +9,20 @@
 //!   [`JWKS_TTL`] is fetched again before use (if that refetch is rate-limited, a key already
 //!   known is still used). Fetches are single-flight per issuer: concurrent requests on a
 //!   cold cache wait for one fetch instead of each spending the refetch budget;
-//! - signature (RSASSA-PKCS1-v1_5 SHA-256, 2048–8192-bit keys), then claims: `iss` exactly
-//!   the profile's issuer, `exp` in the future and `nbf` (if any) in the past on the world
-//!   clock, and `uid`/`sub` present. The caller checks `cid` and the feature's scope.
+//! - signature (RSASSA-PKCS1-v1_5 SHA-256, 2048–8192-bit keys) and claim decoding by the
+//!   `jsonwebtoken` crate, a JWT implementation independent of the issuer's signer; then
+//!   claims: `iss` exactly the profile's issuer, `exp` in the future and `nbf` (if any) in the
+//!   past on the *world* clock (jsonwebtoken's own time checks read the system clock, so they
+//!   are off and the times are compared with the world's now here), and `uid`/`sub` present.
+//!   The caller checks `cid` and the feature's scope.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use parking_lot::Mutex;
 use serde_json::{Map, Value};
 
@@ -108,27 +113,12 @@ pub(crate) fn unverified_issuer(token: &str) -> Option<String> {
     claims.get("iss")?.as_str().map(str::to_string)
 }
 
-/// Verifies `token` as issued by `issuer` (keys from `jwks_uri`).
-/// A compact JWS whose header passed the checks that need no key.
-struct Compact<'t> {
-    /// `header.payload`, what the signature signs.
-    signed: &'t str,
-    payload: &'t str,
-    signature: Vec<u8>,
-    kid: String,
-}
-
-fn decode_part(part: &str) -> Result<Map<String, Value>, VerifyError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| VerifyError::Malformed)?;
-    serde_json::from_slice(&bytes).map_err(|_| VerifyError::Malformed)
-}
-
-/// Splits a token into its three parts and checks its header: `alg` exactly `RS256`, a `kid`.
-fn compact(token: &str) -> Result<Compact<'_>, VerifyError> {
+/// Checks what needs no key: three parts, the header a base64url JSON object, the signature
+/// base64url, header `alg` exactly `RS256` and a `kid`, which is returned. Refusals here name the exact
+/// reason (jsonwebtoken would refuse an `alg` it does not know before naming it).
+fn header_kid(token: &str) -> Result<String, VerifyError> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) =
+    let (Some(h), Some(_payload), Some(s), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(VerifyError::Malformed);
@@ -146,42 +136,51 @@ fn compact(token: &str) -> Result<Compact<'_>, VerifyError> {
         .and_then(Value::as_str)
         .ok_or(VerifyError::MissingClaim("kid"))?
         .to_string();
-    let signature = URL_SAFE_NO_PAD
-        .decode(s)
-        .map_err(|_| VerifyError::Malformed)?;
-    Ok(Compact {
-        signed: &token[..h.len() + 1 + p.len()],
-        payload: p,
-        signature,
-        kid,
-    })
+    if URL_SAFE_NO_PAD.decode(s).is_err() {
+        return Err(VerifyError::Malformed);
+    }
+    Ok(kid)
 }
 
+fn decode_part(part: &str) -> Result<Map<String, Value>, VerifyError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| VerifyError::Malformed)?;
+    serde_json::from_slice(&bytes).map_err(|_| VerifyError::Malformed)
+}
+
+/// The claims of `token` if its RS256 signature verifies with `key`, by jsonwebtoken. Only
+/// the signature and the claims' form are its business here: `exp`, `nbf`, `aud` and the
+/// required-claim checks are off (the caller checks times on the world clock).
+fn signed_claims(token: &str, key: &FetchedKey) -> Result<Map<String, Value>, VerifyError> {
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    let key = DecodingKey::from_rsa_raw_components(&key.n, &key.e);
+    jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
+        .map(|data| data.claims)
+        .map_err(|e| match e.kind() {
+            ErrorKind::InvalidSignature
+            | ErrorKind::InvalidRsaKey(_)
+            | ErrorKind::InvalidKeyFormat
+            | ErrorKind::InvalidAlgorithm
+            | ErrorKind::Provider(_) => VerifyError::Signature,
+            _ => VerifyError::Malformed,
+        })
+}
+
+/// Verifies `token` as issued by `issuer` (keys from `jwks_uri`).
 pub(crate) async fn verify(
     shared: &Shared,
     issuer: &str,
     jwks_uri: &str,
     token: &str,
 ) -> Result<Verified, VerifyError> {
-    let Compact {
-        signed,
-        payload,
-        signature,
-        kid,
-    } = compact(token)?;
+    let kid = header_kid(token)?;
     let key = key_for(shared, issuer, jwks_uri, &kid).await?;
-    let public = ring::signature::RsaPublicKeyComponents {
-        n: &key.n,
-        e: &key.e,
-    };
-    public
-        .verify(
-            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
-            signed.as_bytes(),
-            &signature,
-        )
-        .map_err(|_| VerifyError::Signature)?;
-    let claims = decode_part(payload)?;
+    let claims = signed_claims(token, &key)?;
     let iss = claims
         .get("iss")
         .and_then(Value::as_str)
@@ -303,7 +302,7 @@ mod tests {
 
     #[test]
     fn only_rs256_with_a_kid_gets_as_far_as_the_key() {
-        let refused = |header: Value| compact(&token(header)).err();
+        let refused = |header: Value| header_kid(&token(header)).err();
         assert_eq!(
             refused(json!({ "alg": "none", "kid": "k" })),
             Some(VerifyError::Algorithm("none".into()))
@@ -325,10 +324,7 @@ mod tests {
             Some(VerifyError::MissingClaim("kid"))
         );
         let good = token(json!({ "alg": "RS256", "kid": "k" }));
-        let parsed = compact(&good).expect("well formed");
-        assert_eq!(parsed.kid, "k");
-        assert_eq!(parsed.signature, b"sig");
-        assert_eq!(format!("{}.{}", parsed.signed, "c2ln"), good);
+        assert_eq!(header_kid(&good), Ok("k".to_string()));
     }
 
     #[test]
@@ -340,7 +336,70 @@ mod tests {
             "!!!.e30.c2ln".to_string(),
             format!("{}.e30.c2ln", URL_SAFE_NO_PAD.encode("not json")),
         ] {
-            assert_eq!(compact(&bad).err(), Some(VerifyError::Malformed), "{bad}");
+            assert_eq!(
+                header_kid(&bad).err(),
+                Some(VerifyError::Malformed),
+                "{bad}"
+            );
         }
+    }
+
+    /// A dev key's public half, as a JWKS fetch yields it.
+    fn fetched(key: &sim_core::keys::SigningKey) -> FetchedKey {
+        let jwk = key.jwk();
+        FetchedKey {
+            kid: jwk.kid.clone(),
+            n: URL_SAFE_NO_PAD.decode(&jwk.n).expect("n"),
+            e: URL_SAFE_NO_PAD.decode(&jwk.e).expect("e"),
+        }
+    }
+
+    fn signed(key: &sim_core::keys::SigningKey, claims: &Value) -> String {
+        let part = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        let input = format!(
+            "{}.{}",
+            part(&json!({ "alg": "RS256", "kid": key.kid() })),
+            part(claims)
+        );
+        let signature = key.sign_rs256(input.as_bytes()).expect("sign");
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
+    #[test]
+    fn jsonwebtoken_checks_the_signature_and_leaves_the_times_to_the_world_clock() {
+        let keys = sim_core::keys::dev_keys(sim_core::Seed(0)).expect("dev keys");
+        // Expired long ago and not valid for ages on the system clock: not its business here.
+        let claims =
+            json!({ "iss": "https://idp.test", "exp": 1, "nbf": 4_000_000_000u64, "aud": "x" });
+        let token = signed(&keys[0], &claims);
+        let decoded = signed_claims(&token, &fetched(&keys[0])).expect("verifies");
+        assert_eq!(Value::Object(decoded), claims);
+        assert_eq!(
+            signed_claims(&token, &fetched(&keys[1])).err(),
+            Some(VerifyError::Signature)
+        );
+        let (signed_part, _) = token.rsplit_once('.').expect("three parts");
+        let other = signed(&keys[0], &json!({ "iss": "https://idp.test", "exp": 2 }));
+        let (_, other_signature) = other.rsplit_once('.').expect("three parts");
+        assert_eq!(
+            signed_claims(
+                &format!("{signed_part}.{other_signature}"),
+                &fetched(&keys[0])
+            )
+            .err(),
+            Some(VerifyError::Signature)
+        );
+        // A payload that is not a JSON object, validly signed: malformed.
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(json!({ "alg": "RS256", "kid": keys[0].kid() }).to_string()),
+            URL_SAFE_NO_PAD.encode("[1]")
+        );
+        let signature = keys[0].sign_rs256(input.as_bytes()).expect("sign");
+        let array = format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature));
+        assert_eq!(
+            signed_claims(&array, &fetched(&keys[0])).err(),
+            Some(VerifyError::Malformed)
+        );
     }
 }

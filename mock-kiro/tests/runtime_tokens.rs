@@ -16,7 +16,8 @@ mod common;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use common::{CLIENT_ID, COMPLETIONS, CONVERSATIONS, RuntimeWorld, b64, sign_raw};
+use common::{CLIENT_ID, COMPLETIONS, CONVERSATIONS, RuntimeWorld};
+use sim_testkit::jwt::{b64, compact, rs256_under};
 
 const INVALID: &str = "The bearer token is invalid or expired.";
 
@@ -50,18 +51,18 @@ async fn kiro_use_1_forged_and_unusable_tokens_are_all_refused_with_401() {
         .claims(CLIENT_ID, "00uada", "ada@example.com", now, &scopes);
     let key0 = &w.issuer.keys[0];
     let kid0 = key0.kid().to_string();
-    let payload = b64(Value::Object(good.clone()).to_string().as_bytes());
 
     let mut cases: Vec<(&str, String)> = Vec::new();
     // alg none, with and without a signature part.
-    let none_header = b64(json!({ "alg": "none", "kid": kid0 }).to_string().as_bytes());
-    cases.push(("alg none", format!("{none_header}.{payload}.")));
-    cases.push(("alg none, two parts", format!("{none_header}.{payload}")));
+    let unsigned = compact(&json!({ "alg": "none", "kid": kid0 }), &good, |_| {
+        Vec::new()
+    });
+    let two_parts = unsigned.trim_end_matches('.').to_string();
+    cases.push(("alg none", unsigned));
+    cases.push(("alg none, two parts", two_parts));
     // HS256 with the issuer's public key as the HMAC secret (the JWK as published, and its
     // modulus bytes).
-    let hs_header = b64(json!({ "alg": "HS256", "kid": kid0, "typ": "JWT" })
-        .to_string()
-        .as_bytes());
+    let hs_header = json!({ "alg": "HS256", "kid": kid0, "typ": "JWT" });
     let jwk = serde_json::to_value(key0.jwk()).expect("jwk");
     let modulus = base64::Engine::decode(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD,
@@ -75,23 +76,25 @@ async fn kiro_use_1_forged_and_unusable_tokens_are_all_refused_with_401() {
         ),
         ("HS256 keyed with the RSA modulus", modulus),
     ] {
-        let input = format!("{hs_header}.{payload}");
-        let mac = ring::hmac::sign(
-            &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret),
-            input.as_bytes(),
-        );
-        cases.push((case, format!("{input}.{}", b64(mac.as_ref()))));
+        let token = compact(&hs_header, &good, |input| {
+            let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret);
+            ring::hmac::sign(&key, input).as_ref().to_vec()
+        });
+        cases.push((case, token));
     }
     // A kid the issuer never published, signed with a real key.
     cases.push((
         "unknown kid",
-        sign_raw(
+        rs256_under(
             key0,
             &json!({ "alg": "RS256", "kid": "made-up-kid" }),
             &good,
         ),
     ));
-    cases.push(("no kid", sign_raw(key0, &json!({ "alg": "RS256" }), &good)));
+    cases.push((
+        "no kid",
+        rs256_under(key0, &json!({ "alg": "RS256" }), &good),
+    ));
     // Expired on the world clock (exp == now counts as expired).
     let mut expired = good.clone();
     expired.insert("iat".into(), json!(now - 3600));
@@ -125,7 +128,7 @@ async fn kiro_use_1_forged_and_unusable_tokens_are_all_refused_with_401() {
     let mut escalated = good.clone();
     escalated.insert("uid".into(), json!("00uadmin"));
     escalated.insert("exp".into(), json!(now + 365 * 86_400));
-    let tampered_payload = b64(Value::Object(escalated).to_string().as_bytes());
+    let tampered_payload = b64(Value::Object(escalated).to_string());
     cases.push((
         "tampered payload",
         format!("{header}.{tampered_payload}.{signature}"),
@@ -289,7 +292,7 @@ async fn okta_as_7_a_rotated_key_is_fetched_and_unknown_kids_refetch_at_most_5_t
     // A new world minute; then a flood of made-up kids: 5 refetches, then none.
     w.sim.advance("60s").await;
     for i in 0..8 {
-        let token = sign_raw(
+        let token = rs256_under(
             &w.issuer.keys[0],
             &json!({ "alg": "RS256", "kid": format!("made-up-{i}") }),
             &claims,

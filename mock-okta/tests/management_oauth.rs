@@ -5,52 +5,24 @@
 
 mod oidc_support;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use oidc_support::{Org, Reply, jwt_parts, unix};
 use reqwest::Method;
-use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use serde_json::{Value, json};
+use sim_testkit::jwt::EcKey;
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-fn ec_key() -> (EcdsaKeyPair, Value) {
-    let rng = SystemRandom::new();
-    let pkcs8 =
-        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("a P-256 key");
-    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
-        .expect("the key parses");
-    let point = pair.public_key().as_ref();
-    let jwk = json!({ "kty": "EC", "crv": "P-256", "kid": "sdk-key", "use": "sig",
-                      "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
-                      "y": URL_SAFE_NO_PAD.encode(&point[33..65]) });
-    (pair, jwk)
-}
-
 /// A signed client assertion for `client_id` to the org server's token endpoint.
-async fn assertion(org: &Org, pair: &EcdsaKeyPair, client_id: &str, jti: &str) -> String {
+async fn assertion(org: &Org, key: &EcKey, client_id: &str, jti: &str) -> String {
     let now = unix(org.now().await);
-    let header = json!({ "alg": "ES256", "kid": "sdk-key" });
     let claims = json!({ "iss": client_id, "sub": client_id,
                          "aud": format!("{}/oauth2/v1/token", org.base()),
                          "iat": now, "exp": now + 300, "jti": jti });
-    let h = URL_SAFE_NO_PAD.encode(header.to_string());
-    let c = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let sig = pair
-        .sign(&SystemRandom::new(), format!("{h}.{c}").as_bytes())
-        .expect("signs");
-    format!("{h}.{c}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref()))
+    key.es256(&claims)
 }
 
-async fn org_token(
-    org: &Org,
-    pair: &EcdsaKeyPair,
-    client_id: &str,
-    jti: &str,
-    scope: &str,
-) -> Reply {
-    let assertion = assertion(org, pair, client_id, jti).await;
+async fn org_token(org: &Org, key: &EcKey, client_id: &str, jti: &str, scope: &str) -> Reply {
+    let assertion = assertion(org, key, client_id, jti).await;
     org.post_form(
         "/oauth2/v1/token",
         &[
@@ -81,7 +53,8 @@ async fn okta_api_10_scoped_access_tokens_call_the_management_api() {
     let org = Org::start(41).await;
     let base = org.base();
     org.create_user("ada@example.com", "Ada", "Lovelace").await;
-    let (pair, jwk) = ec_key();
+    let key = EcKey::generate("sdk-key");
+    let jwk = key.jwk();
     let app = org
         .admin_post(
             "/api/v1/apps",
@@ -96,7 +69,7 @@ async fn okta_api_10_scoped_access_tokens_call_the_management_api() {
     let client_id = app["id"].as_str().expect("an id").to_string();
 
     // Not granted yet: the org server refuses the scope.
-    org_token(&org, &pair, &client_id, "j1", "okta.users.read")
+    org_token(&org, &key, &client_id, "j1", "okta.users.read")
         .await
         .oauth_error(
             400,
@@ -128,7 +101,7 @@ async fn okta_api_10_scoped_access_tokens_call_the_management_api() {
         ["scopeId: Invalid scope: okta.everything"]
     );
 
-    let reply = org_token(&org, &pair, &client_id, "j2", "okta.users.read").await;
+    let reply = org_token(&org, &key, &client_id, "j2", "okta.users.read").await;
     let token = reply.ok()["access_token"]
         .as_str()
         .expect("an access token")
@@ -190,7 +163,7 @@ async fn okta_api_10_scoped_access_tokens_call_the_management_api() {
     .expect(201);
     let reply = org_token(
         &org,
-        &pair,
+        &key,
         &client_id,
         "j3",
         "okta.users.read okta.users.manage",
@@ -221,7 +194,7 @@ async fn okta_api_10_scoped_access_tokens_call_the_management_api() {
     )
     .await
     .expect(204);
-    org_token(&org, &pair, &client_id, "j4", "okta.users.read")
+    org_token(&org, &key, &client_id, "j4", "okta.users.read")
         .await
         .oauth_error(
             400,
@@ -349,7 +322,8 @@ async fn okta_api_11_users_me_is_the_token_s_user() {
     }
 
     // A service app's own token has no user.
-    let (pair, jwk) = ec_key();
+    let key = EcKey::generate("sdk-key");
+    let jwk = key.jwk();
     let app = org
         .admin_post(
             "/api/v1/apps",
@@ -369,7 +343,7 @@ async fn okta_api_11_users_me_is_the_token_s_user() {
     )
     .await
     .expect(201);
-    let reply = org_token(&org, &pair, &client_id, "m1", "okta.users.read").await;
+    let reply = org_token(&org, &key, &client_id, "m1", "okta.users.read").await;
     let service = reply.ok()["access_token"]
         .as_str()
         .expect("a token")

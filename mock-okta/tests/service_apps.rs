@@ -6,12 +6,11 @@
 mod oidc_support;
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use oidc_support::{Org, Reply, jwt_parts, unix, verify_with_jwks};
 use reqwest::Method;
-use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use serde_json::{Value, json};
+use sim_testkit::jwt::{self, EcKey};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -120,36 +119,6 @@ impl Service {
         let now = unix(self.org.now().await);
         json!({ "iss": self.client_id, "sub": self.client_id, "aud": self.endpoint("token"),
                 "iat": now, "exp": now + 300, "jti": jti })
-    }
-}
-
-fn jwt(header: &Value, claims: &Value, sign: impl Fn(&[u8]) -> Vec<u8>) -> String {
-    let h = URL_SAFE_NO_PAD.encode(header.to_string());
-    let c = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let signature = sign(format!("{h}.{c}").as_bytes());
-    format!("{h}.{c}.{}", URL_SAFE_NO_PAD.encode(signature))
-}
-
-/// A P-256 key for ES256, and its public JWK.
-fn ec_key(kid: &str) -> (EcdsaKeyPair, Value) {
-    let rng = SystemRandom::new();
-    let pkcs8 =
-        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("a P-256 key");
-    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
-        .expect("the key parses");
-    let point = pair.public_key().as_ref();
-    let jwk = json!({ "kty": "EC", "crv": "P-256", "kid": kid, "use": "sig",
-                      "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
-                      "y": URL_SAFE_NO_PAD.encode(&point[33..65]) });
-    (pair, jwk)
-}
-
-fn es256(pair: &EcdsaKeyPair) -> impl Fn(&[u8]) -> Vec<u8> + '_ {
-    move |message| {
-        pair.sign(&SystemRandom::new(), message)
-            .expect("signs")
-            .as_ref()
-            .to_vec()
     }
 }
 
@@ -325,7 +294,8 @@ async fn okta_tok_10_client_credentials_with_a_client_secret() {
 // covers: OKTA-TOK-11
 #[tokio::test]
 async fn okta_tok_11_client_credentials_with_private_key_jwt() {
-    let (ec, ec_jwk) = ec_key("ec-1");
+    let ec = EcKey::generate("ec-1");
+    let ec_jwk = ec.jwk();
     let rsa = sim_core::keys::dev_keys(sim_core::Seed(99))
         .expect("dev keys")
         .remove(3);
@@ -364,11 +334,7 @@ async fn okta_tok_11_client_credentials_with_private_key_jwt() {
         ]
     };
 
-    let es = jwt(
-        &json!({ "alg": "ES256", "kid": "ec-1" }),
-        &service.claims("jti-1").await,
-        es256(&ec),
-    );
+    let es = ec.es256(&service.claims("jti-1").await);
     check_client_token(&service, &service.send(grant(&es)).await, &jwks);
     // The same assertion again: refused.
     service.send(grant(&es)).await.oauth_error(
@@ -376,20 +342,12 @@ async fn okta_tok_11_client_credentials_with_private_key_jwt() {
         "invalid_client",
         "The client_assertion token has already been used.",
     );
-    let rs = jwt(
-        &json!({ "alg": "RS256", "kid": rsa.kid() }),
-        &service.claims("jti-2").await,
-        |m| rsa.sign_rs256(m).expect("signs"),
-    );
+    let rs = jwt::rs256(&rsa, &service.claims("jti-2").await);
     check_client_token(&service, &service.send(grant(&rs)).await, &jwks);
 
     // Signed by a key the app does not have (a fresh P-256 key under the same kid).
-    let (other, _) = ec_key("ec-1");
-    let foreign = jwt(
-        &json!({ "alg": "ES256", "kid": "ec-1" }),
-        &service.claims("jti-3").await,
-        es256(&other),
-    );
+    let other = EcKey::generate("ec-1");
+    let foreign = other.es256(&service.claims("jti-3").await);
     service.send(grant(&foreign)).await.oauth_error(
         401,
         "invalid_client",
@@ -397,11 +355,7 @@ async fn okta_tok_11_client_credentials_with_private_key_jwt() {
     );
     let mut claims = service.claims("jti-4").await;
     claims["aud"] = json!("https://elsewhere.example/token");
-    let wrong_aud = jwt(
-        &json!({ "alg": "ES256", "kid": "ec-1" }),
-        &claims,
-        es256(&ec),
-    );
+    let wrong_aud = ec.es256(&claims);
     service.send(grant(&wrong_aud)).await.oauth_error(
         401,
         "invalid_client",
@@ -409,11 +363,7 @@ async fn okta_tok_11_client_credentials_with_private_key_jwt() {
     );
     let mut claims = service.claims("jti-5").await;
     claims["exp"] = json!(claims["iat"].as_u64().expect("iat") - 1);
-    let expired = jwt(
-        &json!({ "alg": "ES256", "kid": "ec-1" }),
-        &claims,
-        es256(&ec),
-    );
+    let expired = ec.es256(&claims);
     service.send(grant(&expired)).await.oauth_error(
         401,
         "invalid_client",
@@ -421,11 +371,7 @@ async fn okta_tok_11_client_credentials_with_private_key_jwt() {
     );
     let mut claims = service.claims("jti-6").await;
     claims["exp"] = json!(claims["iat"].as_u64().expect("iat") + 2 * 3600);
-    let far = jwt(
-        &json!({ "alg": "ES256", "kid": "ec-1" }),
-        &claims,
-        es256(&ec),
-    );
+    let far = ec.es256(&claims);
     service.send(grant(&far)).await.oauth_error(
         401,
         "invalid_client",
@@ -446,11 +392,7 @@ async fn okta_tok_11_client_credentials_with_private_key_jwt() {
             "Client authentication failed. Either the client or the client credentials are invalid.",
         );
     // A wrong assertion type.
-    let fresh = jwt(
-        &json!({ "alg": "ES256", "kid": "ec-1" }),
-        &service.claims("jti-7").await,
-        es256(&ec),
-    );
+    let fresh = ec.es256(&service.claims("jti-7").await);
     let mut pairs = grant(&fresh);
     pairs[2].1 = "urn:example:other".into();
     service.send(pairs).await.oauth_error(

@@ -8,14 +8,18 @@
 //! them prove nothing outside a simulation; `--fresh-keys` (feature `keygen`) makes new ones.
 //!
 //! A [`SigningKey`] parses its PKCS#8 key once and keeps the parsed key, so signing is just the
-//! RSA operation.
+//! RSA operation. Signing runs on aws-lc-rs: measured side by side on a dev key it signs
+//! RSA-2048 at about `openssl speed`'s rate, where ring reached about 60 % of it (issue #16).
 
 use std::sync::Arc;
 
+use aws_lc_rs::rsa::KeyPair;
+use aws_lc_rs::signature::KeyPair as _;
+use aws_lc_rs::signature::{
+    ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaPublicKeyComponents,
+};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use ring::rsa::{KeyPair, PublicKeyComponents};
-use ring::signature::RSA_PKCS1_SHA256;
 
 use crate::seed::Seed;
 
@@ -41,7 +45,7 @@ pub enum KeyError {
         /// What was wrong.
         reason: String,
     },
-    /// The DER inside is not an RSA key ring accepts.
+    /// The DER inside is not an RSA key aws-lc accepts.
     #[error("RSA key rejected: {0}")]
     Rejected(String),
     /// Signing failed (should not happen with a valid key).
@@ -75,7 +79,8 @@ pub struct Jwk {
 pub struct SigningKey {
     kid: String,
     pair: Arc<KeyPair>,
-    public: Arc<PublicKeyComponents<Vec<u8>>>,
+    /// The public key, parsed once for [`SigningKey::verify_rs256`].
+    public: Arc<ParsedPublicKey>,
     jwk: Jwk,
     pem: Arc<str>,
 }
@@ -85,9 +90,17 @@ impl SigningKey {
     pub fn from_pkcs8_pem(pem: &str) -> Result<SigningKey, KeyError> {
         let der = pem_decode(pem, "PRIVATE KEY")?;
         let pair = KeyPair::from_pkcs8(&der).map_err(|e| KeyError::Rejected(e.to_string()))?;
-        let components: PublicKeyComponents<Vec<u8>> = pair.public().into();
-        let n = URL_SAFE_NO_PAD.encode(&components.n);
-        let e = URL_SAFE_NO_PAD.encode(&components.e);
+        let modulus = pair.public_key().modulus();
+        let exponent = pair.public_key().exponent();
+        let components = RsaPublicKeyComponents {
+            n: modulus.big_endian_without_leading_zero(),
+            e: exponent.big_endian_without_leading_zero(),
+        };
+        let public = components
+            .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+            .map_err(|e| KeyError::Rejected(e.to_string()))?;
+        let n = URL_SAFE_NO_PAD.encode(components.n);
+        let e = URL_SAFE_NO_PAD.encode(components.e);
         let kid = thumbprint(&n, &e);
         let jwk = Jwk {
             kty: "RSA".into(),
@@ -100,7 +113,7 @@ impl SigningKey {
         Ok(SigningKey {
             kid,
             pair: Arc::new(pair),
-            public: Arc::new(components),
+            public: Arc::new(public),
             jwk,
             pem: pem.into(),
         })
@@ -123,22 +136,15 @@ impl SigningKey {
 
     /// Whether `signature` is this key's RS256 signature of `message`.
     pub fn verify_rs256(&self, message: &[u8], signature: &[u8]) -> bool {
-        ring::signature::RsaPublicKeyComponents {
-            n: &self.public.n,
-            e: &self.public.e,
-        }
-        .verify(
-            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
-            message,
-            signature,
-        )
-        .is_ok()
+        self.public.verify_sig(message, signature).is_ok()
     }
 
     /// Signs `message` with RSASSA-PKCS1-v1_5 and SHA-256 (JWS `RS256`).
     pub fn sign_rs256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        let mut signature = vec![0u8; self.pair.public().modulus_len()];
-        let rng = ring::rand::SystemRandom::new();
+        let mut signature = vec![0u8; self.pair.public_modulus_len()];
+        // PKCS#1 v1.5 is deterministic; aws-lc-rs takes a random source for ring's API's sake
+        // and does not use it.
+        let rng = aws_lc_rs::rand::SystemRandom::new();
         self.pair
             .sign(&RSA_PKCS1_SHA256, &rng, message, &mut signature)
             .map_err(|_| KeyError::Sign)?;

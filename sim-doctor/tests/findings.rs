@@ -806,19 +806,8 @@ async fn the_doctor_only_reads_and_reads_every_page() {
 /// An OAuth 2.0 access token for Okta's management API with exactly `scopes`: a service app
 /// (`private_key_jwt`, a fresh P-256 key) granted them, `client_credentials` at the org server.
 async fn read_only_token(w: &W, scopes: &[&str]) -> String {
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use ring::rand::SystemRandom;
-    use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
-
-    let rng = SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
-    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
-        .expect("key parses");
-    let point = pair.public_key().as_ref();
-    let jwk = json!({ "kty": "EC", "crv": "P-256", "kid": "doctor", "use": "sig",
-                      "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
-                      "y": URL_SAFE_NO_PAD.encode(&point[33..65]) });
+    let key = sim_testkit::jwt::EcKey::generate("doctor");
+    let jwk = key.jwk();
     let app = w
         .okta
         .post(
@@ -850,18 +839,9 @@ async fn read_only_token(w: &W, scopes: &[&str]) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970")
         .as_secs();
-    let header = URL_SAFE_NO_PAD.encode(json!({ "alg": "ES256", "kid": "doctor" }).to_string());
-    let claims = URL_SAFE_NO_PAD.encode(
-        json!({ "iss": client_id, "sub": client_id, "aud": format!("{org}/oauth2/v1/token"),
-                "iat": now, "exp": now + 300, "jti": "doctor-1" })
-        .to_string(),
-    );
-    let signature = pair
-        .sign(&rng, format!("{header}.{claims}").as_bytes())
-        .expect("sign");
-    let assertion = format!(
-        "{header}.{claims}.{}",
-        URL_SAFE_NO_PAD.encode(signature.as_ref())
+    let assertion = key.es256(
+        &json!({ "iss": client_id, "sub": client_id, "aud": format!("{org}/oauth2/v1/token"),
+                 "iat": now, "exp": now + 300, "jti": "doctor-1" }),
     );
     let answer = reqwest::Client::new()
         .post(format!("{org}/oauth2/v1/token"))

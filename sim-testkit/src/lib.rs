@@ -8,8 +8,14 @@
 //!
 //! [`browser`] (feature `browser`): headless Chromium through chromedriver, with helpers that
 //! find links, buttons and fields by the words a guide uses, and screenshots on failure.
+//!
+//! [`jwt`] (feature `jwt`): tokens made by hand, the one module the tests forge JWTs with
+//! (RS256 with the fixed dev keys, ES256 with fresh P-256 keys, any header).
 
 pub mod tool;
 
 #[cfg(feature = "browser")]
 pub mod browser;
+
+#[cfg(feature = "jwt")]
+pub mod jwt;

@@ -8,8 +8,6 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::routing::get;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 use sim_core::keys::SigningKey;
 
@@ -88,20 +86,8 @@ impl TestIssuer {
 
     /// Signs `claims` as an RS256 JWT with dev key `key` (0 and 1 are published).
     pub fn sign(&self, key: usize, claims: &Map<String, Value>) -> String {
-        sign_with(&self.keys[key], claims)
+        sim_testkit::jwt::rs256(&self.keys[key], claims)
     }
-}
-
-/// Signs `claims` with `key` (RS256, `kid` = the key's id).
-pub fn sign_with(key: &SigningKey, claims: &Map<String, Value>) -> String {
-    let header = json!({ "kid": key.kid(), "alg": "RS256" });
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(Value::Object(claims.clone()).to_string())
-    );
-    let signature = key.sign_rs256(input.as_bytes()).expect("sign");
-    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
 /// Starts mock-kiro on a free port with a virtual clock; `dns` is the DNS server to ask.
@@ -206,7 +192,7 @@ impl CountingIssuer {
 
     /// Signs `claims` with dev key `key`.
     pub fn sign(&self, key: usize, claims: &Map<String, Value>) -> String {
-        sign_with(&self.keys[key], claims)
+        sim_testkit::jwt::rs256(&self.keys[key], claims)
     }
 }
 
@@ -536,23 +522,6 @@ pub fn patch_op(operations: Value) -> Value {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": operations,
     })
-}
-
-/// Signs `claims` under an arbitrary JWS `header` with `key` (RS256 signature whatever the
-/// header says): for forged-token cases.
-pub fn sign_raw(key: &SigningKey, header: &Value, claims: &Map<String, Value>) -> String {
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(Value::Object(claims.clone()).to_string())
-    );
-    let signature = key.sign_rs256(input.as_bytes()).expect("sign");
-    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
-}
-
-/// Base64url without padding (for hand-made tokens).
-pub fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// The scopes Kiro's features need.

@@ -1701,7 +1701,7 @@ fn sign_jwt(key: &SigningKey, claims: &Map<String, Value>) -> Option<String> {
     let header = json!({ "kid": key.kid(), "alg": "RS256" });
     let mut input = URL_SAFE_NO_PAD.encode(header.to_string());
     input.push('.');
-    input.push_str(&URL_SAFE_NO_PAD.encode(Value::Object(claims.clone()).to_string()));
+    input.push_str(&URL_SAFE_NO_PAD.encode(serde_json::to_string(claims).ok()?));
     let signature = key.sign_rs256(input.as_bytes()).ok()?;
     input.push('.');
     input.push_str(&URL_SAFE_NO_PAD.encode(signature));
