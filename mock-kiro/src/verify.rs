@@ -163,13 +163,35 @@ pub(crate) async fn verify(
     jwks_uri: &str,
     token: &str,
 ) -> Result<Verified, VerifyError> {
-    let Compact {
-        signed,
-        payload,
-        signature,
-        kid,
-    } = compact(token)?;
-    let key = key_for(shared, issuer, jwks_uri, &kid).await?;
+    let compact = compact(token)?;
+    let key = key_for(shared, issuer, jwks_uri, &compact.kid).await?;
+    check(&compact, &key, issuer, shared.clock.now())
+}
+
+/// Verifies `token` with the keys of a JWKS document already in hand: what [`verify`] does
+/// once it has the key, without the fetch and cache (the fuzzing hook,
+/// [`crate::fuzzing::verify_with_jwks`]).
+pub(crate) fn verify_with_keys(
+    keys: &[FetchedKey],
+    issuer: &str,
+    now: SystemTime,
+    token: &str,
+) -> Result<Verified, VerifyError> {
+    let compact = compact(token)?;
+    let key = keys
+        .iter()
+        .find(|k| k.kid == compact.kid)
+        .ok_or_else(|| VerifyError::UnknownKey(compact.kid.clone()))?;
+    check(&compact, key, issuer, now)
+}
+
+/// The checks after the key is known: signature, then `iss`, `exp`, `nbf`, `uid` and `sub`.
+fn check(
+    compact: &Compact<'_>,
+    key: &FetchedKey,
+    issuer: &str,
+    now: SystemTime,
+) -> Result<Verified, VerifyError> {
     let public = ring::signature::RsaPublicKeyComponents {
         n: &key.n,
         e: &key.e,
@@ -177,11 +199,11 @@ pub(crate) async fn verify(
     public
         .verify(
             &ring::signature::RSA_PKCS1_2048_8192_SHA256,
-            signed.as_bytes(),
-            &signature,
+            compact.signed.as_bytes(),
+            &compact.signature,
         )
         .map_err(|_| VerifyError::Signature)?;
-    let claims = decode_part(payload)?;
+    let claims = decode_part(compact.payload)?;
     let iss = claims
         .get("iss")
         .and_then(Value::as_str)
@@ -189,7 +211,7 @@ pub(crate) async fn verify(
     if iss != issuer {
         return Err(VerifyError::Issuer(iss.to_string()));
     }
-    let now = crate::wire::unix(shared.clock.now());
+    let now = crate::wire::unix(now);
     let exp = claims
         .get("exp")
         .and_then(Value::as_u64)
