@@ -141,8 +141,14 @@ fn main() -> Result<(), String> {
     seeds.extend(jwt_seeds()?);
     // The filter expressions the Rust tests write as string literals.
     for (dirs, target) in [
-        (&["mock-okta/tests", "mock-okta/src/core"][..], "okta_filter"),
-        (&["mock-kiro/tests", "mock-kiro/src/core"][..], "scim_filter"),
+        (
+            &["mock-okta/tests", "mock-okta/src/core"][..],
+            "okta_filter",
+        ),
+        (
+            &["mock-kiro/tests", "mock-kiro/src/core"][..],
+            "scim_filter",
+        ),
     ] {
         for dir in dirs {
             for literal in literals_in(&root.join(dir))? {
@@ -177,10 +183,11 @@ fn main() -> Result<(), String> {
 /// variables become `x`.
 fn split_path(service: Service, path: &str) -> (String, String) {
     let mut path = path.to_string();
-    if service == Service::Kiro && path.starts_with("${scim_endpoint") {
-        if let Some(end) = path.find('}') {
-            path = format!("/{{t}}/scim/v2/{}", &path[end + 1..]);
-        }
+    if service == Service::Kiro
+        && path.starts_with("${scim_endpoint")
+        && let Some(end) = path.find('}')
+    {
+        path = format!("/{{t}}/scim/v2/{}", &path[end + 1..]);
     }
     let path = if let Some(rest) = path.strip_prefix("http://") {
         rest.find('/')
@@ -314,7 +321,8 @@ fn looks_like_filter(text: &str) -> bool {
     let (Some(attr), Some(op)) = (words.next(), words.next()) else {
         return false;
     };
-    attr.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+    attr.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
         && ["eq", "sw", "co", "gt", "ge", "lt", "le", "pr", "ne", "ew"]
             .contains(&op.to_ascii_lowercase().as_str())
 }

@@ -263,11 +263,7 @@ fn parse_with(file: &str, text: &str, covers_required: bool) -> Result<Scenario,
     let root = yaml::parse(text)
         .map_err(|e| err_at(file, e.pos, format!("expected valid YAML: {}", e.message)))?;
     let macros = PARSED_MACROS.as_ref().map_err(|(pos, message)| {
-        err_at(
-            MACROS_FILE,
-            *pos,
-            format!("expected valid YAML: {message}"),
-        )
+        err_at(MACROS_FILE, *pos, format!("expected valid YAML: {message}"))
     })?;
     let Some(entries) = root.as_map() else {
         return Err(err_at(

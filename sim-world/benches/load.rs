@@ -84,14 +84,26 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let mismatches = runtime.block_on(run(Duration::from_secs(secs), tasks));
-    if mismatches > 0 {
-        eprintln!("load: {mismatches} mismatches between the world and the acknowledged responses");
+    let outcome = runtime.block_on(run(Duration::from_secs(secs), tasks));
+    if outcome.mismatches > 0 {
+        eprintln!(
+            "load: {} mismatches between the world and the acknowledged responses",
+            outcome.mismatches
+        );
         std::process::exit(1);
     }
 }
 
-async fn run(duration: Duration, tasks: u64) -> usize {
+/// What a load run found.
+pub struct Outcome {
+    /// Differences between the world read back and the acknowledged responses.
+    pub mismatches: usize,
+    /// Acknowledged operations per kind.
+    pub acknowledged: BTreeMap<&'static str, usize>,
+}
+
+/// Runs `tasks` clients against a new world for `duration`, then reads it back.
+pub async fn run(duration: Duration, tasks: u64) -> Outcome {
     let world = World::start(WorldConfig {
         zones: vec!["example.com".into()],
         // World time does not move during the load; the limit must not refuse it.
@@ -103,6 +115,8 @@ async fn run(duration: Duration, tasks: u64) -> usize {
     let documented = sim_world::setup::documented(&world)
         .await
         .expect("documented setup");
+    // The group's seats are granted after the sync delay: let it pass before the load.
+    world.advance(Duration::from_secs(48 * 3600)).await;
     let http = sim_core::outbound::client(world.trust()).expect("client");
     let okta = Api::new(
         http.clone(),
@@ -162,14 +176,21 @@ async fn run(duration: Duration, tasks: u64) -> usize {
     );
     print_rss();
     world.shutdown().await;
-    mismatches
+    Outcome {
+        mismatches,
+        acknowledged: ledger
+            .latencies
+            .iter()
+            .map(|(kind, samples)| (*kind, samples.len()))
+            .collect(),
+    }
 }
 
 /// One client: signs in as Ada or Bob, then loops over the kinds until `deadline`.
 async fn client(shared: Arc<Shared>, task: u64, deadline: Instant) {
     let rng = shared.seed.stream(&format!("load/ide/{task}"));
     let mut ide = Ide::new(&shared.kiro_url, 3128, rng, &shared.trust).expect("ide");
-    let who = if task % 2 == 0 {
+    let who = if task.is_multiple_of(2) {
         "ada@example.com"
     } else {
         "bob@example.com"
