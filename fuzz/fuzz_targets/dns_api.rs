@@ -4,8 +4,8 @@
 
 use std::sync::{LazyLock, Mutex};
 
-use kiro_sim_fuzz::{Call, Route};
 use kiro_sim_fuzz::dns::Fixture;
+use kiro_sim_fuzz::{Call, Route};
 use libfuzzer_sys::fuzz_target;
 
 /// The routes fuzzed (`fuzz/routes/dns.txt`).

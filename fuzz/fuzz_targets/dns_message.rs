@@ -8,7 +8,8 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 
-static DNS: LazyLock<kiro_sim_fuzz::dns::Fixture> = LazyLock::new(kiro_sim_fuzz::dns::Fixture::start);
+static DNS: LazyLock<kiro_sim_fuzz::dns::Fixture> =
+    LazyLock::new(kiro_sim_fuzz::dns::Fixture::start);
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, message)) = data.split_first() else {

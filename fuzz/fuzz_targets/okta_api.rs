@@ -7,8 +7,8 @@
 
 use std::sync::{LazyLock, Mutex};
 
-use kiro_sim_fuzz::{Call, Route};
 use kiro_sim_fuzz::okta::Fixture;
+use kiro_sim_fuzz::{Call, Route};
 use libfuzzer_sys::fuzz_target;
 
 /// The routes fuzzed (`fuzz/routes/okta.txt`).

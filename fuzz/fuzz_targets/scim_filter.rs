@@ -16,7 +16,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(page) = fx.kiro.list_users(&fx.profile, Some(&text), Some(10), None) {
         assert!(page.items.len() <= 2);
     }
-    if let Ok(page) = fx.kiro.list_groups(&fx.profile, Some(&text), Some(10), None) {
+    if let Ok(page) = fx
+        .kiro
+        .list_groups(&fx.profile, Some(&text), Some(10), None)
+    {
         assert!(page.items.len() <= 1);
     }
 });

@@ -18,7 +18,9 @@ fuzz_target!(|data: &[u8]| {
     let Some(ops) = mock_kiro::fuzzing::scim_patch_ops(body) else {
         return;
     };
-    let mut fx = FIXTURE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut fx = FIXTURE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let fx = &mut *fx;
     let changed = if which & 1 == 0 {
         let before = fx.kiro.user(&fx.profile, &fx.ada).cloned();

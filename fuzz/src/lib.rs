@@ -313,11 +313,7 @@ impl Ids {
 pub fn field(body: &[u8], name: &str) -> String {
     serde_json::from_slice::<Value>(body)
         .ok()
-        .and_then(|v| {
-            v.pointer(name)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
+        .and_then(|v| v.pointer(name).and_then(Value::as_str).map(str::to_string))
         .unwrap_or_default()
 }
 

@@ -19,7 +19,12 @@ pub fn scim_patch_ops(body: &[u8]) -> Option<Vec<PatchOp>> {
         axum::http::header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("application/scim+json"),
     );
-    crate::scim::groups::patch_ops(&headers, &Bytes::copy_from_slice(body), SystemTime::UNIX_EPOCH).ok()
+    crate::scim::groups::patch_ops(
+        &headers,
+        &Bytes::copy_from_slice(body),
+        SystemTime::UNIX_EPOCH,
+    )
+    .ok()
 }
 
 /// Verifies a bearer JWT the way the runtime API does once the issuer's JWKS is in hand:
