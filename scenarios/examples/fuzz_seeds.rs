@@ -139,6 +139,37 @@ fn main() -> Result<(), String> {
         }
     }
     seeds.extend(jwt_seeds()?);
+    // The requests the world's DNS admin client makes in every documented setup (the scenario
+    // library reaches the DNS API only through it): find or create the zone, add the TXT
+    // record.
+    let dns_routes = &tables[2].2;
+    for (method, path, query, body) in [
+        ("GET", "/client/v4/zones", "name=example.com", String::new()),
+        (
+            "POST",
+            "/client/v4/zones",
+            "",
+            json!({ "name": "example.org" }).to_string(),
+        ),
+        (
+            "POST",
+            "/client/v4/zones/x/dns_records",
+            "",
+            json!({ "type": "TXT", "name": "_kiro-verification.example.com", "content": "kiro-domain-verification=abc", "ttl": 1 }).to_string(),
+        ),
+        ("GET", "/client/v4/zones/x/dns_records", "type=TXT&page=1&per_page=50", String::new()),
+    ] {
+        if let Some(route) = dns_routes
+            .iter()
+            .position(|(m, t)| m == method && matches(t, path))
+        {
+            let mut seed = vec![u8::try_from(route).unwrap_or(u8::MAX), 0];
+            seed.extend_from_slice(query.as_bytes());
+            seed.push(b'\n');
+            seed.extend_from_slice(body.as_bytes());
+            seeds.push(("dns_api", seed));
+        }
+    }
     // The filter expressions the Rust tests write as string literals.
     for (dirs, target) in [
         (
