@@ -1,6 +1,7 @@
 //! `cargo xtask fuzz [TARGET|all] [--time S]`: builds the cargo-fuzz targets in `fuzz/` and
-//! runs each for a bounded time, one after the other (`-jobs=1`), then prints executions and
-//! crashes per target. `cargo xtask ci` runs every target for a few seconds.
+//! runs each for a bounded time, one after the other, each in one process (no `-jobs`/
+//! `-workers`: the machine's cores are shared), then prints executions and crashes per
+//! target. `cargo xtask ci` runs every target for a few seconds.
 //!
 //! The machine's toolchain is stable, and cargo-fuzz's default sanitizer needs nightly's
 //! `-Zsanitizer`. The targets are safe Rust (`unsafe_code` is forbidden across the
@@ -122,7 +123,6 @@ pub(crate) fn run(
         cmd.args([
             "--",
             &format!("-max_total_time={secs}"),
-            "-jobs=1",
             "-timeout=10",
             "-rss_limit_mb=2048",
             "-print_final_stats=1",
