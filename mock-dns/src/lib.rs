@@ -296,6 +296,14 @@ pub struct MockDns {
 }
 
 impl MockDns {
+    /// The answer the DNS server gives to one raw message (over TCP when `over_tcp`, else
+    /// UDP), without a socket; `None` when it sends none. The fuzzing hook of `fuzz/`'s
+    /// `dns_message` target; not an API.
+    #[doc(hidden)]
+    pub async fn answer_message(&self, message: &[u8], over_tcp: bool) -> Option<Vec<u8>> {
+        server::answer_message(self.shared.clone(), message, over_tcp).await
+    }
+
     /// Binds the DNS server (UDP and TCP on one port) and the HTTP API, and starts serving.
     /// Returns once both accept requests.
     pub async fn start(config: Config) -> Result<MockDns, StartError> {

@@ -299,3 +299,56 @@ fn wire_name(name: &str) -> Option<Name> {
         }
     }
 }
+
+/// Answers one DNS message as the server does (the fuzzing hook behind
+/// [`crate::MockDns::answer_message`]): hickory parses it exactly as for a received packet,
+/// then [`DnsHandler`] answers; the answer is encoded as it would be sent. `None` when the
+/// server sends nothing back (a message hickory cannot parse, or a response).
+pub(crate) async fn answer_message(
+    shared: Arc<Shared>,
+    message: &[u8],
+    over_tcp: bool,
+) -> Option<Vec<u8>> {
+    let protocol = if over_tcp {
+        Protocol::Tcp
+    } else {
+        Protocol::Udp
+    };
+    let source = SocketAddr::from(([127, 0, 0, 1], 53000));
+    let request = Request::from_bytes(message.to_vec(), source, protocol).ok()?;
+    if request.metadata.message_type == MessageType::Response {
+        return None;
+    }
+    let capture = Capture::default();
+    DnsHandler { shared }
+        .handle_request::<_, hickory_server::net::runtime::TokioTime>(&request, capture.clone())
+        .await;
+    let bytes = std::mem::take(&mut *capture.0.lock());
+    Some(bytes)
+}
+
+/// A response handler that keeps the encoded answer instead of sending it.
+#[derive(Clone, Default)]
+struct Capture(Arc<parking_lot::Mutex<Vec<u8>>>);
+
+#[async_trait::async_trait]
+impl ResponseHandler for Capture {
+    async fn send_response<'a>(
+        &mut self,
+        response: hickory_server::zone_handler::MessageResponse<
+            '_,
+            'a,
+            impl Iterator<Item = &'a Record> + Send + 'a,
+            impl Iterator<Item = &'a Record> + Send + 'a,
+            impl Iterator<Item = &'a Record> + Send + 'a,
+            impl Iterator<Item = &'a Record> + Send + 'a,
+        >,
+    ) -> Result<ResponseInfo, hickory_server::net::NetError> {
+        let mut bytes = Vec::with_capacity(512);
+        let mut encoder = BinEncoder::new(&mut bytes);
+        encoder.set_max_size(u16::MAX);
+        let info = response.destructive_emit(&mut encoder)?;
+        *self.0.lock() = bytes;
+        Ok(info)
+    }
+}

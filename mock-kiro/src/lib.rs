@@ -23,6 +23,8 @@ pub mod core;
 
 mod console;
 pub mod events;
+#[doc(hidden)]
+pub mod fuzzing;
 mod outbound;
 mod pages;
 mod runtime;

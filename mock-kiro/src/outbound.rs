@@ -31,6 +31,31 @@ pub(crate) struct FetchedKey {
     pub(crate) e: Vec<u8>,
 }
 
+/// The RSA signing keys of a JWKS document (`kty` RSA, `use` absent or `sig`, with `kid`, `n`
+/// and `e`); `None` when it has no `keys` list. Other keys are skipped.
+pub(crate) fn keys_from_jwks(doc: &Value) -> Option<Vec<FetchedKey>> {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let keys = doc.get("keys").and_then(Value::as_array)?;
+    Some(
+        keys.iter()
+            .filter(|k| k.get("kty").and_then(Value::as_str) == Some("RSA"))
+            .filter(|k| {
+                k.get("use")
+                    .and_then(Value::as_str)
+                    .is_none_or(|u| u == "sig")
+            })
+            .filter_map(|k| {
+                Some(FetchedKey {
+                    kid: k.get("kid")?.as_str()?.to_string(),
+                    n: URL_SAFE_NO_PAD.decode(k.get("n")?.as_str()?).ok()?,
+                    e: URL_SAFE_NO_PAD.decode(k.get("e")?.as_str()?).ok()?,
+                })
+            })
+            .collect(),
+    )
+}
+
 impl Outbound {
     /// Clients that resolve through `dns_server` and trust `trust` for https (see
     /// [`sim_core::outbound`]); every HTTP request and DNS lookup is bounded by `timeout` of
@@ -105,8 +130,6 @@ impl Outbound {
 
     /// Fetches a JWKS and keeps its RSA signing keys.
     pub(crate) async fn jwks(&self, jwks_uri: &str) -> Result<Vec<FetchedKey>, String> {
-        use base64::Engine;
-        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let response = self
             .http
             .get(jwks_uri)
@@ -120,26 +143,7 @@ impl Outbound {
             .json()
             .await
             .map_err(|e| format!("{jwks_uri} is not a JWKS: {e}"))?;
-        let keys = doc
-            .get("keys")
-            .and_then(Value::as_array)
-            .ok_or_else(|| format!("{jwks_uri} has no `keys`"))?;
-        Ok(keys
-            .iter()
-            .filter(|k| k.get("kty").and_then(Value::as_str) == Some("RSA"))
-            .filter(|k| {
-                k.get("use")
-                    .and_then(Value::as_str)
-                    .is_none_or(|u| u == "sig")
-            })
-            .filter_map(|k| {
-                Some(FetchedKey {
-                    kid: k.get("kid")?.as_str()?.to_string(),
-                    n: URL_SAFE_NO_PAD.decode(k.get("n")?.as_str()?).ok()?,
-                    e: URL_SAFE_NO_PAD.decode(k.get("e")?.as_str()?).ok()?,
-                })
-            })
-            .collect())
+        keys_from_jwks(&doc).ok_or_else(|| format!("{jwks_uri} has no `keys`"))
     }
 
     /// The TXT records at `name`, each as the concatenation of its strings. A name that does

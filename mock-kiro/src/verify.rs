@@ -180,7 +180,35 @@ pub(crate) async fn verify(
 ) -> Result<Verified, VerifyError> {
     let kid = header_kid(token)?;
     let key = key_for(shared, issuer, jwks_uri, &kid).await?;
-    let claims = signed_claims(token, &key)?;
+    check(token, &key, issuer, shared.clock.now())
+}
+
+/// Verifies `token` with the keys of a JWKS document already in hand: what [`verify`] does
+/// once it has the key, without the fetch and cache (the fuzzing hook,
+/// [`crate::fuzzing::verify_with_jwks`]).
+pub(crate) fn verify_with_keys(
+    keys: &[FetchedKey],
+    issuer: &str,
+    now: SystemTime,
+    token: &str,
+) -> Result<Verified, VerifyError> {
+    let kid = header_kid(token)?;
+    let key = keys
+        .iter()
+        .find(|k| k.kid == kid)
+        .ok_or_else(|| VerifyError::UnknownKey(kid.clone()))?;
+    check(token, key, issuer, now)
+}
+
+/// The checks after the key is known: signature (jsonwebtoken), then `iss`, `exp`, `nbf`
+/// (against the world clock's `now`), `uid` and `sub`.
+fn check(
+    token: &str,
+    key: &FetchedKey,
+    issuer: &str,
+    now: SystemTime,
+) -> Result<Verified, VerifyError> {
+    let claims = signed_claims(token, key)?;
     let iss = claims
         .get("iss")
         .and_then(Value::as_str)
@@ -188,7 +216,7 @@ pub(crate) async fn verify(
     if iss != issuer {
         return Err(VerifyError::Issuer(iss.to_string()));
     }
-    let now = crate::wire::unix(shared.clock.now());
+    let now = crate::wire::unix(now);
     let exp = claims
         .get("exp")
         .and_then(Value::as_u64)

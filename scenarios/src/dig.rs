@@ -60,6 +60,16 @@ pub async fn query(
     transport: Transport,
     id: u16,
 ) -> Result<Value, String> {
+    let packet = query_message(name, record_type, id)?;
+    let answer = tokio::time::timeout(TIMEOUT, exchange(server, &packet, transport, id))
+        .await
+        .map_err(|_| format!("no answer from {server} over {}", transport.name()))??;
+    Ok(render(&answer))
+}
+
+/// The query message `dig:` sends for `name` and `record_type` (recursion desired), encoded;
+/// the fuzz seeds of mock-dns's handler are made of these too (`examples/fuzz_seeds.rs`).
+pub fn query_message(name: &str, record_type: &str, id: u16) -> Result<Vec<u8>, String> {
     let qname = Name::from_ascii(name).map_err(|e| format!("bad DNS name `{name}`: {e}"))?;
     let rtype: RecordType = record_type
         .to_ascii_uppercase()
@@ -68,13 +78,9 @@ pub async fn query(
     let mut message = Message::new(id, MessageType::Query, OpCode::Query);
     message.metadata.recursion_desired = true;
     message.add_query(Query::query(qname, rtype));
-    let packet = message
+    message
         .to_vec()
-        .map_err(|e| format!("the query does not encode: {e}"))?;
-    let answer = tokio::time::timeout(TIMEOUT, exchange(server, &packet, transport, id))
-        .await
-        .map_err(|_| format!("no answer from {server} over {}", transport.name()))??;
-    Ok(render(&answer))
+        .map_err(|e| format!("the query does not encode: {e}"))
 }
 
 async fn exchange(

@@ -41,6 +41,9 @@ use crate::yaml::{self, Key, Node, NodeKind, Pos};
 /// The built-in macros, in the scenario step syntax.
 pub const MACROS_FILE: &str = "scenarios/src/macros.yaml";
 const MACROS: &str = include_str!("macros.yaml");
+/// [`MACROS`] parsed, once per process (every file parsed reads them).
+static PARSED_MACROS: std::sync::LazyLock<Result<Node, (Pos, String)>> =
+    std::sync::LazyLock::new(|| yaml::parse(MACROS).map_err(|e| (e.pos, e.message)));
 
 /// A parse error: `file:line:column: message`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -259,12 +262,8 @@ pub fn parse_setup(file: &str, text: &str) -> Result<Scenario, ParseError> {
 fn parse_with(file: &str, text: &str, covers_required: bool) -> Result<Scenario, ParseError> {
     let root = yaml::parse(text)
         .map_err(|e| err_at(file, e.pos, format!("expected valid YAML: {}", e.message)))?;
-    let macros = yaml::parse(MACROS).map_err(|e| {
-        err_at(
-            MACROS_FILE,
-            e.pos,
-            format!("expected valid YAML: {}", e.message),
-        )
+    let macros = PARSED_MACROS.as_ref().map_err(|(pos, message)| {
+        err_at(MACROS_FILE, *pos, format!("expected valid YAML: {message}"))
     })?;
     let Some(entries) = root.as_map() else {
         return Err(err_at(
@@ -356,7 +355,7 @@ fn parse_with(file: &str, text: &str, covers_required: bool) -> Result<Scenario,
     let ctx = Ctx {
         file,
         actors: &actors,
-        macros: &macros,
+        macros,
         depth: 0,
     };
     let steps_node = need("steps")?;

@@ -52,6 +52,7 @@ async fn the_home_adds_lists_and_removes_fault_rules() {
         advertised_host: None,
         setup: Some(Setup::Documented),
         custom_setup: None,
+        state_dir: None,
     })
     .await
     .expect("the sandbox starts");

@@ -12,11 +12,18 @@
 //! - `cargo xtask scenario [PATH…] [--seed N] [--filter TEXT] [--junit FILE] [--list] [--jobs N]
 //!   [--verbose]`: runs scenario files (the library `scenarios/library` by default) through
 //!   `cargo run -p scenarios --bin scenario-runner`; exits non-zero on any failure.
-//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `push`, `kiro`, `world`, `scenarios`, `props`, `doctor`, `state`, `image`, `guide`) or of `all`
+//! - `cargo xtask bench [TARGET]`: runs the benchmarks of one target (`dns`, `okta`, `push`, `kiro`, `world`, `load`, `scenarios`, `props`, `doctor`, `state`, `image`, `guide`) or of `all`
 //!   (`image` first builds the image, then prints its size, `docker run` → `/_sim/ready`, reset
 //!   and module start → first call; `guide` runs the browser walkthrough of Kiro's Okta guide,
 //!   `cargo test -p sim-world --test guide -- --nocapture`, which prints
 //!   `guide walkthrough: … s`).
+//! - `cargo xtask fuzz [TARGET|all] [--time S] [--asan]`: builds the cargo-fuzz targets in
+//!   `fuzz/` (stable toolchain, no sanitizer, debug assertions; see [`fuzz`]) and runs each for
+//!   `S` seconds (default 60), one at a time; prints executions and crashes per target and
+//!   fails on a crash. `cargo xtask ci` ends with every target for 3 s (skipped with one line
+//!   when cargo-fuzz is missing, failed under CI; `--no-fuzz` skips it).
+//! - `cargo xtask fuzz-seeds`: writes the seed corpora `fuzz/corpus/{target}/` from the
+//!   requests of the scenario library (`scenarios/examples/fuzz_seeds.rs`).
 //! - `cargo xtask image`: builds the release binary and the `kiro-sim:latest` /
 //!   `kiro-sim:{version}` image `FROM scratch`, offline (see [`image`]); prints its size.
 //!
@@ -35,6 +42,7 @@ use clap::{Args, Parser, Subcommand};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
+mod fuzz;
 mod image;
 
 /// Seed of dev key 0; key `i` is generated from `KEY_SEED_BASE + i` ("kiroSIM\0" in ASCII).
@@ -48,6 +56,7 @@ const BENCHES: &[Bench] = &[
     Bench::new("push", "mock-okta", "provisioning"),
     Bench::new("kiro", "mock-kiro", "kiro"),
     Bench::new("world", "sim-world", "world"),
+    Bench::new("load", "sim-world", "load"),
     Bench::new("scenarios", "scenarios", "scenarios"),
     Bench::new("props", "sim-props", "props"),
     Bench::new("doctor", "sim-doctor", "doctor"),
@@ -78,6 +87,24 @@ enum Cmd {
     Scenario(ScenarioArgs),
     /// Build the release binary and the `kiro-sim` container image (offline, FROM scratch).
     Image,
+    /// Build the cargo-fuzz targets in `fuzz/` and run one or all for a bounded time.
+    Fuzz(FuzzArgs),
+    /// Write the fuzz seed corpora (`fuzz/corpus/`) from the scenario library's requests.
+    FuzzSeeds,
+}
+
+/// Arguments of `cargo xtask fuzz`.
+#[derive(Debug, Args)]
+struct FuzzArgs {
+    /// Which target to run (`all` runs every one, one after the other).
+    #[arg(default_value = "all", value_parser = fuzz_target_parser())]
+    target: String,
+    /// Seconds to fuzz each target.
+    #[arg(long, default_value_t = 60)]
+    time: u64,
+    /// Build with AddressSanitizer (through `RUSTC_BOOTSTRAP=1` on a stable toolchain).
+    #[arg(long)]
+    asan: bool,
 }
 
 /// Arguments of `cargo xtask scenario`, passed on to `scenario-runner`.
@@ -97,6 +124,9 @@ struct CiArgs {
     /// Skip `cargo clippy`.
     #[arg(long)]
     no_clippy: bool,
+    /// Skip the short fuzz runs.
+    #[arg(long)]
+    no_fuzz: bool,
 }
 
 /// Arguments of `cargo xtask gen-keys`.
@@ -186,6 +216,24 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Bench(args) => bench(&root, &args),
         Cmd::Scenario(args) => scenario(&root, &args),
         Cmd::Image => image::build(&root, run_cargo).map(|_| ()),
+        Cmd::Fuzz(args) => fuzz_cmd(&root, &args),
+        Cmd::FuzzSeeds => {
+            let root_arg = root.to_string_lossy().into_owned();
+            run_cargo(
+                &root,
+                &[
+                    "run",
+                    "--quiet",
+                    "-p",
+                    "scenarios",
+                    "--example",
+                    "fuzz_seeds",
+                    "--",
+                    &root_arg,
+                ],
+            )
+            .context("writing the fuzz seeds")
+        }
     }
 }
 
@@ -250,6 +298,20 @@ fn ci(root: &Path, args: &CiArgs) -> Result<()> {
         timings.push((step.name, took));
     }
 
+    if failure.is_none() {
+        let start = Instant::now();
+        match ci_fuzz(root, args.no_fuzz) {
+            Ok(outcome) => timings.push((
+                "cargo fuzz",
+                format!("{}  {outcome}", secs(start.elapsed())),
+            )),
+            Err(err) => {
+                timings.push(("cargo fuzz", format!("{}  FAILED", secs(start.elapsed()))));
+                failure = Some(err.context("ci step `cargo fuzz` failed"));
+            }
+        }
+    }
+
     println!("==> timings");
     for (name, outcome) in &timings {
         println!("    {name:<20} {outcome}");
@@ -265,6 +327,89 @@ fn ci(root: &Path, args: &CiArgs) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Seconds each fuzz target runs in `cargo xtask ci`.
+const CI_FUZZ_SECS: u64 = 3;
+
+/// The fuzz step of `cargo xtask ci`: every target for [`CI_FUZZ_SECS`]; skipped with one
+/// line when cargo-fuzz is missing, except under CI (`CI` set), where that fails.
+fn ci_fuzz(root: &Path, skip: bool) -> Result<&'static str> {
+    if skip {
+        println!("==> cargo fuzz (skipped)");
+        return Ok("skipped");
+    }
+    if !fuzz::available(&cargo()) {
+        if std::env::var_os("CI").is_some() {
+            bail!(
+                "cargo-fuzz is missing (CI installs cargo-fuzz {} in .ci/run)",
+                fuzz::CARGO_FUZZ_VERSION
+            );
+        }
+        println!(
+            "==> cargo fuzz skipped: cargo-fuzz is not installed (cargo install --locked cargo-fuzz --version {})",
+            fuzz::CARGO_FUZZ_VERSION
+        );
+        return Ok("skipped (no cargo-fuzz)");
+    }
+    println!("==> cargo fuzz ({CI_FUZZ_SECS}s per target)");
+    let outcomes = fuzz::run(
+        root,
+        &cargo(),
+        &target_dir(root),
+        fuzz::TARGETS,
+        CI_FUZZ_SECS,
+        false,
+    )?;
+    let crashed: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.crashed)
+        .map(|o| o.target)
+        .collect();
+    if !crashed.is_empty() {
+        bail!("fuzz targets crashed: {}", crashed.join(", "));
+    }
+    Ok("ok")
+}
+
+/// `cargo xtask fuzz`: builds and runs the selected targets; fails if any crashed.
+fn fuzz_cmd(root: &Path, args: &FuzzArgs) -> Result<()> {
+    if !fuzz::available(&cargo()) {
+        bail!(
+            "cargo-fuzz is not installed: cargo install --locked cargo-fuzz --version {}",
+            fuzz::CARGO_FUZZ_VERSION
+        );
+    }
+    let targets: Vec<&'static str> = fuzz::TARGETS
+        .iter()
+        .copied()
+        .filter(|t| args.target == "all" || *t == args.target)
+        .collect();
+    let outcomes = fuzz::run(
+        root,
+        &cargo(),
+        &target_dir(root),
+        &targets,
+        args.time,
+        args.asan,
+    )?;
+    let crashed: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.crashed)
+        .map(|o| o.target)
+        .collect();
+    if !crashed.is_empty() {
+        bail!(
+            "fuzz targets crashed: {} (inputs in fuzz/artifacts/)",
+            crashed.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The values `cargo xtask fuzz` accepts: `all` and every target.
+fn fuzz_target_parser() -> PossibleValuesParser {
+    PossibleValuesParser::new(std::iter::once("all").chain(fuzz::TARGETS.iter().copied()))
 }
 
 /// `cargo xtask gen-keys`: writes `dev-rsa-{i}.pem` for `i` in `0..count` into the out dir.

@@ -16,7 +16,7 @@
 //! `application/scim+json`. The core's lock is held only around core calls.
 
 mod documents;
-mod groups;
+pub(crate) mod groups;
 mod users;
 
 use std::collections::HashMap;
