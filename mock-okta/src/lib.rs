@@ -299,6 +299,17 @@ impl MockOkta {
         &self.shared.faults
     }
 
+    /// When `on`, changes no longer start the SCIM push by themselves: it runs only when
+    /// settled ([`MockOkta::settle_push`], `/_sim/okta/provisioning/settle`) and in its retry
+    /// jobs on the world clock. A sandbox keeping a state directory uses this so the push runs
+    /// at moments its journal records, and a replay repeats it exactly.
+    pub fn push_on_settle_only(&self, on: bool) {
+        self.shared.engine.set_on_settle_only(on);
+        if !on {
+            provisioning::kick(&self.shared);
+        }
+    }
+
     /// Waits until no SCIM push is runnable now (what `/_sim/okta/provisioning/settle` does):
     /// only pushes parked for a retry remain, none is in flight.
     pub async fn settle_push(&self) {

@@ -49,8 +49,10 @@ use crate::{Ports, WorldConfig};
 
 /// The first line of a journal file.
 const JOURNAL_MAGIC: &[u8] = b"kiro-sim-journal 1\n";
-/// The format version of `world.json`.
-const SETTINGS_VERSION: u32 = 1;
+/// The format version of `world.json` and the directory's files. 2: Okta's SCIM push runs
+/// where the journal says (a journaled `POST /_sim/okta/provisioning/settle`); 1 ran it after
+/// every Okta change, and its journals replay differently.
+const SETTINGS_VERSION: u32 = 2;
 /// The largest record a journal holds (a state import is the largest request there is).
 pub const MAX_RECORD_BYTES: usize = sim_core::state::MAX_STATE_BYTES + 64 * 1024;
 
@@ -689,18 +691,25 @@ impl StateDir {
         Ok(())
     }
 
-    /// Makes `snapshot` (the state after every record appended so far) the latest: writes it
-    /// as the next generation, starts that generation's journal, removes the older files.
+    /// Makes `snapshot` (the state after every record appended so far) the latest: starts the
+    /// next generation's journal, writes the snapshot as that generation, removes the older
+    /// files.
     pub fn snapshot(&mut self, snapshot: &WorldSnapshot) -> Result<(), StateDirError> {
+        self.rotate()?.write(snapshot)
+    }
+
+    /// The first half of a snapshot, for one written off the request path: starts the next
+    /// generation's journal, so records appended from now on follow the snapshot to be written
+    /// by [`PendingSnapshot::write`] (of the state after every record appended so far). Until
+    /// that file is complete, a restart replays the previous snapshot and both journals.
+    pub fn rotate(&mut self) -> Result<PendingSnapshot, StateDirError> {
         let next = self.journal.as_ref().map_or(1, |(g, _)| g + 1);
-        let path = snapshot_path(&self.dir, next);
-        snapshot
-            .write_file(&path)
-            .map_err(|source| StateDirError::Snapshot { path, source })?;
         self.open_journal(next)?;
-        self.remove_before(next)?;
         self.since_snapshot = 0;
-        Ok(())
+        Ok(PendingSnapshot {
+            dir: self.dir.clone(),
+            generation: next,
+        })
     }
 
     /// Makes a snapshot file already in the directory (`baseline.snap`, or `checkpoints/NAME.snap`
@@ -730,17 +739,7 @@ impl StateDir {
 
     /// Removes the snapshots and journals older than generation `next`.
     fn remove_before(&self, next: u64) -> Result<(), StateDirError> {
-        for old in generations(&self.dir, "snapshot-", ".snap")? {
-            if old < next {
-                let _ = fs::remove_file(snapshot_path(&self.dir, old));
-            }
-        }
-        for old in generations(&self.dir, "journal-", ".log")? {
-            if old < next {
-                let _ = fs::remove_file(journal_path(&self.dir, old));
-            }
-        }
-        Ok(())
+        remove_before(&self.dir, next)
     }
 
     /// Writes checkpoint `name` (a valid checkpoint name) to `checkpoints/NAME.snap`.
@@ -756,6 +755,42 @@ impl StateDir {
             .write_file(&path)
             .map_err(|source| StateDirError::Snapshot { path, source })
     }
+}
+
+/// A snapshot whose generation's journal is already being appended to ([`StateDir::rotate`]):
+/// the file still to be written.
+#[derive(Debug)]
+#[must_use = "the snapshot is not written until `write` is called"]
+pub struct PendingSnapshot {
+    dir: PathBuf,
+    generation: u64,
+}
+
+impl PendingSnapshot {
+    /// Writes the snapshot file (atomically: complete or absent), then removes the snapshots
+    /// and journals it makes unneeded. Blocking file I/O: may run on any thread.
+    pub fn write(self, snapshot: &WorldSnapshot) -> Result<(), StateDirError> {
+        let path = snapshot_path(&self.dir, self.generation);
+        snapshot
+            .write_file(&path)
+            .map_err(|source| StateDirError::Snapshot { path, source })?;
+        remove_before(&self.dir, self.generation)
+    }
+}
+
+/// Removes the snapshots and journals in `dir` older than generation `next`.
+fn remove_before(dir: &Path, next: u64) -> Result<(), StateDirError> {
+    for old in generations(dir, "snapshot-", ".snap")? {
+        if old < next {
+            let _ = fs::remove_file(snapshot_path(dir, old));
+        }
+    }
+    for old in generations(dir, "journal-", ".log")? {
+        if old < next {
+            let _ = fs::remove_file(journal_path(dir, old));
+        }
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to a temporary name beside `path`, syncs it, renames it over `path`.

@@ -193,6 +193,18 @@ struct Inner {
     /// The state directory; its lock is the world's order: an outside request holds it from
     /// before it reaches the service until its record is written.
     persist: tokio::sync::Mutex<Option<Persist>>,
+    /// Wakes the settler (a persistent sandbox's task running Okta's push, see [`settler`]).
+    settle_wanted: Arc<tokio::sync::Notify>,
+    /// The settler, stopped with the sandbox.
+    settler: parking_lot::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(settler) = self.settler.get_mut().take() {
+            settler.abort();
+        }
+    }
 }
 
 /// A state directory in use, and when to write the next snapshot.
@@ -202,16 +214,23 @@ struct Persist {
     /// Wall time spent applying the requests journaled since the latest snapshot: about what
     /// a restart would spend replaying them.
     applied_since: Duration,
-    /// What the latest snapshot took to take and write.
+    /// What taking the latest snapshot held requests up for.
     snapshot_cost: Duration,
+    /// Okta was changed since its push last ran: the settler runs it (and journals that).
+    unsettled: bool,
+    /// A snapshot file being written off the request path (one at a time).
+    writing: Option<tokio::task::JoinHandle<()>>,
 }
 
-/// A snapshot is written once the journal since the latest one would take this long to replay
+/// A snapshot is taken once the journal since the latest one would take this long to replay
 /// (so a restart replays at most about this much)…
 const REPLAY_BUDGET: Duration = Duration::from_millis(300);
-/// …and at least this many times what a snapshot costs (so snapshots cost at most a quarter of
-/// the time spent on requests).
+/// …and at least this many times what taking one holds requests up for (so snapshots cost at
+/// most a quarter of the time spent on requests; the file is written off the request path).
 const SNAPSHOT_COST_FACTOR: u32 = 4;
+/// Where Okta's push is run to the end; a persistent sandbox journals a settle as a request
+/// to it.
+const SETTLE_URI: &str = "/_sim/okta/provisioning/settle";
 /// The largest outside request body a persistent sandbox journals (state imports may be as
 /// large as [`sim_core::state::MAX_STATE_BYTES`]); every service refuses bodies above 1 MiB
 /// in its own format before this matters.
@@ -357,7 +376,13 @@ impl Sandbox {
             checkpoints: parking_lot::Mutex::new(std::collections::BTreeMap::new()),
             persistent: opened.is_some(),
             persist: tokio::sync::Mutex::new(None),
+            settle_wanted: Arc::new(tokio::sync::Notify::new()),
+            settler: parking_lot::Mutex::new(None),
         });
+        if inner.persistent {
+            let task = tokio::spawn(settler(Arc::downgrade(&inner), inner.settle_wanted.clone()));
+            *inner.settler.lock() = Some(task);
+        }
         let weak = Arc::downgrade(&inner);
         let home = crate::home::Home::new(
             Arc::new(move || {
@@ -460,8 +485,14 @@ impl Sandbox {
             let mut persist = self.inner.persist.lock().await;
             if let (Some(p), Some(world)) =
                 (persist.as_mut(), self.inner.current.lock().await.as_ref())
-                && p.dir.since_snapshot() > 0
+                && (p.dir.since_snapshot() > 0 || p.unsettled)
             {
+                if let Err(error) = self.inner.settle_journaled(p).await {
+                    tracing::error!(%error, "journaling the last push at shutdown");
+                }
+                if let Some(writing) = p.writing.take() {
+                    let _ = writing.await;
+                }
                 let snapshot = world.snapshot().await;
                 if let Err(error) = p.dir.snapshot(&snapshot) {
                     tracing::error!(%error, "writing the last snapshot at shutdown");
@@ -543,9 +574,14 @@ impl Inner {
         *self.fields.write() = fields.clone();
         let baseline = world.snapshot().await;
         *self.baseline.lock() = Some(baseline.clone());
+        if self.persistent {
+            // From now on the push runs where the journal records it (see `settler`).
+            world.okta().push_on_settle_only(true);
+        }
         if let Some(p) = self.persist.lock().await.as_mut() {
             p.dir.create(&p.settings, &fields, &baseline)?;
             p.applied_since = Duration::ZERO;
+            p.unsettled = false;
         }
         *current = Some(world);
         self.ready.send_replace(true);
@@ -570,11 +606,19 @@ impl Inner {
             return Err(SandboxError::NoCheckpoint(name.into()));
         };
         self.close_gate().await;
+        let mut persist = self.persist.lock().await;
+        if let Some(p) = persist.as_mut()
+            && let Err(error) = self.settle_journaled(p).await
+        {
+            self.ready.send_replace(true);
+            return Err(error.into());
+        }
         let snapshot = world.snapshot().await;
         self.ready.send_replace(true);
-        if let Some(p) = self.persist.lock().await.as_ref() {
+        if let Some(p) = persist.as_ref() {
             p.dir.write_checkpoint(name, &snapshot)?;
         }
+        drop(persist);
         let info = info(name, &snapshot);
         self.checkpoints.lock().insert(name.to_string(), snapshot);
         Ok(info)
@@ -631,6 +675,8 @@ impl Inner {
             settings,
             applied_since: Duration::ZERO,
             snapshot_cost: started.elapsed(),
+            unsettled: false,
+            writing: None,
         });
         Ok(())
     }
@@ -649,6 +695,9 @@ impl Inner {
         };
         p.dir.snapshot_from(&source)?;
         p.applied_since = Duration::ZERO;
+        // The restored state may hold push work (its push ran on settle only when saved).
+        p.unsettled = true;
+        self.settle_wanted.notify_one();
         Ok(())
     }
 
@@ -677,6 +726,7 @@ impl Inner {
         }
         let mut current = self.current.lock().await;
         let world = World::start(self.config.clone()).await?;
+        world.okta().push_on_settle_only(true);
         world.restore(&snapshot).await?;
         let restored = started.elapsed();
         let mut replayed = Replayed::default();
@@ -704,7 +754,11 @@ impl Inner {
             settings,
             applied_since: started.elapsed().saturating_sub(restored),
             snapshot_cost: restored,
+            // The journal may end before the push its last changes started: run it.
+            unsettled: true,
+            writing: None,
         });
+        self.settle_wanted.notify_one();
         self.ready.send_replace(true);
         tracing::info!(
             took = ?started.elapsed(),
@@ -716,9 +770,8 @@ impl Inner {
         Ok(())
     }
 
-    /// Applies one journaled request to the mounted service (replay), as [`forward`] applied
-    /// it: the request, then, for Okta, the SCIM push it started, to the end. Returns the
-    /// status.
+    /// Applies one journaled request to the mounted service (replay, and the settler's
+    /// settles), as [`forward`] applied it. Returns the status.
     async fn apply(&self, record: &Record) -> u16 {
         let Some(slot) = self.slot(record.front) else {
             return 0;
@@ -729,12 +782,75 @@ impl Inner {
         let Some(router) = slot.current() else {
             return 0;
         };
-        let status = match router.oneshot(request).await {
+        match router.oneshot(request).await {
             Ok(response) => response.status().as_u16(),
             Err(never) => match never {},
+        }
+    }
+
+    /// Runs Okta's SCIM push to the end if Okta changed since it last ran, and journals that
+    /// it did (a `POST /_sim/okta/provisioning/settle` record), with `p`'s lock held: so a
+    /// replay runs the push at the same place among the requests.
+    async fn settle_journaled(&self, p: &mut Persist) -> Result<(), StateDirError> {
+        if !p.unsettled {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let mut record = Record {
+            front: JournalFront::Okta,
+            method: "POST".into(),
+            uri: SETTLE_URI.into(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            status: 0,
         };
-        settle_after(slot, record.front, &record.method).await;
-        status
+        record.status = self.apply(&record).await;
+        p.dir.append(&record)?;
+        p.unsettled = false;
+        p.applied_since += started.elapsed();
+        Ok(())
+    }
+
+    /// Takes a snapshot if the journal has grown enough since the latest (see
+    /// [`REPLAY_BUDGET`]) and none is being written: the push settled (journaled), the state
+    /// read with requests held, the next journal started; the file is written on a blocking
+    /// thread while requests go on.
+    async fn maybe_snapshot(&self, p: &mut Persist) {
+        if p.applied_since < REPLAY_BUDGET.max(p.snapshot_cost * SNAPSHOT_COST_FACTOR)
+            || p.writing.as_ref().is_some_and(|w| !w.is_finished())
+        {
+            return;
+        }
+        let Ok(current) = self.current.try_lock() else {
+            return;
+        };
+        let Some(world) = current.as_ref() else {
+            return;
+        };
+        let started = Instant::now();
+        if let Err(error) = self.settle_journaled(p).await {
+            tracing::error!(%error, "journaling the push before a snapshot");
+            return;
+        }
+        let snapshot = world.snapshot().await;
+        let pending = match p.dir.rotate() {
+            Ok(pending) => pending,
+            // The journal still holds everything: nothing is lost, the next try may work.
+            Err(error) => {
+                tracing::error!(%error, "starting the journal after a snapshot");
+                return;
+            }
+        };
+        p.applied_since = Duration::ZERO;
+        p.snapshot_cost = started.elapsed();
+        p.writing = Some(tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            match pending.write(&snapshot) {
+                Ok(()) => tracing::debug!(took = ?started.elapsed(), "snapshot written"),
+                // The journals since the previous snapshot are kept: nothing is lost.
+                Err(error) => tracing::error!(%error, "writing a snapshot"),
+            }
+        }));
     }
 
     fn slot(&self, front: JournalFront) -> Option<&Mount> {
@@ -1025,7 +1141,6 @@ async fn journaled(inner: &Arc<Inner>, front: &Front, request: Request) -> Respo
         Ok(response) => response,
         Err(never) => match never {},
     };
-    settle_after(&front.slot, front.which, &record.method).await;
     record.status = response.status().as_u16();
     let Some(p) = persist.as_mut() else {
         return response;
@@ -1042,24 +1157,36 @@ async fn journaled(inner: &Arc<Inner>, front: &Front, request: Request) -> Respo
         )
             .into_response();
     }
-    if p.applied_since >= REPLAY_BUDGET.max(p.snapshot_cost * SNAPSHOT_COST_FACTOR)
-        && let Ok(current) = inner.current.try_lock()
-        && let Some(world) = current.as_ref()
-    {
-        let started = Instant::now();
-        let snapshot = world.snapshot().await;
-        match p.dir.snapshot(&snapshot) {
-            Ok(()) => {
-                p.applied_since = Duration::ZERO;
-                p.snapshot_cost = started.elapsed();
-                tracing::debug!(took = ?p.snapshot_cost, "snapshot written");
-            }
-            // The journal still holds everything: nothing is lost, the next try may work.
-            Err(error) => tracing::error!(%error, "writing a snapshot"),
-        }
+    if front.which == JournalFront::Okta && !matches!(record.method.as_str(), "GET" | "HEAD") {
+        p.unsettled = true;
+        inner.settle_wanted.notify_one();
     }
+    inner.maybe_snapshot(p).await;
     drop(persist);
     response
+}
+
+/// A persistent sandbox's Okta pushes on settle only: this task runs the push soon after Okta
+/// changed (after the requests already waiting, so one push covers them all), journaled as a
+/// settle ([`Inner::settle_journaled`]).
+async fn settler(inner: Weak<Inner>, wanted: Arc<tokio::sync::Notify>) {
+    loop {
+        wanted.notified().await;
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        let Some(admitted) = inner.admit().await else {
+            continue;
+        };
+        let mut persist = inner.persist.lock().await;
+        if let Some(p) = persist.as_mut()
+            && let Err(error) = inner.settle_journaled(p).await
+        {
+            tracing::error!(%error, "the push ran but could not be journaled");
+        }
+        drop(persist);
+        drop(admitted);
+    }
 }
 
 /// Headers of the connection, not of the request: not journaled.
@@ -1083,25 +1210,4 @@ fn request_of(record: &Record) -> Option<Request> {
     builder
         .body(axum::body::Body::from(record.body.clone()))
         .ok()
-}
-
-/// After a request that may have changed Okta's directory: runs the SCIM push it started to
-/// the end, so the journal's order is also the order of the push's effects (and a replay
-/// repeats them exactly).
-async fn settle_after(slot: &Mount, front: JournalFront, method: &str) {
-    if front != JournalFront::Okta || matches!(method, "GET" | "HEAD" | "OPTIONS") {
-        return;
-    }
-    let Some(router) = slot.current() else {
-        return;
-    };
-    let Ok(request) = Request::builder()
-        .method("POST")
-        .uri("/_sim/okta/provisioning/settle")
-        .header(INTERNAL_HEADER, "1")
-        .body(axum::body::Body::empty())
-    else {
-        return;
-    };
-    let _ = router.oneshot(request).await;
 }

@@ -1724,28 +1724,35 @@ impl Org {
         if m.pushed_name.as_deref() != Some(name.as_str()) {
             return GroupPlan::Op(PushOp::RenameGroup { target, name });
         }
-        let mut desired: Vec<(String, String)> = Vec::new();
-        let mut desired_set: HashSet<&str> = HashSet::new();
+        // Borrowed, not cloned: this runs on every change of a pushed group's members, and
+        // the group may have tens of thousands (only the ids changed are copied).
+        let mut desired: Vec<(&str, &str)> = Vec::new();
+        let mut desired_set: HashSet<&str> = HashSet::with_capacity(group.members.len());
         for member in &group.members {
             if let Some(link) = p.users.get(member)
                 && let Some(id) = &link.downstream_id
                 && desired_set.insert(id.as_str())
+                && !m.pushed_members.contains(id)
             {
-                desired.push((id.clone(), link.login.clone()));
+                desired.push((id.as_str(), link.login.as_str()));
             }
         }
-        let removed: Vec<String> = m
-            .pushed_members
-            .iter()
-            .filter(|id| !desired_set.contains(id.as_str()))
-            .take(MAX_MEMBER_CHANGES)
-            .cloned()
-            .collect();
+        let removed: Vec<String> = if desired_set.len() - desired.len() == m.pushed_members.len() {
+            // Every pushed member is still desired.
+            Vec::new()
+        } else {
+            m.pushed_members
+                .iter()
+                .filter(|id| !desired_set.contains(id.as_str()))
+                .take(MAX_MEMBER_CHANGES)
+                .cloned()
+                .collect()
+        };
         let room = MAX_MEMBER_CHANGES - removed.len();
         let added: Vec<(String, String)> = desired
             .into_iter()
-            .filter(|(id, _)| !m.pushed_members.contains(id))
             .take(room)
+            .map(|(id, login)| (id.to_string(), login.to_string()))
             .collect();
         if removed.is_empty() && added.is_empty() {
             GroupPlan::Idle

@@ -1,7 +1,9 @@
 //! The push engine (BEHAVIOURS.md OKTA-PROV-3..7): drains the core's push tasks over HTTP.
 //!
 //! - [`kick`]: after every change (the middleware calls it for every mutating management
-//!   request) a drain starts, unless one is already due: single-flight per org.
+//!   request) a drain starts, unless one is already due: single-flight per org. An org told
+//!   to push on settle only (a sandbox with a state directory, which journals when the push
+//!   runs) starts none: only settles and retry jobs drain.
 //! - [`drain`]: takes up to `push_concurrency` tasks from the core (at most one per resource,
 //!   so calls to one resource stay in order), makes the calls concurrently with reqwest as
 //!   Okta's SCIM client does (`Authorization: Bearer`, `application/scim+json`, `User-Agent:
@@ -46,6 +48,8 @@ pub(crate) struct Engine {
     running: tokio::sync::Mutex<()>,
     /// A drain has been asked for and has not started yet.
     kicked: AtomicBool,
+    /// Changes start no drain: only a settle and retry jobs push ([`crate::MockOkta::push_on_settle_only`]).
+    on_settle_only: AtomicBool,
     /// Times a retry job is already scheduled for.
     scheduled: parking_lot::Mutex<BTreeSet<SystemTime>>,
     concurrency: usize,
@@ -69,10 +73,16 @@ impl Engine {
             http,
             running: tokio::sync::Mutex::new(()),
             kicked: AtomicBool::new(false),
+            on_settle_only: AtomicBool::new(false),
             scheduled: parking_lot::Mutex::new(BTreeSet::new()),
             concurrency: concurrency.max(1),
             timeout,
         })
+    }
+
+    /// Whether changes start no drain of their own (see [`crate::MockOkta::push_on_settle_only`]).
+    pub(crate) fn set_on_settle_only(&self, on: bool) {
+        self.on_settle_only.store(on, Ordering::Release);
     }
 
     /// The HTTP client (also for "Test API Credentials").
@@ -81,8 +91,12 @@ impl Engine {
     }
 }
 
-/// Starts a drain soon, unless one is already waiting to start.
+/// Starts a drain soon, unless one is already waiting to start (or the engine pushes on
+/// settle only).
 pub(crate) fn kick(shared: &Arc<Shared>) {
+    if shared.engine.on_settle_only.load(Ordering::Acquire) {
+        return;
+    }
     if shared.engine.kicked.swap(true, Ordering::AcqRel) {
         return;
     }
