@@ -499,6 +499,19 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Where each record of a journal file starts and how long it is (its 8-byte frame included):
+/// the magic line, then per record a u32 LE payload length, a u32 LE CRC-32, the payload.
+fn journal_records(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut at = bytes.iter().position(|b| *b == b'\n').expect("magic line") + 1;
+    let mut records = Vec::new();
+    while at + 8 <= bytes.len() {
+        let len = u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+        records.push((at, 8 + len));
+        at += 8 + len;
+    }
+    records
+}
+
 fn only(dir: &Path, prefix: &str) -> PathBuf {
     std::fs::read_dir(dir)
         .expect("read dir")
@@ -570,10 +583,19 @@ async fn damaged_state_is_refused_and_a_torn_last_record_is_dropped() {
         "{stderr}"
     );
 
-    // Cut in the middle of the last record: what a kill during the append leaves.
+    // Cut in the middle of kept-2's record (the settle journaled after it goes too): what a
+    // kill during that append leaves.
     let torn = state_dir("damaged-torn");
     copy_dir(&dir, &torn);
-    std::fs::write(only(&torn, "journal-"), &bytes[..bytes.len() - 10]).expect("write");
+    let (start, len) = journal_records(&bytes)
+        .into_iter()
+        .find(|&(start, len)| {
+            bytes[start..start + len]
+                .windows(18)
+                .any(|w| w == b"kept-2@example.com")
+        })
+        .expect("kept-2's record");
+    std::fs::write(only(&torn, "journal-"), &bytes[..start + len / 2]).expect("write");
     let (mut child, ready, _stdout) = up(&torn, None);
     let target = Target::of(&ready);
     let logins: BTreeSet<String> = target

@@ -147,6 +147,9 @@ pub enum SandboxError {
     /// The state directory could not be read or written.
     #[error("state directory: {0}")]
     State(#[from] StateDirError),
+    /// The world has no baseline to keep yet (its first start did not finish).
+    #[error("the world has no baseline yet: its first start and setup did not finish")]
+    NoBaseline,
     /// A combination of settings the state directory does not support.
     #[error("{0}")]
     Unsupported(String),
@@ -231,10 +234,19 @@ const SNAPSHOT_COST_FACTOR: u32 = 4;
 /// Where Okta's push is run to the end; a persistent sandbox journals a settle as a request
 /// to it.
 const SETTLE_URI: &str = "/_sim/okta/provisioning/settle";
-/// The largest outside request body a persistent sandbox journals (state imports may be as
-/// large as [`sim_core::state::MAX_STATE_BYTES`]); every service refuses bodies above 1 MiB
-/// in its own format before this matters.
+/// The largest outside request body a persistent sandbox journals, but for a state import
+/// (`PUT /_sim/{service}/state`, up to [`sim_core::state::MAX_STATE_BYTES`]); every service
+/// refuses bodies above 1 MiB in its own format before this matters.
 const MAX_JOURNALED_BODY: usize = 4 * 1024 * 1024;
+
+/// The largest body journaled for a request to `path` with `method`.
+fn journaled_body_limit(method: &axum::http::Method, path: &str) -> usize {
+    if method == axum::http::Method::PUT && path.starts_with("/_sim/") && path.ends_with("/state") {
+        sim_core::state::MAX_STATE_BYTES
+    } else {
+        MAX_JOURNALED_BODY
+    }
+}
 
 /// What replaced the world's state wholesale.
 enum Replaced<'a> {
@@ -665,7 +677,7 @@ impl Inner {
         let mut dir = dir;
         let fields = self.fields.read().clone();
         let Some(baseline) = self.baseline.lock().clone() else {
-            return Err(SandboxError::Unsupported("no baseline to persist".into()));
+            return Err(SandboxError::NoBaseline);
         };
         let started = Instant::now();
         dir.create(&settings, &fields, &baseline)?;
@@ -1105,14 +1117,15 @@ async fn forward(State(front): State<Front>, request: Request) -> Response {
 /// to the journal, then answered. A snapshot follows when the journal has grown enough.
 async fn journaled(inner: &Arc<Inner>, front: &Front, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_JOURNALED_BODY).await {
+    let limit = journaled_body_limit(&parts.method, parts.uri.path());
+    let body = match axum::body::to_bytes(body, limit).await {
         Ok(body) => body,
         Err(error) => {
             return (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 axum::Json(json!({
                     "error": "request_too_large",
-                    "message": format!("the request body could not be read whole ({error}); at most {MAX_JOURNALED_BODY} bytes"),
+                    "message": format!("the request body could not be read whole ({error}); at most {limit} bytes"),
                 })),
             )
                 .into_response();
