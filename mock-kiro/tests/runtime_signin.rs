@@ -15,13 +15,7 @@ use common::{CountingIssuer, Sim, TestIssuer, send};
 const NO_ORG: &str = "No organization is set up for this email domain.";
 
 async fn metadata(sim: &Sim, email: &str) -> common::Reply {
-    let encoded: String = email
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let encoded = sim_core::url::encode(email);
     send(
         sim.http
             .get(sim.url(&format!("/signin/metadata?email={encoded}"))),

@@ -391,13 +391,7 @@ async fn kiro_scim_10_a_group_membership_filter_naming_no_user_is_404() {
     let group = scim.create_group("Engineering").await;
     let query = |member: &str| {
         let expr = format!(r#"id eq "{group}" and members eq "{member}""#);
-        let encoded: String = expr
-            .bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
+        let encoded = sim_core::url::encode(&expr);
         format!("/Groups?filter={encoded}")
     };
     // A user of the directory who is not a member: an empty list.

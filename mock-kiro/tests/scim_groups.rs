@@ -24,13 +24,7 @@ async fn setup() -> (Sim, TestIssuer, Value, Scim) {
 }
 
 fn filter(expr: &str) -> String {
-    let encoded: String = expr
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let encoded = sim_core::url::encode(expr);
     format!("filter={encoded}")
 }
 

@@ -27,6 +27,7 @@ pub mod seed;
 pub mod state;
 pub mod tls;
 pub mod totp;
+pub mod url;
 
 pub use clock::{Clock, ClockMode};
 pub use seed::Seed;

@@ -420,15 +420,7 @@ async fn failures(okta: &Reader, since: SystemTime) -> Result<Vec<LogFailure>, D
 
 /// Percent-encodes a query value.
 fn encode(v: &str) -> String {
-    let mut out = String::new();
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    sim_core::url::encode(v)
 }
 
 /// Reads the Kiro console: the profile (`arn`, or the only one, or the one whose Client ID is

@@ -110,7 +110,7 @@ fn render(shared: &AppState, id: &str, query: &ListQuery, form: &SubscribeForm) 
         let mut url = format!("{base}?page={n}");
         if !needle.is_empty() {
             url.push_str("&q=");
-            url.extend(form_urlencoded(&query.q));
+            url.push_str(&sim_core::url::encode(&query.q));
         }
         url
     };
@@ -278,17 +278,6 @@ impl SearchIndex {
             .collect();
         self.key = Some((p.id.clone(), revision));
     }
-}
-
-/// Percent-encodes a query value (letters, digits and `-._~` pass).
-fn form_urlencoded(v: &str) -> impl Iterator<Item = String> + '_ {
-    v.bytes().map(|b| {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            char::from(b).to_string()
-        } else {
-            format!("%{b:02X}")
-        }
-    })
 }
 
 /// `GET …/subscriptions?q=…&page=…`.

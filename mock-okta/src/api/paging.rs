@@ -154,15 +154,7 @@ impl Page {
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay as they are).
 pub(crate) fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    sim_core::url::encode(value)
 }
 
 #[cfg(test)]

@@ -746,15 +746,7 @@ fn rfc3339(t: SystemTime) -> String {
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay).
 fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() * 2);
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    sim_core::url::encode(value)
 }
 
 /// The SCIM User body for an app-user profile.

@@ -182,33 +182,7 @@ pub(crate) fn with_query(base: &str, pairs: &[(&str, &str)]) -> String {
 /// Percent-decoding of one `application/x-www-form-urlencoded` component (`+` is a space), as
 /// RFC 6749 section 2.3.1 asks of HTTP Basic client credentials.
 pub(crate) fn form_decode(component: &str) -> String {
-    let bytes = component.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+    sim_core::url::form_decode_lossy(component)
 }
 
 // ---- cookies -------------------------------------------------------------------------------

@@ -158,15 +158,7 @@ pub async fn start_with(config: Config) -> Okta {
 
 /// Percent-encodes a query-string value (RFC 3986 unreserved characters stay).
 pub fn enc(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    sim_core::url::encode(value)
 }
 
 impl Okta {
