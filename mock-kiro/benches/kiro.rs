@@ -11,7 +11,7 @@
 //! Run with `cargo bench -p mock-kiro` (or `cargo xtask bench kiro`). Traffic goes only to
 //! 127.0.0.1 and is bounded in count.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 #[allow(unused_imports)]
 mod common;
 
