@@ -256,12 +256,15 @@ impl Shared {
 
     /// Installs a checked state; see [`Shared::import_state`].
     fn install_state(self: &Arc<Self>, PreparedState(state): PreparedState) {
-        {
+        let old = {
             let mut kiro = self.kiro.lock();
-            *kiro = state.core;
+            let old = std::mem::replace(&mut *kiro, state.core);
             *self.request_ids.lock() = state.request_ids;
             self.epoch.fetch_add(1, Ordering::AcqRel);
-        }
+            old
+        };
+        // Freeing a big core is nobody's wait.
+        std::thread::spawn(move || drop(old));
         if let Some((_, id)) = self.grant_job.lock().take() {
             self.clock.cancel(id);
         }

@@ -748,12 +748,45 @@ impl StateDir {
         name: &str,
         snapshot: &WorldSnapshot,
     ) -> Result<(), StateDirError> {
-        let dir = self.dir.join("checkpoints");
-        fs::create_dir_all(&dir).map_err(io_error(&dir))?;
-        let path = self.checkpoint_path(name);
+        self.checkpoint_file(name, None).write(snapshot)
+    }
+
+    /// Checkpoint `name`'s file, to be written (by [`CheckpointFile::write`], on any thread)
+    /// with `tag` in its header: the tag of the journal record that saved it, so a restart can
+    /// tell whether the file holds that save ([`StateDir::checkpoint_tag`]).
+    pub fn checkpoint_file(&self, name: &str, tag: Option<&str>) -> CheckpointFile {
+        CheckpointFile {
+            dir: self.dir.join("checkpoints"),
+            path: self.checkpoint_path(name),
+            tag: tag.map(str::to_string),
+        }
+    }
+
+    /// The tag in checkpoint `name`'s file, if it has one (and the file exists).
+    pub fn checkpoint_tag(&self, name: &str) -> Option<String> {
+        WorldSnapshot::read_tag(&self.checkpoint_path(name))
+    }
+}
+
+/// A checkpoint's file still to be written ([`StateDir::checkpoint_file`]).
+#[derive(Debug)]
+#[must_use = "the checkpoint is not written until `write` is called"]
+pub struct CheckpointFile {
+    dir: PathBuf,
+    path: PathBuf,
+    tag: Option<String>,
+}
+
+impl CheckpointFile {
+    /// Writes it (atomically: complete or absent). Blocking file I/O: may run on any thread.
+    pub fn write(self, snapshot: &WorldSnapshot) -> Result<(), StateDirError> {
+        fs::create_dir_all(&self.dir).map_err(io_error(&self.dir))?;
         snapshot
-            .write_file(&path)
-            .map_err(|source| StateDirError::Snapshot { path, source })
+            .write_file_tagged(&self.path, self.tag.as_deref())
+            .map_err(|source| StateDirError::Snapshot {
+                path: self.path,
+                source,
+            })
     }
 }
 

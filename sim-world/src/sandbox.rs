@@ -223,6 +223,17 @@ struct Persist {
     unsettled: bool,
     /// A snapshot file being written off the request path (one at a time).
     writing: Option<tokio::task::JoinHandle<()>>,
+    /// Checkpoint files being written off the request path (their saves are journaled).
+    checkpoint_writes: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Persist {
+    /// Waits for the checkpoint files being written.
+    async fn checkpoints_written(&mut self) {
+        for write in self.checkpoint_writes.drain(..) {
+            let _ = write.await;
+        }
+    }
 }
 
 /// A snapshot is taken once the journal since the latest one would take this long to replay
@@ -234,6 +245,9 @@ const SNAPSHOT_COST_FACTOR: u32 = 4;
 /// Where Okta's push is run to the end; a persistent sandbox journals a settle as a request
 /// to it.
 const SETTLE_URI: &str = "/_sim/okta/provisioning/settle";
+/// A persistent sandbox journals a checkpoint save as this request (with the name and a tag
+/// the checkpoint's file carries), so a restart can write a file a kill cut short again.
+const CHECKPOINT_URI: &str = "/_sim/snapshots";
 /// The largest outside request body a persistent sandbox journals, but for a state import
 /// (`PUT /_sim/{service}/state`, up to [`sim_core::state::MAX_STATE_BYTES`]); every service
 /// refuses bodies above 1 MiB in its own format before this matters.
@@ -505,6 +519,7 @@ impl Sandbox {
                 if let Some(writing) = p.writing.take() {
                     let _ = writing.await;
                 }
+                p.checkpoints_written().await;
                 let snapshot = world.snapshot().await;
                 if let Err(error) = p.dir.snapshot(&snapshot) {
                     tracing::error!(%error, "writing the last snapshot at shutdown");
@@ -626,10 +641,26 @@ impl Inner {
             return Err(error.into());
         }
         let snapshot = world.snapshot().await;
-        self.ready.send_replace(true);
-        if let Some(p) = persist.as_ref() {
-            p.dir.write_checkpoint(name, &snapshot)?;
+        if let Some(p) = persist.as_mut() {
+            // Journaled, then answered; the file is written meanwhile. A kill before it is
+            // complete leaves the record: the restart saves the checkpoint again there.
+            let tag = checkpoint_tag();
+            let record = checkpoint_record(name, &tag);
+            if let Err(error) = p.dir.append(&record) {
+                self.ready.send_replace(true);
+                return Err(error.into());
+            }
+            let file = p.dir.checkpoint_file(name, Some(&tag));
+            let written = snapshot.clone();
+            p.checkpoint_writes
+                .push(tokio::task::spawn_blocking(move || {
+                    if let Err(error) = file.write(&written) {
+                        // The journal's record still holds the save: a restart writes it.
+                        tracing::error!(%error, "writing a checkpoint");
+                    }
+                }));
         }
+        self.ready.send_replace(true);
         drop(persist);
         let info = info(name, &snapshot);
         self.checkpoints.lock().insert(name.to_string(), snapshot);
@@ -689,6 +720,7 @@ impl Inner {
             snapshot_cost: started.elapsed(),
             unsettled: false,
             writing: None,
+            checkpoint_writes: Vec::new(),
         });
         Ok(())
     }
@@ -701,6 +733,7 @@ impl Inner {
         let Some(p) = persist.as_mut() else {
             return Ok(());
         };
+        p.checkpoints_written().await;
         let source = match by {
             Replaced::Baseline => p.dir.baseline_path(),
             Replaced::Checkpoint(name) => p.dir.checkpoint_path(name),
@@ -742,7 +775,21 @@ impl Inner {
         world.restore(&snapshot).await?;
         let restored = started.elapsed();
         let mut replayed = Replayed::default();
+        let mut checkpoints = checkpoints;
         for (index, record) in records.iter().enumerate() {
+            if let Some((name, tag)) = checkpoint_of(record) {
+                // A checkpoint saved here: its file is the one saved, unless a kill cut the
+                // write short; then it is saved again, at the same place.
+                if dir.checkpoint_tag(&name).as_deref() != Some(tag.as_str()) {
+                    let snapshot = world.snapshot().await;
+                    dir.checkpoint_file(&name, Some(&tag)).write(&snapshot)?;
+                    checkpoints.retain(|(n, _)| *n != name);
+                    checkpoints.push((name, snapshot));
+                    tracing::warn!(index, "a checkpoint's file was incomplete; saved again");
+                }
+                replayed.records += 1;
+                continue;
+            }
             let status = self.apply(record).await;
             replayed.records += 1;
             if status != record.status {
@@ -769,6 +816,7 @@ impl Inner {
             // The journal may end before the push its last changes started: run it.
             unsettled: true,
             writing: None,
+            checkpoint_writes: Vec::new(),
         });
         self.settle_wanted.notify_one();
         self.ready.send_replace(true);
@@ -828,8 +876,11 @@ impl Inner {
     /// read with requests held, the next journal started; the file is written on a blocking
     /// thread while requests go on.
     async fn maybe_snapshot(&self, p: &mut Persist) {
+        p.checkpoint_writes.retain(|w| !w.is_finished());
+        // A journal holding a checkpoint's save stays until that checkpoint's file is written.
         if p.applied_since < REPLAY_BUDGET.max(p.snapshot_cost * SNAPSHOT_COST_FACTOR)
             || p.writing.as_ref().is_some_and(|w| !w.is_finished())
+            || !p.checkpoint_writes.is_empty()
         {
             return;
         }
@@ -1200,6 +1251,46 @@ async fn settler(inner: Weak<Inner>, wanted: Arc<tokio::sync::Notify>) {
         drop(persist);
         drop(admitted);
     }
+}
+
+/// A tag naming one checkpoint save (its journal record and its file's header): not world
+/// state, so not from the world's seed.
+fn checkpoint_tag() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SAVES: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "{nanos:x}-{}-{}",
+        std::process::id(),
+        SAVES.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The journal record of checkpoint `name`'s save.
+fn checkpoint_record(name: &str, tag: &str) -> Record {
+    Record {
+        front: JournalFront::Okta,
+        method: "POST".into(),
+        uri: CHECKPOINT_URI.into(),
+        headers: Vec::new(),
+        body: json!({ "name": name, "tag": tag }).to_string().into_bytes(),
+        status: 201,
+    }
+}
+
+/// The name and tag of a checkpoint save's record ([`checkpoint_record`]).
+fn checkpoint_of(record: &Record) -> Option<(String, String)> {
+    if record.method != "POST" || record.uri != CHECKPOINT_URI {
+        return None;
+    }
+    let body: Value = serde_json::from_slice(&record.body).ok()?;
+    Some((
+        body.get("name")?.as_str()?.to_string(),
+        body.get("tag")?.as_str()?.to_string(),
+    ))
 }
 
 /// Headers of the connection, not of the request: not journaled.

@@ -69,6 +69,10 @@ struct FileHeader {
     kiro: usize,
     /// SHA-256 of the three documents, hex.
     sha256: String,
+    /// What the writer named this file by (a persistent sandbox's checkpoint: the tag of the
+    /// journal record that saved it), if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tag: Option<String>,
 }
 
 /// Why a snapshot file was refused.
@@ -118,21 +122,28 @@ fn sha256_hex(parts: &[&[u8]]) -> String {
 impl WorldSnapshot {
     /// The snapshot as one file's bytes (see the module documentation).
     pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.len() + 256);
+        out.extend_from_slice(&self.encode_head(None));
+        out.extend_from_slice(&self.dns);
+        out.extend_from_slice(&self.okta);
+        out.extend_from_slice(&self.kiro);
+        out
+    }
+
+    /// The file's first two lines: the magic line and the header (lengths, checksum).
+    fn encode_head(&self, tag: Option<&str>) -> Vec<u8> {
         let header = FileHeader {
             clock: self.clock,
             dns: self.dns.len(),
             okta: self.okta.len(),
             kiro: self.kiro.len(),
             sha256: sha256_hex(&[&self.dns, &self.okta, &self.kiro]),
+            tag: tag.map(str::to_string),
         };
-        let mut out = Vec::with_capacity(self.len() + 256);
-        out.extend_from_slice(MAGIC);
+        let mut out = MAGIC.to_vec();
         // A struct of numbers and strings always serialises.
         out.extend_from_slice(&serde_json::to_vec(&header).unwrap_or_default());
         out.push(b'\n');
-        out.extend_from_slice(&self.dns);
-        out.extend_from_slice(&self.okta);
-        out.extend_from_slice(&self.kiro);
         out
     }
 
@@ -176,16 +187,43 @@ impl WorldSnapshot {
     /// Writes the snapshot to `path` atomically: a temporary file beside it, synced, renamed
     /// over `path`.
     pub fn write_file(&self, path: &Path) -> Result<(), SnapshotFileError> {
+        self.write_file_tagged(path, None)
+    }
+
+    /// [`WorldSnapshot::write_file`], with `tag` in the header ([`WorldSnapshot::read_tag`]).
+    pub fn write_file_tagged(
+        &self,
+        path: &Path,
+        tag: Option<&str>,
+    ) -> Result<(), SnapshotFileError> {
         let io = |source| SnapshotFileError::Io {
             path: path.display().to_string(),
             source,
         };
         let tmp = path.with_extension("tmp");
         let mut file = std::fs::File::create(&tmp).map_err(io)?;
-        file.write_all(&self.encode()).map_err(io)?;
+        // The parts one after the other: `encode` would copy the whole snapshot first.
+        file.write_all(&self.encode_head(tag)).map_err(io)?;
+        for part in [&self.dns, &self.okta, &self.kiro] {
+            file.write_all(part).map_err(io)?;
+        }
         file.sync_all().map_err(io)?;
         drop(file);
         std::fs::rename(&tmp, path).map_err(io)
+    }
+
+    /// The tag in the header of the snapshot file at `path` ([`WorldSnapshot::write_file_tagged`]),
+    /// reading only its first two lines; `None` if it has none, or is missing or not one.
+    pub fn read_tag(path: &Path) -> Option<String> {
+        use std::io::BufRead;
+        let file = std::fs::File::open(path).ok()?;
+        let mut lines = std::io::BufReader::new(file).split(b'\n');
+        let magic = lines.next()?.ok()?;
+        if magic.as_slice() != &MAGIC[..MAGIC.len() - 1] {
+            return None;
+        }
+        let header: FileHeader = serde_json::from_slice(&lines.next()?.ok()?).ok()?;
+        header.tag
     }
 
     /// Reads a snapshot file written by [`WorldSnapshot::write_file`].
@@ -214,11 +252,23 @@ impl World {
     pub async fn snapshot(&self) -> WorldSnapshot {
         self.okta().settle_push().await;
         let _hold = self.clock().hold().await;
+        // Okta's document is most of the bytes: it is written on a second thread meanwhile.
+        let (okta, dns, kiro) = std::thread::scope(|scope| {
+            let okta = scope.spawn(|| self.okta().export_state());
+            let dns = self.dns().export_state();
+            let kiro = self.kiro().export_state();
+            (okta.join(), dns, kiro)
+        });
+        let okta = match okta {
+            Ok(okta) => okta,
+            // Exporting serialises plain data under a lock; a panic there is a bug to surface.
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
         WorldSnapshot {
             clock: self.clock().position(),
-            dns: self.dns().export_state().into(),
-            okta: self.okta().export_state().into(),
-            kiro: self.kiro().export_state().into(),
+            dns: dns.into(),
+            okta: okta.into(),
+            kiro: kiro.into(),
         }
     }
 
@@ -227,9 +277,20 @@ impl World {
     /// which re-derives its jobs. Requests should be held meanwhile (a sandbox's gate does).
     pub async fn restore(&self, snapshot: &WorldSnapshot) -> Result<(), RestoreError> {
         let refused = |service| move |source| RestoreError { service, source };
-        let dns = mock_dns::prepare_state(&snapshot.dns).map_err(refused("mock-dns"))?;
-        let okta = mock_okta::prepare_state(&snapshot.okta).map_err(refused("mock-okta"))?;
-        let kiro = mock_kiro::prepare_state(&snapshot.kiro).map_err(refused("mock-kiro"))?;
+        // Okta's document is most of the bytes: it is parsed on a second thread meanwhile.
+        let (okta, dns, kiro) = std::thread::scope(|scope| {
+            let okta = scope.spawn(|| mock_okta::prepare_state(&snapshot.okta));
+            let dns = mock_dns::prepare_state(&snapshot.dns);
+            let kiro = mock_kiro::prepare_state(&snapshot.kiro);
+            (okta.join(), dns, kiro)
+        });
+        let okta = match okta {
+            Ok(okta) => okta,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let dns = dns.map_err(refused("mock-dns"))?;
+        let okta = okta.map_err(refused("mock-okta"))?;
+        let kiro = kiro.map_err(refused("mock-kiro"))?;
         self.okta().settle_push().await;
         self.clock().restore(snapshot.clock).await;
         self.dns().install_state(dns);

@@ -630,6 +630,60 @@ async fn logins(target: &Target) -> BTreeSet<String> {
 }
 
 // covers: SIM-PERSIST-1
+/// A checkpoint save is answered once journaled; its file is written meanwhile. A kill before
+/// the file is complete (here: the file removed while the process is stopped, as if never
+/// written) loses nothing: the restart saves the checkpoint again at the journal's place, with
+/// the state it had, and restoring it gives that state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_whose_file_a_kill_cut_short_is_saved_again_on_restart() {
+    let dir = state_dir("checkpoint-cut");
+    let (mut child, ready, _stdout) = up(&dir, None);
+    let ports = ports_of(&ready);
+    let target = Target::of(&ready);
+    target
+        .create_user("before@example.com")
+        .await
+        .expect("before");
+    let (status, saved) = target
+        .okta(
+            reqwest::Method::POST,
+            "/_sim/snapshots",
+            Some(json!({ "name": "c1" })),
+        )
+        .await
+        .expect("save");
+    assert_eq!(status, 201, "{saved}");
+    target
+        .create_user("after@example.com")
+        .await
+        .expect("after");
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let file = dir.join("checkpoints").join("c1.snap");
+    assert!(file.exists(), "written while the process ran");
+    std::fs::remove_file(&file).expect("remove the checkpoint's file");
+
+    let (mut child, ready, _stdout) = up(&dir, Some(ports));
+    assert!(file.exists(), "saved again while the journal was replayed");
+    let target = Target::of(&ready);
+    let seen = logins(&target).await;
+    assert!(seen.contains("after@example.com"), "{seen:?}");
+    let (status, _) = target
+        .okta(reqwest::Method::POST, "/_sim/snapshots/c1/restore", None)
+        .await
+        .expect("restore");
+    assert_eq!(status, 200);
+    let seen = logins(&target).await;
+    assert!(
+        seen.contains("before@example.com") && !seen.contains("after@example.com"),
+        "the checkpoint holds the world as saved: {seen:?}"
+    );
+    child.kill().expect("kill");
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// covers: SIM-PERSIST-1
 /// Checkpoints, their restore and a reset are kept too: after a restore and a SIGKILL the world
 /// is the restored one plus what came after, the checkpoint still listed; after a reset and a
 /// SIGKILL it is the world right after setup.
