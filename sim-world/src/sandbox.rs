@@ -688,11 +688,14 @@ impl Inner {
             return Err(SandboxError::NoCheckpoint(name.into()));
         };
         self.close_gate().await;
+        let started = Instant::now();
         let restored = world.restore(&snapshot).await;
+        let restored_in = started.elapsed();
         let persisted = match &restored {
             Ok(()) => self.persist_replaced(Replaced::Checkpoint(name)).await,
             Err(_) => Ok(()),
         };
+        tracing::debug!(?restored_in, took = ?started.elapsed(), "checkpoint restored");
         self.ready.send_replace(true);
         restored?;
         persisted

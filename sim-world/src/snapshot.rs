@@ -276,6 +276,7 @@ impl World {
     /// finish, puts the clock back (dropping pending jobs), installs each service's state,
     /// which re-derives its jobs. Requests should be held meanwhile (a sandbox's gate does).
     pub async fn restore(&self, snapshot: &WorldSnapshot) -> Result<(), RestoreError> {
+        let started = std::time::Instant::now();
         let refused = |service| move |source| RestoreError { service, source };
         // Okta's document is most of the bytes: it is parsed on a second thread meanwhile.
         let (okta, dns, kiro) = std::thread::scope(|scope| {
@@ -291,11 +292,14 @@ impl World {
         let dns = dns.map_err(refused("mock-dns"))?;
         let okta = okta.map_err(refused("mock-okta"))?;
         let kiro = kiro.map_err(refused("mock-kiro"))?;
+        let prepared = started.elapsed();
         self.okta().settle_push().await;
         self.clock().restore(snapshot.clock).await;
+        let settled = started.elapsed();
         self.dns().install_state(dns);
         self.okta().install_state(okta);
         self.kiro().install_state(kiro);
+        tracing::debug!(?prepared, ?settled, took = ?started.elapsed(), "world restored");
         Ok(())
     }
 }
