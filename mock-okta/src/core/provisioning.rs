@@ -424,6 +424,45 @@ pub struct GroupPush {
     pub(crate) attempts: u32,
     /// When the next attempt is due, while failing.
     pub retry_at: Option<SystemTime>,
+    /// The planner's memory (not state): which Okta users to look at next.
+    #[serde(skip)]
+    pub(crate) changed: Changed,
+}
+
+/// The Okta users whose membership of a pushed group, or link to the app, changed since its
+/// planner last found the mapping in sync: the next plan looks at them only, instead of at
+/// every member (a group of 10,000 is planned on every settle of a persistent world). `None`
+/// (the default: after a state import, a new or re-created downstream group, a re-link, or
+/// more changes than a quarter of the members) looks at every member.
+///
+/// Not state, and not compared: the plan it gives is the one a look at every member gives
+/// (the same changes, in the same order).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Changed(Option<BTreeSet<String>>);
+
+impl PartialEq for Changed {
+    fn eq(&self, _: &Changed) -> bool {
+        true
+    }
+}
+
+impl Eq for Changed {}
+
+impl Changed {
+    /// `user`'s membership or link changed.
+    fn note(&mut self, user: &str, members: usize) {
+        if let Some(users) = &mut self.0 {
+            users.insert(user.to_string());
+            if users.len() > members / 4 + 16 {
+                self.0 = None;
+            }
+        }
+    }
+
+    /// Something changed that the users do not say: look at every member next time.
+    fn forget(&mut self) {
+        self.0 = None;
+    }
 }
 
 /// The provisioning state of one app.
@@ -815,11 +854,106 @@ fn scim_user(
 }
 
 /// What the planner decided for a group push mapping.
+#[derive(Debug, PartialEq)]
 enum GroupPlan {
     Idle,
     Op(PushOp),
     Blocked(String),
     Remove,
+}
+
+/// The membership changes of a group push mapping, found by looking at every member of its
+/// group; and whether there are none.
+fn every_member_plan(
+    group: &crate::core::Group,
+    p: &Provisioning,
+    m: &GroupPush,
+    target: String,
+) -> (GroupPlan, bool) {
+    // Borrowed, not cloned: the group may have tens of thousands of members (only the ids
+    // changed are copied).
+    let mut desired: Vec<(&str, &str)> = Vec::new();
+    let mut desired_set: HashSet<&str> = HashSet::with_capacity(group.members.len());
+    for member in &group.members {
+        if let Some(link) = p.users.get(member)
+            && let Some(id) = &link.downstream_id
+            && desired_set.insert(id.as_str())
+            && !m.pushed_members.contains(id)
+        {
+            desired.push((id.as_str(), link.login.as_str()));
+        }
+    }
+    let removes: Vec<&str> = if desired_set.len() - desired.len() == m.pushed_members.len() {
+        // Every pushed member is still desired.
+        Vec::new()
+    } else {
+        m.pushed_members
+            .iter()
+            .filter(|id| !desired_set.contains(id.as_str()))
+            .map(String::as_str)
+            .collect()
+    };
+    let in_sync = removes.is_empty() && desired.is_empty();
+    (patch_plan(target, removes, desired), in_sync)
+}
+
+/// The membership changes of a group push mapping among the users noted since it was last in
+/// sync (see [`Changed`]), in the order [`every_member_plan`] puts them (additions in members
+/// order, removals in id order); and the users still to look at next time.
+fn noted_member_plan(
+    users: &BTreeSet<String>,
+    group: &crate::core::Group,
+    p: &Provisioning,
+    m: &GroupPush,
+    target: String,
+) -> (GroupPlan, BTreeSet<String>) {
+    let mut adds: Vec<(usize, &str, &str)> = Vec::new();
+    let mut removes: Vec<&str> = Vec::new();
+    let mut still = BTreeSet::new();
+    for user in users {
+        // Never linked: not wanted downstream, and nothing of it pushed.
+        let Some(link) = p.users.get(user) else {
+            continue;
+        };
+        let Some(id) = link.downstream_id.as_deref() else {
+            continue;
+        };
+        let at = group.members.iter().position(|member| member == user);
+        match (at, m.pushed_members.contains(id)) {
+            (Some(at), false) => adds.push((at, id, link.login.as_str())),
+            (None, true) => removes.push(id),
+            _ => continue,
+        }
+        still.insert(user.clone());
+    }
+    adds.sort_unstable();
+    removes.sort_unstable();
+    let adds = adds.into_iter().map(|(_, id, login)| (id, login)).collect();
+    (patch_plan(target, removes, adds), still)
+}
+
+/// A PATCH of at most [`MAX_MEMBER_CHANGES`] member changes, removals first; `Idle` if none.
+fn patch_plan(target: String, removes: Vec<&str>, adds: Vec<(&str, &str)>) -> GroupPlan {
+    let removed: Vec<String> = removes
+        .into_iter()
+        .take(MAX_MEMBER_CHANGES)
+        .map(str::to_string)
+        .collect();
+    let room = MAX_MEMBER_CHANGES - removed.len();
+    let added: Vec<(String, String)> = adds
+        .into_iter()
+        .take(room)
+        .map(|(id, login)| (id.to_string(), login.to_string()))
+        .collect();
+    if removed.is_empty() && added.is_empty() {
+        GroupPlan::Idle
+    } else {
+        GroupPlan::Op(PushOp::PatchMembers {
+            target,
+            added,
+            removed,
+        })
+    }
 }
 
 /// The first resource of a ListResponse: (id, displayName, active).
@@ -1223,6 +1357,7 @@ impl Org {
             last_push: None,
             attempts: 0,
             retry_at: None,
+            changed: Changed::default(),
         };
         self.prov_mut(app_id)?.pushes.push(push.clone());
         let label = self
@@ -1401,6 +1536,16 @@ impl Org {
 
     /// A user joined or left a group.
     pub(crate) fn prov_on_membership(&mut self, group_id: &str, user_id: &str) {
+        let members = self.group(group_id).map_or(0, |g| g.members.len());
+        for p in self.prov.apps.values_mut() {
+            for m in p
+                .pushes
+                .iter_mut()
+                .filter(|m| m.source_group_id == group_id)
+            {
+                m.changed.note(user_id, members);
+            }
+        }
         for app_id in self.prov_app_ids() {
             let assigned = self
                 .app(&app_id)
@@ -1669,7 +1814,15 @@ impl Org {
     }
 
     /// The next call for a group push mapping, if any.
-    fn group_plan(&self, app_id: &str, mapping_id: &str, now: SystemTime) -> GroupPlan {
+    /// What to do next for a group push mapping. Sets `keep` to the planner's memory to keep
+    /// (left `None`: keep it as it is).
+    fn group_plan(
+        &self,
+        app_id: &str,
+        mapping_id: &str,
+        now: SystemTime,
+        keep: &mut Option<Changed>,
+    ) -> GroupPlan {
         let Some(p) = self.prov.apps.get(app_id) else {
             return GroupPlan::Idle;
         };
@@ -1716,45 +1869,23 @@ impl Org {
         if m.pushed_name.as_deref() != Some(name.as_str()) {
             return GroupPlan::Op(PushOp::RenameGroup { target, name });
         }
-        // Borrowed, not cloned: this runs on every change of a pushed group's members, and
-        // the group may have tens of thousands (only the ids changed are copied).
-        let mut desired: Vec<(&str, &str)> = Vec::new();
-        let mut desired_set: HashSet<&str> = HashSet::with_capacity(group.members.len());
-        for member in &group.members {
-            if let Some(link) = p.users.get(member)
-                && let Some(id) = &link.downstream_id
-                && desired_set.insert(id.as_str())
-                && !m.pushed_members.contains(id)
-            {
-                desired.push((id.as_str(), link.login.as_str()));
-            }
+        if let Some(users) = &m.changed.0 {
+            let (plan, still) = noted_member_plan(users, group, p, m, target.clone());
+            *keep = Some(Changed(Some(still)));
+            // The tests' oracle: the users noted give the plan a look at every member gives.
+            debug_assert_eq!(
+                plan,
+                every_member_plan(group, p, m, target).0,
+                "the group push planner missed a change ({mapping_id})"
+            );
+            return plan;
         }
-        let removed: Vec<String> = if desired_set.len() - desired.len() == m.pushed_members.len() {
-            // Every pushed member is still desired.
-            Vec::new()
-        } else {
-            m.pushed_members
-                .iter()
-                .filter(|id| !desired_set.contains(id.as_str()))
-                .take(MAX_MEMBER_CHANGES)
-                .cloned()
-                .collect()
-        };
-        let room = MAX_MEMBER_CHANGES - removed.len();
-        let added: Vec<(String, String)> = desired
-            .into_iter()
-            .take(room)
-            .map(|(id, login)| (id.to_string(), login.to_string()))
-            .collect();
-        if removed.is_empty() && added.is_empty() {
-            GroupPlan::Idle
-        } else {
-            GroupPlan::Op(PushOp::PatchMembers {
-                target,
-                added,
-                removed,
-            })
+        let (plan, in_sync) = every_member_plan(group, p, m, target);
+        if in_sync {
+            // From now on, the users noted are enough.
+            *keep = Some(Changed(Some(BTreeSet::new())));
         }
+        plan
     }
 
     fn build_task(&self, key: ResourceKey, op: PushOp) -> Option<PushTask> {
@@ -1923,7 +2054,14 @@ impl Org {
                     if retry_later {
                         continue;
                     }
-                    match self.group_plan(&app, &mapping, now) {
+                    let mut keep = None;
+                    let plan = self.group_plan(&app, &mapping, now, &mut keep);
+                    if let Some(keep) = keep
+                        && let Some(m) = self.push_entry_mut(&app, &mapping)
+                    {
+                        m.changed = keep;
+                    }
+                    match plan {
                         GroupPlan::Idle => {
                             if let Some(m) = self.push_entry_mut(&app, &mapping)
                                 && m.status == PushMappingStatus::Error
@@ -2084,6 +2222,9 @@ impl Org {
             ResourceKey::User { app, user } => {
                 let (app, user) = (app.clone(), user.clone());
                 let mut linked = false;
+                // Linked to another downstream user than before: the old id may still be in
+                // pushed groups, under no user the planner notes.
+                let mut relinked = false;
                 let (event, message) = {
                     let Some(link) = self
                         .prov
@@ -2096,6 +2237,8 @@ impl Org {
                     let event = match &task.op {
                         PushOp::LookupUser { .. } => {
                             if let Some((id, _, active)) = first_resource(body) {
+                                relinked =
+                                    link.downstream_id.as_ref().is_some_and(|old| *old != id);
                                 link.downstream_id = Some(id);
                                 link.active = active.unwrap_or(true);
                                 link.pushed = None;
@@ -2117,6 +2260,7 @@ impl Org {
                                 .get("id")
                                 .and_then(Value::as_str)
                                 .ok_or_else(|| malformed("id"))?;
+                            relinked = link.downstream_id.as_deref().is_some_and(|old| old != id);
                             link.downstream_id = Some(id.to_string());
                             link.pushed = Some(profile.clone());
                             link.active = true;
@@ -2166,6 +2310,29 @@ impl Org {
                     );
                 }
                 if linked {
+                    let sizes: Vec<usize> = self
+                        .prov
+                        .apps
+                        .get(&app)
+                        .map(|p| {
+                            p.pushes
+                                .iter()
+                                .map(|m| {
+                                    self.group(&m.source_group_id)
+                                        .map_or(0, |g| g.members.len())
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    if let Some(p) = self.prov.apps.get_mut(&app) {
+                        for (m, members) in p.pushes.iter_mut().zip(sizes) {
+                            if relinked {
+                                m.changed.forget();
+                            } else {
+                                m.changed.note(&user, members);
+                            }
+                        }
+                    }
                     // Pushed groups this user belongs to can now list it. Rather than look
                     // through every pushed group's members for each user linked, every push
                     // of the app is queued once (until a group is taken again); the planner
@@ -2202,6 +2369,7 @@ impl Org {
                                 m.target_group_id = Some(id);
                                 m.pushed_name = found_name.or_else(|| Some(name.clone()));
                                 m.pushed_members.clear();
+                                m.changed.forget();
                                 events.push((
                                     "application.provision.group.verify_exists",
                                     "Verify group exists in application: found, linked".into(),
@@ -2222,6 +2390,7 @@ impl Org {
                             m.target_group_id = Some(id.to_string());
                             m.pushed_name = Some(name.clone());
                             m.pushed_members.clear();
+                            m.changed.forget();
                             m.verify_first = false;
                             events.push((
                                 "application.provision.group.add",
