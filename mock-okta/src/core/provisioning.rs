@@ -433,12 +433,15 @@ pub struct GroupPush {
 /// planner last found the mapping in sync: the next plan looks at them only, instead of at
 /// every member (a group of 10,000 is planned on every settle of a persistent world). `None`
 /// (the default: after a state import, a new or re-created downstream group, a re-link, or
-/// more changes than a quarter of the members) looks at every member.
+/// more than [`MAX_NOTED`] changes) looks at every member.
 ///
 /// Not state, and not compared: the plan it gives is the one a look at every member gives
 /// (the same changes, in the same order).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Changed(Option<BTreeSet<String>>);
+
+/// The most users [`Changed`] notes before the planner looks at every member instead.
+const MAX_NOTED: usize = 64;
 
 impl PartialEq for Changed {
     fn eq(&self, _: &Changed) -> bool {
@@ -449,11 +452,12 @@ impl PartialEq for Changed {
 impl Eq for Changed {}
 
 impl Changed {
-    /// `user`'s membership or link changed.
-    fn note(&mut self, user: &str, members: usize) {
+    /// `user`'s membership or link changed. Past [`MAX_NOTED`] users a look at every member is
+    /// cheaper (each user noted costs a scan of the members for its place).
+    fn note(&mut self, user: &str) {
         if let Some(users) = &mut self.0 {
             users.insert(user.to_string());
-            if users.len() > members / 4 + 16 {
+            if users.len() > MAX_NOTED {
                 self.0 = None;
             }
         }
@@ -1536,14 +1540,13 @@ impl Org {
 
     /// A user joined or left a group.
     pub(crate) fn prov_on_membership(&mut self, group_id: &str, user_id: &str) {
-        let members = self.group(group_id).map_or(0, |g| g.members.len());
         for p in self.prov.apps.values_mut() {
             for m in p
                 .pushes
                 .iter_mut()
                 .filter(|m| m.source_group_id == group_id)
             {
-                m.changed.note(user_id, members);
+                m.changed.note(user_id);
             }
         }
         for app_id in self.prov_app_ids() {
@@ -2310,26 +2313,12 @@ impl Org {
                     );
                 }
                 if linked {
-                    let sizes: Vec<usize> = self
-                        .prov
-                        .apps
-                        .get(&app)
-                        .map(|p| {
-                            p.pushes
-                                .iter()
-                                .map(|m| {
-                                    self.group(&m.source_group_id)
-                                        .map_or(0, |g| g.members.len())
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
                     if let Some(p) = self.prov.apps.get_mut(&app) {
-                        for (m, members) in p.pushes.iter_mut().zip(sizes) {
+                        for m in &mut p.pushes {
                             if relinked {
                                 m.changed.forget();
                             } else {
-                                m.changed.note(&user, members);
+                                m.changed.note(&user);
                             }
                         }
                     }
