@@ -659,9 +659,11 @@ async fn a_checkpoint_whose_file_a_kill_cut_short_is_saved_again_on_restart() {
         .expect("after");
     child.kill().expect("SIGKILL");
     let _ = child.wait();
+    // The kill may have come before the file was written (what this test is about) or after:
+    // either way, take it away.
     let file = dir.join("checkpoints").join("c1.snap");
-    assert!(file.exists(), "written while the process ran");
-    std::fs::remove_file(&file).expect("remove the checkpoint's file");
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_file(file.with_extension("tmp"));
 
     let (mut child, ready, _stdout) = up(&dir, Some(ports));
     assert!(file.exists(), "saved again while the journal was replayed");
