@@ -742,15 +742,6 @@ impl StateDir {
         remove_before(&self.dir, next)
     }
 
-    /// Writes checkpoint `name` (a valid checkpoint name) to `checkpoints/NAME.snap`.
-    pub fn write_checkpoint(
-        &self,
-        name: &str,
-        snapshot: &WorldSnapshot,
-    ) -> Result<(), StateDirError> {
-        self.checkpoint_file(name, None).write(snapshot)
-    }
-
     /// Checkpoint `name`'s file, to be written (by [`CheckpointFile::write`], on any thread)
     /// with `tag` in its header: the tag of the journal record that saved it, so a restart can
     /// tell whether the file holds that save ([`StateDir::checkpoint_tag`]).

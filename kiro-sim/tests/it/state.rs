@@ -158,8 +158,13 @@ impl Target {
     /// How many of Kiro's SCIM users have `user_name` (filtered by Kiro's SCIM, as Okta's
     /// push looks users up).
     async fn kiro_users_named(&self, user_name: &str) -> u64 {
-        let page: Value = self
-            .http
+        let page = self.kiro_users_page(user_name).await;
+        page["totalResults"].as_u64().unwrap_or(u64::MAX)
+    }
+
+    /// Kiro's SCIM list of the users named `user_name`, as it answers it.
+    async fn kiro_users_page(&self, user_name: &str) -> Value {
+        self.http
             .get(format!("{}/Users", self.scim))
             .query(&[("filter", format!("userName eq \"{user_name}\""))])
             .bearer_auth(&self.scim_token)
@@ -168,8 +173,7 @@ impl Target {
             .expect("scim list")
             .json()
             .await
-            .expect("scim json");
-        page["totalResults"].as_u64().unwrap_or(u64::MAX)
+            .expect("scim json")
     }
 
     async fn group_id(&self) -> String {
@@ -402,18 +406,7 @@ async fn second_half(target: &Target) -> Vec<String> {
         "before-1@example.com",
         "after-2@example.com",
     ] {
-        let page: Value = target
-            .http
-            .get(format!("{}/Users", target.scim))
-            .query(&[("filter", format!("userName eq \"{login}\""))])
-            .bearer_auth(&target.scim_token)
-            .send()
-            .await
-            .expect("scim")
-            .json()
-            .await
-            .expect("scim json");
-        seen.push(page.to_string());
+        seen.push(target.kiro_users_page(login).await.to_string());
     }
     let mut ide = Ide::new(
         &target.kiro,
