@@ -23,7 +23,7 @@ pub mod core;
 mod api;
 mod console;
 mod oidc;
-mod provisioning;
+pub mod provisioning;
 mod wire;
 
 use std::net::SocketAddr;

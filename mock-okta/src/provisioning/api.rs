@@ -41,7 +41,7 @@ use crate::api::{
 };
 use crate::core::catalog::{self, CatalogApp};
 use crate::core::provisioning::{
-    Connection, Features, GroupPush, Provisioning, PushBacklog, PushResult, PushStatus,
+    Connection, Features, GroupPush, Provisioning, PushBacklog, PushStatus,
 };
 use crate::core::{OktaError, Org};
 use crate::wire::{Admin, ApiError, AppState, parse_json};
@@ -275,8 +275,8 @@ pub(crate) async fn test_credentials(
         .header(reqwest::header::ACCEPT, super::SCIM_JSON)
         .header(reqwest::header::USER_AGENT, super::SCIM_USER_AGENT);
     match super::send(request, &url).await {
-        PushResult::Ok { .. } => Ok(CredentialTest::Success),
-        PushResult::Failed(failure) => {
+        super::scim::Answer::Ok { .. } => Ok(CredentialTest::Success),
+        super::scim::Answer::Failed(failure) => {
             let summary = failure
                 .status
                 .and_then(|code| StatusCode::from_u16(code).ok())

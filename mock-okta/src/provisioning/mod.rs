@@ -22,6 +22,7 @@
 //! `push_concurrency` to 1 for byte-identical worlds.
 
 pub(crate) mod api;
+pub mod scim;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -32,7 +33,8 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGE
 use serde_json::Value;
 
 use crate::Shared;
-use crate::core::provisioning::{PushBacklog, PushFailure, PushResult, PushTask};
+use crate::core::provisioning::{PushBacklog, PushTask};
+use scim::{Answer, CallFailure};
 
 /// How a transport error that is a timeout ends (see [`transport_error`]).
 const TIMED_OUT: &str = "timed out";
@@ -126,7 +128,7 @@ pub(crate) async fn drain(shared: &Arc<Shared>) -> PushBacklog {
             let task = task.clone();
             calls.spawn(async move { (i, call(&http, &task).await) });
         }
-        let mut results: Vec<Option<PushResult>> = vec![None; tasks.len()];
+        let mut results: Vec<Option<Answer>> = vec![None; tasks.len()];
         while let Some(joined) = calls.join_next().await {
             match joined {
                 Ok((i, result)) => results[i] = Some(result),
@@ -134,15 +136,16 @@ pub(crate) async fn drain(shared: &Arc<Shared>) -> PushBacklog {
             }
         }
         for (task, result) in tasks.iter().zip(&results) {
-            if let Some(PushResult::Failed(failure)) = result
+            if let Some(Answer::Failed(failure)) = result
                 && failure.status.is_none()
                 && failure.message.ends_with(TIMED_OUT)
             {
-                let url = task.url();
+                let request = scim::request(task);
                 shared.clock.report(format!(
-                    "mock-okta push {} {}: no answer within {} of wall time",
-                    task.method,
-                    url.split('?').next().unwrap_or(&url),
+                    "mock-okta push {} {}{}: no answer within {} of wall time",
+                    request.method,
+                    task.base_url,
+                    request.path.split('?').next().unwrap_or(&request.path),
                     humantime::format_duration(shared.engine.timeout)
                 ));
             }
@@ -154,14 +157,14 @@ pub(crate) async fn drain(shared: &Arc<Shared>) -> PushBacklog {
                 .iter()
                 .zip(results)
                 .filter_map(|(task, result)| {
-                    let result = result.unwrap_or_else(|| {
-                        PushResult::Failed(PushFailure {
+                    let answer = result.unwrap_or_else(|| {
+                        Answer::Failed(CallFailure {
                             status: None,
                             message: "The push call did not complete".into(),
                             retry_after: None,
                         })
                     });
-                    org.complete_push(now, task, result)
+                    org.complete_push(now, task, scim::outcome(&task.op, answer))
                 })
                 .collect()
         };
@@ -204,28 +207,30 @@ fn schedule_retry(shared: &Arc<Shared>, at: SystemTime) {
 }
 
 /// One SCIM call as Okta makes it.
-async fn call(http: &reqwest::Client, task: &PushTask) -> PushResult {
+async fn call(http: &reqwest::Client, task: &PushTask) -> Answer {
+    let scim = scim::request(task);
     let method =
-        reqwest::Method::from_bytes(task.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        reqwest::Method::from_bytes(scim.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    let url = format!("{}{}", task.base_url, scim.path);
     let mut request = http
-        .request(method, task.url())
+        .request(method, &url)
         .header(AUTHORIZATION, format!("Bearer {}", task.token))
         .header(CONTENT_TYPE, SCIM_JSON)
         .header(ACCEPT, SCIM_JSON)
         .header(USER_AGENT, SCIM_USER_AGENT);
-    if let Some(body) = &task.body {
+    if let Some(body) = &scim.body {
         request = request.body(body.to_string());
     }
-    send(request, &task.url()).await
+    send(request, &url).await
 }
 
 /// Sends a request and classifies the answer: 2xx with its JSON body, or a failure with the
 /// status, the target's error text and its `Retry-After`.
-pub(crate) async fn send(request: reqwest::RequestBuilder, url: &str) -> PushResult {
+pub(crate) async fn send(request: reqwest::RequestBuilder, url: &str) -> Answer {
     let response = match request.send().await {
         Ok(response) => response,
         Err(e) => {
-            return PushResult::Failed(PushFailure {
+            return Answer::Failed(CallFailure {
                 status: None,
                 message: transport_error(&e, url),
                 retry_after: None,
@@ -242,7 +247,7 @@ pub(crate) async fn send(request: reqwest::RequestBuilder, url: &str) -> PushRes
     let bytes = match response.bytes().await {
         Ok(bytes) => bytes,
         Err(e) => {
-            return PushResult::Failed(PushFailure {
+            return Answer::Failed(CallFailure {
                 status: Some(status.as_u16()),
                 message: transport_error(&e, url),
                 retry_after,
@@ -251,7 +256,7 @@ pub(crate) async fn send(request: reqwest::RequestBuilder, url: &str) -> PushRes
     };
     let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     if status.is_success() {
-        return PushResult::Ok {
+        return Answer::Ok {
             status: status.as_u16(),
             body,
         };
@@ -269,7 +274,7 @@ pub(crate) async fn send(request: reqwest::RequestBuilder, url: &str) -> PushRes
         Some(detail) => format!("{} {reason}: {detail}", status.as_u16()),
         None => format!("{} {reason}", status.as_u16()),
     };
-    PushResult::Failed(PushFailure {
+    Answer::Failed(CallFailure {
         status: Some(status.as_u16()),
         message,
         retry_after,

@@ -1,14 +1,16 @@
 //! The push planner in the domain core, without sockets: what an org's changes turn into
-//! (one SCIM call per resource at a time, computed from Okta's state), how outcomes are
-//! recorded, and the retry schedule of a failing resource.
+//! (one SCIM call per resource at a time, computed from Okta's state; the calls written as
+//! the engine's `scim` module makes them), how outcomes are recorded, and the retry schedule
+//! of a failing resource.
 //!
 //! covers: [OKTA-PROV-3, OKTA-PROV-4, OKTA-PROV-5, OKTA-PROV-7]
 
 use std::time::{Duration, SystemTime};
 
 use mock_okta::core::catalog::NewCatalogApp;
-use mock_okta::core::provisioning::{PushFailure, PushOp, PushResult, PushTask, ResourceKey};
+use mock_okta::core::provisioning::{PushOp, PushResult, PushTask, ResourceKey};
 use mock_okta::core::{NewUser, Org};
+use mock_okta::provisioning::scim::{self, Answer, CallFailure};
 use serde_json::{Map, Value, json};
 use sim_core::Seed;
 
@@ -84,14 +86,35 @@ fn app(org: &mut Org) -> String {
     app
 }
 
-fn ok(body: Value) -> PushResult {
-    PushResult::Ok { status: 200, body }
+/// The core's outcome of a 200 answer with `body` to `task`.
+fn ok(task: &PushTask, body: Value) -> PushResult {
+    scim::outcome(&task.op, Answer::Ok { status: 200, body })
+}
+
+/// The core's outcome of a failed call.
+fn failed(
+    task: &PushTask,
+    status: Option<u16>,
+    message: &str,
+    retry_after: Option<Duration>,
+) -> PushResult {
+    scim::outcome(
+        &task.op,
+        Answer::Failed(CallFailure {
+            status,
+            message: message.into(),
+            retry_after,
+        }),
+    )
 }
 
 fn lines(tasks: &[PushTask]) -> Vec<String> {
     tasks
         .iter()
-        .map(|t| format!("{} {}", t.method, t.path))
+        .map(|t| {
+            let request = scim::request(t);
+            format!("{} {}", request.method, request.path)
+        })
         .collect()
 }
 
@@ -108,10 +131,7 @@ fn okta_prov_3_one_call_per_user_at_a_time_each_computed_from_the_last_answer() 
         lines(&tasks),
         ["GET /Users?filter=userName%20eq%20%22ada%40example.com%22"]
     );
-    assert_eq!(
-        tasks[0].url(),
-        format!("https://scim.test/v2{}", tasks[0].path)
-    );
+    assert_eq!(tasks[0].base_url, "https://scim.test/v2");
     assert_eq!(tasks[0].token, "tok");
     // While the lookup is in flight, nothing else goes out for Ada, even after a change.
     org.update_user(
@@ -131,7 +151,7 @@ fn okta_prov_3_one_call_per_user_at_a_time_each_computed_from_the_last_answer() 
         org.complete_push(
             t0(),
             &tasks[0],
-            ok(json!({ "totalResults": 0, "Resources": [] }))
+            ok(&tasks[0], json!({ "totalResults": 0, "Resources": [] }))
         ),
         None
     );
@@ -142,10 +162,10 @@ fn okta_prov_3_one_call_per_user_at_a_time_each_computed_from_the_last_answer() 
     };
     assert_eq!(profile["familyName"], json!("Byron"));
     assert_eq!(
-        tasks[0].body.as_ref().expect("body")["externalId"],
+        scim::request(&tasks[0]).body.expect("body")["externalId"],
         json!(ada)
     );
-    org.complete_push(t0(), &tasks[0], ok(json!({ "id": "kiro-1" })));
+    org.complete_push(t0(), &tasks[0], ok(&tasks[0], json!({ "id": "kiro-1" })));
     assert!(org.take_push_tasks(t0(), 16).is_empty());
     let link = org
         .provisioning(&app)
@@ -178,10 +198,11 @@ fn okta_prov_5_group_memberships_go_in_patches_of_at_most_100_after_the_users_ex
             break;
         }
         for task in tasks {
+            let request = scim::request(&task);
             calls.push(format!(
                 "{} {}",
-                task.method,
-                task.path.split('?').next().unwrap_or("")
+                request.method,
+                request.path.split('?').next().unwrap_or("")
             ));
             let body = match (&task.op, &task.key) {
                 (PushOp::LookupUser { .. }, _) => json!({ "Resources": [] }),
@@ -194,7 +215,8 @@ fn okta_prov_5_group_memberships_go_in_patches_of_at_most_100_after_the_users_ex
             if let PushOp::PatchMembers { added, removed, .. } = &task.op {
                 assert!(added.len() + removed.len() <= 100);
             }
-            org.complete_push(t0(), &task, ok(body));
+            let outcome = ok(&task, body);
+            org.complete_push(t0(), &task, outcome);
         }
     }
     let user_calls = calls.iter().filter(|c| c.contains("/Users")).count();
@@ -219,18 +241,19 @@ fn okta_prov_7_a_failing_user_backs_off_from_a_minute_to_an_hour_and_a_retry_aft
     let app = app(&mut org);
     let ada = user(&mut org, "ada@example.com");
     org.assign_user(t0(), &app, &ada).expect("assigned");
-    let down = PushFailure {
-        status: None,
-        message: "Could not reach https://scim.test/v2/Users: connection refused".into(),
-        retry_after: None,
-    };
     let mut now = t0();
     let mut waits = Vec::new();
     for _ in 0..8 {
         let tasks = org.take_push_tasks(now, 16);
         assert_eq!(tasks.len(), 1);
+        let down = failed(
+            &tasks[0],
+            None,
+            "Could not reach https://scim.test/v2/Users: connection refused",
+            None,
+        );
         let at = org
-            .complete_push(now, &tasks[0], PushResult::Failed(down.clone()))
+            .complete_push(now, &tasks[0], down)
             .expect("a retry time");
         waits.push(at.duration_since(now).expect("later").as_secs() / 60);
         // Nothing to do before the retry time.
@@ -253,11 +276,12 @@ fn okta_prov_7_a_failing_user_backs_off_from_a_minute_to_an_hour_and_a_retry_aft
         .complete_push(
             now,
             &tasks[0],
-            PushResult::Failed(PushFailure {
-                status: Some(429),
-                message: "429 Too Many Requests".into(),
-                retry_after: Some(Duration::from_secs(7)),
-            }),
+            failed(
+                &tasks[0],
+                Some(429),
+                "429 Too Many Requests",
+                Some(Duration::from_secs(7)),
+            ),
         )
         .expect("a retry time");
     assert_eq!(at, now + Duration::from_secs(7));
@@ -280,11 +304,7 @@ fn okta_prov_5_a_push_paused_while_its_call_is_out_stays_paused_when_the_call_fa
     org.complete_push(
         t0(),
         &tasks[0],
-        PushResult::Failed(PushFailure {
-            status: Some(503),
-            message: "Service Unavailable".into(),
-            retry_after: None,
-        }),
+        failed(&tasks[0], Some(503), "Service Unavailable", None),
     );
     let mapping = org.push_mapping(&app, &push).expect("still there");
     assert_eq!(mapping.status.as_str(), "INACTIVE");
