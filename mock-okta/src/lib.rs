@@ -337,7 +337,7 @@ fn router(shared: Arc<Shared>) -> axum::Router {
         .merge(oidc::router())
         .merge(console::router())
         .merge(wire::sim_routes())
-        .merge(provisioning::api::sim_routes())
+        .merge(provisioning::sim_routes())
         .fallback(wire::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(

@@ -3,8 +3,9 @@
 //! - [`common_headers`]: middleware that gives each request an `X-Okta-Request-Id`, counts it
 //!   against its endpoint's rate limit (per minute of *world* time), answers 429 with
 //!   E0000047 when the limit is hit, and sets `X-Rate-Limit-Limit/-Remaining/-Reset` and a
-//!   `Date` in world time on every response; after a management change (API or Admin
-//!   Console) it kicks the SCIM push engine.
+//!   `Date` in world time on every response; after a change that left a push resource
+//!   runnable (the core says, [`crate::core::Org::push_runnable`]) it kicks the SCIM push
+//!   engine.
 //! - [`ApiError`]: Okta's error object `{errorCode, errorSummary, errorLink, errorId,
 //!   errorCauses}`; `errorId` is derived from the request id.
 //! - [`Admin`]: the `Authorization: SSWS {token}` extractor for the management API (also
@@ -109,13 +110,12 @@ pub(crate) async fn common_headers(
     let request_id = ids::secret(&mut shared.request_ids.lock(), 27);
     let now = shared.clock.now();
     let bucket = bucket(request.method().as_str(), request.uri().path());
-    // A management change may have given the push engine work (BEHAVIOURS.md OKTA-PROV-7).
-    let path = request.uri().path();
-    let kicks = matches!(
+    // A change may have given the push engine work (BEHAVIOURS.md OKTA-PROV-7): the core
+    // says whether a push resource is runnable after it.
+    let mutating = matches!(
         *request.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
-    ) && ((path.starts_with("/api/v1/") && !path.starts_with("/api/v1/authn"))
-        || path.starts_with("/admin/"));
+    );
     let status = shared.rate_limits.lock().hit(bucket, now);
     let mut response = if status.exceeded {
         REQUEST_ID
@@ -152,7 +152,7 @@ pub(crate) async fn common_headers(
     set("x-rate-limit-remaining", status.remaining.to_string());
     set("x-rate-limit-reset", status.reset.to_string());
     set("date", httpdate(now));
-    if kicks {
+    if mutating && shared.org.lock().push_runnable() {
         crate::provisioning::kick(&shared);
     }
     response

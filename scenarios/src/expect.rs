@@ -5,7 +5,6 @@
 use serde_json::Value;
 
 use crate::format::Expect;
-use crate::run::short;
 
 /// What a step got back.
 #[derive(Clone, Debug, PartialEq)]
@@ -287,6 +286,15 @@ pub fn lookup(body: &Value, path: &str) -> Option<Value> {
         }
     }
     Some(current.clone())
+}
+
+/// At most 100 characters of `text`.
+pub fn short(text: &str) -> String {
+    let mut out: String = text.chars().take(100).collect();
+    if text.chars().count() > 100 {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod expect;
 pub mod format;
 pub mod report;
 pub mod run;
+pub mod vars;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};

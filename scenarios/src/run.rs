@@ -14,8 +14,9 @@ use sim_world::ide::{Ide, IdeError, LOOPBACK_PORTS};
 use sim_world::{World, WorldConfig};
 
 use crate::actions::{IdeAction, Request, Service};
-use crate::expect::{Answer, check};
+use crate::expect::{Answer, check, short};
 use crate::format::{Action, Actor, Auth, Scenario, Step, WorldSpec};
+use crate::vars::{subst, subst_str};
 
 /// How a scenario ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -736,73 +737,4 @@ fn decoded_jwt(token: &str) -> Answer {
         location: None,
         headers: Default::default(),
     }
-}
-
-/// At most 100 characters of `text`.
-pub fn short(text: &str) -> String {
-    let mut out: String = text.chars().take(100).collect();
-    if text.chars().count() > 100 {
-        out.push('…');
-    }
-    out
-}
-
-/// Replaces `${name}` in `text` (and `${name%suffix}` by the value without that suffix).
-pub fn subst_str(text: &str, vars: &BTreeMap<String, Value>) -> Result<String, String> {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after
-            .find('}')
-            .ok_or_else(|| format!("unclosed `${{` in `{text}`"))?;
-        // `${name%suffix}`: the value without `suffix` at its end (as in the shell).
-        let (name, suffix) = after[..end].split_once('%').unwrap_or((&after[..end], ""));
-        let value = vars.get(name).ok_or_else(|| {
-            format!("unknown variable `${{{name}}}` (not saved by an earlier step)")
-        })?;
-        let text = match value {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        out.push_str(text.strip_suffix(suffix).unwrap_or(&text));
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-/// Replaces `${name}` everywhere in a JSON value; a string that is exactly `${name}` takes the
-/// variable's JSON value (so numbers and lists keep their type).
-pub fn subst(value: &Value, vars: &BTreeMap<String, Value>) -> Result<Value, String> {
-    Ok(match value {
-        Value::String(s) => {
-            if let Some(name) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}'))
-                && !name.contains('}')
-                && !name.contains("${")
-                && !name.contains('%')
-            {
-                vars.get(name).cloned().ok_or_else(|| {
-                    format!("unknown variable `${{{name}}}` (not saved by an earlier step)")
-                })?
-            } else {
-                Value::String(subst_str(s, vars)?)
-            }
-        }
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| subst(v, vars))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Object(map) => {
-            let mut out = Map::new();
-            for (k, v) in map {
-                out.insert(k.clone(), subst(v, vars)?);
-            }
-            Value::Object(out)
-        }
-        other => other.clone(),
-    })
 }

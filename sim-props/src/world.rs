@@ -182,9 +182,9 @@ impl Harness {
     }
 
     async fn send(&mut self, r: &Req) -> Result<(u16, Value), HarnessError> {
-        let path = scenarios::run::subst_str(&r.path, &self.vars)?;
+        let path = scenarios::vars::subst_str(&r.path, &self.vars)?;
         let body = match &r.body {
-            Some(b) => Body::Json(scenarios::run::subst(b, &self.vars)?),
+            Some(b) => Body::Json(scenarios::vars::subst(b, &self.vars)?),
             None => Body::None,
         };
         let mut api = match r.service {
@@ -193,7 +193,7 @@ impl Harness {
             Service::Dns => self.dns.clone(),
         };
         if let Some(token) = &r.bearer {
-            let token = scenarios::run::subst_str(token, &self.vars)?;
+            let token = scenarios::vars::subst_str(token, &self.vars)?;
             api = api.with_authorization(Some(format!("Bearer {token}")));
         }
         let method = reqwest::Method::from_bytes(r.method.as_bytes()).map_err(|e| e.to_string())?;

@@ -4,6 +4,9 @@
 //! - Domain cores (`mock-okta/src/core/`, `mock-kiro/src/core/`, `mock-dns/src/core.rs`) do no
 //!   I/O, no async and read no clock: no sockets, files, `tokio`, `axum`, `reqwest`, `hyper`,
 //!   `SystemTime::now` or `Instant::now`.
+//! - Okta's provisioning core carries no HTTP or SCIM shapes (methods, SCIM schemas,
+//!   percent-encoding): the engine's `scim.rs` owns them.
+//! - The layers named in ARCHITECTURE.md depend one way (no import cycles between them).
 //! - Every Rust module opens with a doc comment saying what it is for.
 //! - Nothing reads outside the repository (`../shared`, absolute paths of a home or work folder).
 //! - No `.unwrap()` in any crate's `src/` (errors are typed or `expect`ed with a reason).
@@ -106,6 +109,113 @@ fn domain_cores_do_no_io_no_async_and_read_no_clock() {
     assert!(
         found.is_empty(),
         "domain cores must stay pure (time passed in, no I/O, no async, no wire crates):\n{}",
+        found.join("\n")
+    );
+}
+
+/// Lines under `paths` (files or folders) whose code contains one of `words`, as
+/// "file:line: `word`: line".
+fn hits(paths: &[&str], words: &[&str]) -> Vec<String> {
+    let root = root();
+    let mut found = Vec::new();
+    for path in paths {
+        let path = root.join(path);
+        let list = if path.is_dir() {
+            files(&path, &[".rs"])
+        } else {
+            vec![path.clone()]
+        };
+        assert!(!list.is_empty(), "nothing found under {path:?}");
+        for file in list {
+            for (n, line) in read(&file).lines().enumerate() {
+                for word in words {
+                    if code(line).contains(word) {
+                        found.push(format!(
+                            "{}:{}: `{word}`: {}",
+                            rel(&file),
+                            n + 1,
+                            line.trim()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_provisioning_core_carries_no_http_or_scim_shapes() {
+    let found = hits(
+        &["mock-okta/src/core"],
+        &[
+            "\"GET\"",
+            "\"POST\"",
+            "\"PUT\"",
+            "\"PATCH\"",
+            "\"DELETE\"",
+            "urn:ietf:params:scim",
+            "url::encode",
+            "StatusCode",
+        ],
+    );
+    assert!(
+        found.is_empty(),
+        "Okta's core plans typed push operations; methods, paths, SCIM JSON and status codes \
+         belong to the engine (mock-okta/src/provisioning/scim.rs):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn layers_depend_one_way() {
+    // (who, what it must not name, why)
+    const RULES: &[(&str, &str, &str)] = &[
+        (
+            "mock-okta/src/provisioning",
+            "crate::api::",
+            "the management API calls the push engine, not the reverse",
+        ),
+        (
+            "mock-okta/src/provisioning",
+            "crate::wire::",
+            "the middleware kicks the push engine, not the reverse",
+        ),
+        (
+            "mock-okta/src/core",
+            "crate::provisioning",
+            "the core knows no engine",
+        ),
+        (
+            "mock-kiro/src/core/seats.rs",
+            "usage::",
+            "usage depends on seats, not the reverse (shared dates live in period.rs)",
+        ),
+        (
+            "scenarios/src/expect.rs",
+            "crate::run",
+            "the runner uses expectations, not the reverse",
+        ),
+        (
+            "scenarios/src/vars.rs",
+            "crate::run",
+            "the runner uses variables, not the reverse",
+        ),
+        (
+            "sim-props/src",
+            "scenarios::run::",
+            "the property tests use the scenario crate's public parts, not the runner's internals",
+        ),
+    ];
+    let mut found = Vec::new();
+    for (who, word, why) in RULES {
+        for hit in hits(&[who], &[word]) {
+            found.push(format!("{hit}\n    ({why})"));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a layer points the wrong way:\n{}",
         found.join("\n")
     );
 }

@@ -8,6 +8,7 @@
 //! - [`usage`]: credits, limits and what a signed-in user may do.
 
 pub mod console;
+pub mod period;
 pub mod scim;
 pub mod seats;
 pub mod usage;

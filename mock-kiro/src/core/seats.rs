@@ -10,8 +10,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use super::period::{month_start, next_month_start};
 use super::scim::MembershipChange;
-use super::usage::next_month_start;
 use super::{ConsoleError, Kiro};
 
 /// A subscription tier (KIRO-SUB-2).
@@ -437,7 +437,7 @@ fn grant(seats: &mut Vec<Seat>, now: SystemTime, user_id: &str, source: Source) 
         activated: None,
         canceled: None,
         used_centi: 0,
-        period_start: super::usage::month_start(now),
+        period_start: month_start(now),
     };
     seats.push(seat.clone());
     seat

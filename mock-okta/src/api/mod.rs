@@ -9,7 +9,7 @@
 //! - [`authz`]: `/api/v1/authorizationServers` (servers, scopes, claims, policies, rules,
 //!   keys and rotation, and the sim's Token Preview).
 //! - [`logs`]: `/api/v1/logs`, the System Log.
-//! - provisioning (in `crate::provisioning::api`): the catalog, `/connections/default`,
+//! - provisioning (`provisioning.rs`): the catalog, `/connections/default`,
 //!   `/features`, `/api/v1/mappings`, `/group-push/mappings`.
 //! - [`json`]: Okta's object shapes.
 //! - [`paging`]: `limit` + `after` and the `Link` headers of every list.
@@ -23,6 +23,7 @@ mod groups;
 pub(crate) mod json;
 mod logs;
 pub(crate) mod paging;
+mod provisioning;
 mod users;
 
 use std::collections::HashMap;
@@ -48,7 +49,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(apps::routes())
         .merge(authz::routes())
         .merge(logs::routes())
-        .merge(crate::provisioning::api::routes())
+        .merge(provisioning::routes())
         .method_not_allowed_fallback(method_not_allowed)
 }
 

@@ -16,7 +16,7 @@ use super::apps::app_tabs;
 use super::{Admin, FieldErrors, Post, csrf, layout, not_found, query, see_other, when};
 use crate::core::OktaError;
 use crate::core::provisioning::PushMappingStatus;
-use crate::provisioning::api::{CredentialTest, test_credentials};
+use crate::provisioning::{CredentialTest, test_credentials};
 use crate::wire::AppState;
 
 pub(super) fn routes() -> Router<AppState> {

@@ -14,14 +14,15 @@
 //!   world clock at that time runs a drain and awaits it, so `POST /_sim/clock/advance`
 //!   returns only after the retries due in its span have run (a 2-hour outage passes in
 //!   microseconds, deterministically).
-//! - [`api`]: the management API of provisioning and `/_sim/okta/provisioning/settle`, which
-//!   awaits a drain: when it answers, only tasks waiting for a retry time remain.
+//! - [`test_credentials`]: "Test API Credentials", shared by the management API
+//!   (`crate::api::provisioning`) and the Admin Console.
+//! - [`sim_routes`]: `/_sim/okta/provisioning/settle`, which awaits a drain: when it answers,
+//!   only tasks waiting for a retry time remain.
 //!
 //! Determinism: Okta's side records outcomes in task order; a target that numbers resources
 //! in arrival order (mock-kiro) may still see the calls of one wave in any order. Set
 //! `push_concurrency` to 1 for byte-identical worlds.
 
-pub(crate) mod api;
 pub mod scim;
 
 use std::collections::BTreeSet;
@@ -33,6 +34,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGE
 use serde_json::Value;
 
 use crate::Shared;
+use crate::core::OktaError;
 use crate::core::provisioning::{PushBacklog, PushTask};
 use scim::{Answer, CallFailure};
 
@@ -204,6 +206,92 @@ fn schedule_retry(shared: &Arc<Shared>, at: SystemTime) {
                 drain(&shared).await;
             }
         });
+}
+
+/// What "Test API Credentials" found.
+pub(crate) enum CredentialTest {
+    /// The SCIM server answered.
+    Success,
+    /// It did not: the HTTP reason phrase (or the error), the status, the detail.
+    Failure {
+        /// E.g. `Unauthorized`.
+        summary: String,
+        /// The HTTP status, if one came back.
+        status: Option<u16>,
+        /// The error text.
+        detail: String,
+    },
+}
+
+/// "Test API Credentials": `GET {baseUrl}/Users?count=1` with the token (the given ones, or
+/// the saved ones), as Okta's SCIM client; the call is made without the org lock. A failure
+/// is recorded in the System Log. Shared by the API and the Admin Console.
+pub(crate) async fn test_credentials(
+    s: &Shared,
+    id: &str,
+    base_url: Option<&str>,
+    token: Option<&str>,
+) -> Result<CredentialTest, OktaError> {
+    let (base, token) = s.org.lock().connection_test_target(id, base_url, token)?;
+    let url = format!("{base}/Users?count=1");
+    let request = s
+        .engine
+        .http()
+        .get(&url)
+        .header(reqwest::header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(reqwest::header::CONTENT_TYPE, SCIM_JSON)
+        .header(reqwest::header::ACCEPT, SCIM_JSON)
+        .header(reqwest::header::USER_AGENT, SCIM_USER_AGENT);
+    match send(request, &url).await {
+        scim::Answer::Ok { .. } => Ok(CredentialTest::Success),
+        scim::Answer::Failed(failure) => {
+            let summary = failure
+                .status
+                .and_then(|code| reqwest::StatusCode::from_u16(code).ok())
+                .and_then(|code| code.canonical_reason())
+                .map_or_else(|| failure.message.clone(), str::to_string);
+            let now = s.clock.now();
+            s.org
+                .lock()
+                .record_connection_test_failure(now, id, &failure.message);
+            Ok(CredentialTest::Failure {
+                summary,
+                status: failure.status,
+                detail: failure.message,
+            })
+        }
+    }
+}
+
+/// `/_sim/okta/provisioning/…`: `settle` awaits a drain and answers what is left
+/// (`{"pending": n, "runnable", "inFlight", "nextAttemptAt"}`, n resources waiting for a
+/// retry time); `GET /_sim/okta/provisioning` the same figures without waiting.
+pub(crate) fn sim_routes() -> axum::Router<Arc<Shared>> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/_sim/okta/provisioning/settle", post(settle))
+        .route("/_sim/okta/provisioning", get(status))
+}
+
+fn backlog_json(b: &PushBacklog) -> Value {
+    serde_json::json!({
+        "pending": b.waiting,
+        "runnable": b.runnable,
+        "inFlight": b.in_flight,
+        "nextAttemptAt": b
+            .next_attempt
+            .map(|t| humantime::format_rfc3339_millis(t).to_string()),
+    })
+}
+
+async fn settle(axum::extract::State(s): axum::extract::State<Arc<Shared>>) -> axum::Json<Value> {
+    let backlog = drain(&s).await;
+    axum::Json(backlog_json(&backlog))
+}
+
+async fn status(axum::extract::State(s): axum::extract::State<Arc<Shared>>) -> axum::Json<Value> {
+    let backlog = s.org.lock().push_backlog();
+    axum::Json(backlog_json(&backlog))
 }
 
 /// One SCIM call as Okta makes it.

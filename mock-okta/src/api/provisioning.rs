@@ -21,29 +21,24 @@
 //! - `GET/POST /api/v1/apps/{id}/group-push/mappings`, `GET/PATCH/DELETE
 //!   …/group-push/mappings/{mappingId}[?deleteTargetGroup=true|false]` (Okta's Group Push
 //!   Mapping API; status ACTIVE / INACTIVE / ERROR with `errorSummary`).
-//! - `POST /_sim/okta/provisioning/settle`: waits until no push is runnable now; answers
-//!   `{"pending": n, "nextAttemptAt": …}` (n resources waiting for a retry time).
-//!   `GET /_sim/okta/provisioning`: the same figures without waiting.
+//!
+//! The push itself and its `/_sim/okta/provisioning` controls are the engine's
+//! (`crate::provisioning`).
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::api::json::{ts, ts_opt};
-use crate::api::paging::Listing;
-use crate::api::{
-    ApiResult, Params, RouteBoth, created, no_content, now, ok, parse_optional, required,
-};
+use super::json::{ts, ts_opt};
+use super::paging::Listing;
+use super::{ApiResult, Params, RouteBoth, created, no_content, now, ok, parse_optional, required};
 use crate::core::catalog::{self, CatalogApp};
-use crate::core::provisioning::{
-    Connection, Features, GroupPush, Provisioning, PushBacklog, PushStatus,
-};
+use crate::core::provisioning::{Connection, Features, GroupPush, Provisioning, PushStatus};
 use crate::core::{OktaError, Org};
+use crate::provisioning::{CredentialTest, test_credentials};
 use crate::wire::{Admin, ApiError, AppState, parse_json};
 
 /// The provisioning part of the management API.
@@ -81,13 +76,6 @@ pub(crate) fn routes() -> Router<AppState> {
             "/api/v1/apps/{id}/group-push/mappings/{mid}",
             get(get_push).patch(patch_push).delete(delete_push),
         )
-}
-
-/// `/_sim/okta/provisioning/…`.
-pub(crate) fn sim_routes() -> Router<AppState> {
-    Router::new()
-        .route("/_sim/okta/provisioning/settle", post(settle))
-        .route("/_sim/okta/provisioning", get(status))
 }
 
 fn href(url: String) -> Value {
@@ -238,61 +226,6 @@ async fn connection_lifecycle(
     let now = now(&s);
     s.org.lock().set_connection_enabled(now, &id, enabled)?;
     Ok(no_content())
-}
-
-/// What "Test API Credentials" found.
-pub(crate) enum CredentialTest {
-    /// The SCIM server answered.
-    Success,
-    /// It did not: the HTTP reason phrase (or the error), the status, the detail.
-    Failure {
-        /// E.g. `Unauthorized`.
-        summary: String,
-        /// The HTTP status, if one came back.
-        status: Option<u16>,
-        /// The error text.
-        detail: String,
-    },
-}
-
-/// "Test API Credentials": `GET {baseUrl}/Users?count=1` with the token (the given ones, or
-/// the saved ones), as Okta's SCIM client; the call is made without the org lock. A failure
-/// is recorded in the System Log. Shared by the API and the Admin Console.
-pub(crate) async fn test_credentials(
-    s: &AppState,
-    id: &str,
-    base_url: Option<&str>,
-    token: Option<&str>,
-) -> Result<CredentialTest, OktaError> {
-    let (base, token) = s.org.lock().connection_test_target(id, base_url, token)?;
-    let url = format!("{base}/Users?count=1");
-    let request = s
-        .engine
-        .http()
-        .get(&url)
-        .header(reqwest::header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(reqwest::header::CONTENT_TYPE, super::SCIM_JSON)
-        .header(reqwest::header::ACCEPT, super::SCIM_JSON)
-        .header(reqwest::header::USER_AGENT, super::SCIM_USER_AGENT);
-    match super::send(request, &url).await {
-        super::scim::Answer::Ok { .. } => Ok(CredentialTest::Success),
-        super::scim::Answer::Failed(failure) => {
-            let summary = failure
-                .status
-                .and_then(|code| StatusCode::from_u16(code).ok())
-                .and_then(|code| code.canonical_reason())
-                .map_or_else(|| failure.message.clone(), str::to_string);
-            let now = s.clock.now();
-            s.org
-                .lock()
-                .record_connection_test_failure(now, id, &failure.message);
-            Ok(CredentialTest::Failure {
-                summary,
-                status: failure.status,
-                detail: failure.message,
-            })
-        }
-    }
 }
 
 /// `POST …/connections/default/test`.
@@ -677,22 +610,3 @@ async fn delete_push(
 }
 
 // ---- simulator controls -----------------------------------------------------------------
-
-fn backlog_json(b: &PushBacklog) -> Value {
-    json!({
-        "pending": b.waiting,
-        "runnable": b.runnable,
-        "inFlight": b.in_flight,
-        "nextAttemptAt": ts_opt(b.next_attempt),
-    })
-}
-
-async fn settle(State(s): State<AppState>) -> Response {
-    let backlog = super::drain(&s).await;
-    axum::Json(backlog_json(&backlog)).into_response()
-}
-
-async fn status(State(s): State<AppState>) -> Response {
-    let backlog = s.org.lock().push_backlog();
-    axum::Json(backlog_json(&backlog)).into_response()
-}
