@@ -9,6 +9,9 @@
 //! [`browser`] (feature `browser`): headless Chromium through chromedriver, with helpers that
 //! find links, buttons and fields by the words a guide uses, and screenshots on failure.
 //!
+//! [`http`] (feature `http`): one HTTP answer type for every service's tests, with the
+//! checks of each service's error format.
+//!
 //! [`jwt`] (feature `jwt`): tokens made by hand, the one module the tests forge JWTs with
 //! (RS256 with the fixed dev keys, ES256 with fresh P-256 keys, any header).
 
@@ -16,6 +19,9 @@ pub mod tool;
 
 #[cfg(feature = "browser")]
 pub mod browser;
+
+#[cfg(feature = "http")]
+pub mod http;
 
 #[cfg(feature = "jwt")]
 pub mod jwt;

@@ -92,12 +92,12 @@ async fn kiro_dom_1_an_added_domain_is_pending_with_a_verification_token() {
 
     // Refusals change nothing.
     let before = w.get(&format!("/console/profiles/{p}/domains")).await;
-    add_domain(&w, &p, "not a domain").await.assert_error(
+    add_domain(&w, &p, "not a domain").await.assert_aws_error(
         400,
         "ValidationException",
         "not a domain is not a valid domain name.",
     );
-    add_domain(&w, &p, "localhost").await.assert_error(
+    add_domain(&w, &p, "localhost").await.assert_aws_error(
         400,
         "ValidationException",
         "localhost is not a valid domain name.",
@@ -108,12 +108,12 @@ async fn kiro_dom_1_an_added_domain_is_pending_with_a_verification_token() {
         Some(json!({ "name": "acme.org" })),
     )
     .await
-    .assert_error(
+    .assert_aws_error(
         400,
         "ValidationException",
         "The request body is not valid: missing field `domainName` at line 1 column 19",
     );
-    add_domain(&w, "NOPE", "acme.org").await.assert_error(
+    add_domain(&w, "NOPE", "acme.org").await.assert_aws_error(
         404,
         "ResourceNotFoundException",
         "Profile NOPE not found",
@@ -124,7 +124,7 @@ async fn kiro_dom_1_an_added_domain_is_pending_with_a_verification_token() {
         None,
     )
     .await
-    .assert_error(
+    .assert_aws_error(
         404,
         "ResourceNotFoundException",
         "Domain acme.org not found",
@@ -225,12 +225,12 @@ async fn kiro_dom_2_verify_on_demand_and_a_wrong_record_does_not_verify() {
     expected["verifiedAt"] = json!("2026-01-01T00:01:00.000Z");
     assert_eq!(reply.ok(), &expected);
 
-    verify(&w, &p, "acme.org").await.assert_error(
+    verify(&w, &p, "acme.org").await.assert_aws_error(
         404,
         "ResourceNotFoundException",
         "Domain acme.org not found",
     );
-    verify(&w, "NOPE", "acme.com").await.assert_error(
+    verify(&w, "NOPE", "acme.com").await.assert_aws_error(
         404,
         "ResourceNotFoundException",
         "Profile NOPE not found",
@@ -313,7 +313,7 @@ async fn kiro_dom_3_a_domain_belongs_to_one_profile_verified_or_not() {
 
     // Pending on A: refused on B, and on A again, whatever the spelling.
     let refused = add_domain(&w, &b, "acme.com").await;
-    refused.assert_error(409, "ConflictException", "This domain is already in use.");
+    refused.assert_aws_error(409, "ConflictException", "This domain is already in use.");
     let pending_text = refused.text.clone();
     for (profile, name) in [(&b, "ACME.com."), (&a, "acme.com")] {
         let reply = add_domain(&w, profile, name).await;
@@ -341,7 +341,7 @@ async fn kiro_dom_3_a_domain_belongs_to_one_profile_verified_or_not() {
         None,
     )
     .await
-    .assert_error(
+    .assert_aws_error(
         404,
         "ResourceNotFoundException",
         "Domain acme.com not found",
@@ -360,7 +360,7 @@ async fn kiro_dom_3_a_domain_belongs_to_one_profile_verified_or_not() {
         None,
     )
     .await
-    .assert_error(
+    .assert_aws_error(
         404,
         "ResourceNotFoundException",
         "Domain acme.com not found",

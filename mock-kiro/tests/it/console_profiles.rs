@@ -126,7 +126,7 @@ async fn kiro_pro_1_an_issuer_without_a_usable_discovery_document_is_refused() {
             Some(create(&missing, "Acme")),
         )
         .await;
-    reply.assert_error(
+    reply.assert_aws_error(
         400,
         "ValidationException",
         &format!(
@@ -143,7 +143,7 @@ async fn kiro_pro_1_an_issuer_without_a_usable_discovery_document_is_refused() {
             Some(create(&slash, "Acme")),
         )
         .await;
-    reply.assert_error(
+    reply.assert_aws_error(
         400,
         "ValidationException",
         &format!(
@@ -181,7 +181,7 @@ async fn kiro_pro_1_an_issuer_without_a_usable_discovery_document_is_refused() {
             Some(create("ftp://idp.example.com", "Acme")),
         )
         .await;
-    reply.assert_error(
+    reply.assert_aws_error(
         400,
         "ValidationException",
         "Issuer URI must be an http(s) URL.",
@@ -193,7 +193,7 @@ async fn kiro_pro_1_an_issuer_without_a_usable_discovery_document_is_refused() {
             Some(create(&w.issuer.issuer, " ")),
         )
         .await;
-    reply.assert_error(
+    reply.assert_aws_error(
         400,
         "ValidationException",
         "Profile name must be 1 to 100 characters.",
@@ -205,7 +205,7 @@ async fn kiro_pro_1_an_issuer_without_a_usable_discovery_document_is_refused() {
             Some(json!({ "profileName": "Acme", "issuerUrl": w.issuer.issuer, "clientId": "  " })),
         )
         .await;
-    reply.assert_error(400, "ValidationException", "Client ID is required.");
+    reply.assert_aws_error(400, "ValidationException", "Client ID is required.");
     let reply = w
         .call(
             Method::POST,
@@ -213,7 +213,7 @@ async fn kiro_pro_1_an_issuer_without_a_usable_discovery_document_is_refused() {
             Some(create(&w.issuer.issuer, "Existing")),
         )
         .await;
-    reply.assert_error(
+    reply.assert_aws_error(
         409,
         "ConflictException",
         "A profile named Existing already exists.",
@@ -249,7 +249,7 @@ async fn kiro_pro_1_the_console_requires_the_admin_token() {
         let reply = w
             .call_as(token, Method::POST, "/console/profiles", Some(body.clone()))
             .await;
-        reply.assert_error(
+        reply.assert_aws_error(
             401,
             "UnauthorizedException",
             "The admin token is missing or invalid.",
@@ -257,7 +257,7 @@ async fn kiro_pro_1_the_console_requires_the_admin_token() {
         let reply = w
             .call_as(token, Method::GET, "/console/profiles", None)
             .await;
-        reply.assert_error(
+        reply.assert_aws_error(
             401,
             "UnauthorizedException",
             "The admin token is missing or invalid.",
@@ -283,16 +283,16 @@ async fn kiro_pro_1_the_console_requires_the_admin_token() {
             None,
         )
         .await;
-    reply.assert_error(
+    reply.assert_aws_error(
         401,
         "UnauthorizedException",
         "The admin token is missing or invalid.",
     );
     let reply = w.call(Method::DELETE, "/console/profiles/NOPE", None).await;
-    reply.assert_error(404, "ResourceNotFoundException", "Profile NOPE not found");
+    reply.assert_aws_error(404, "ResourceNotFoundException", "Profile NOPE not found");
     // Unknown operations.
     let reply = w.call(Method::PATCH, "/console/profiles", None).await;
-    reply.assert_error(
+    reply.assert_aws_error(
         405,
         "UnknownOperationException",
         "No operation at PATCH /console/profiles",
@@ -300,7 +300,7 @@ async fn kiro_pro_1_the_console_requires_the_admin_token() {
     let reply = w
         .call(Method::GET, "/console/profiles/NOPE/widgets", None)
         .await;
-    reply.assert_error(
+    reply.assert_aws_error(
         404,
         "UnknownOperationException",
         "No operation at GET /console/profiles/NOPE/widgets",
@@ -362,7 +362,7 @@ async fn kiro_pro_2_deleting_a_profile_drops_everything_and_a_new_one_starts_emp
                 None,
             )
             .await;
-        reply.assert_error(
+        reply.assert_aws_error(
             404,
             "ResourceNotFoundException",
             &format!("Profile {old_id} not found"),
@@ -370,7 +370,7 @@ async fn kiro_pro_2_deleting_a_profile_drops_everything_and_a_new_one_starts_emp
     }
     w.call(Method::DELETE, &format!("/console/profiles/{old_id}"), None)
         .await
-        .assert_error(
+        .assert_aws_error(
             404,
             "ResourceNotFoundException",
             &format!("Profile {old_id} not found"),
@@ -469,7 +469,7 @@ async fn kiro_pro_2_deleting_a_profile_drops_everything_and_a_new_one_starts_emp
             Some(json!({ "principalType": "GROUP", "principalId": eng, "tier": "PRO" })),
         )
         .await;
-    reply.assert_error(
+    reply.assert_aws_error(
         404,
         "ResourceNotFoundException",
         &format!("Group {eng} not found"),

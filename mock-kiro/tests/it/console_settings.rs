@@ -99,11 +99,9 @@ async fn kiro_gov_1_invalid_settings_are_refused_and_change_nothing() {
         ),
     ];
     for (body, message) in cases {
-        w.call(Method::PUT, &path, Some(body)).await.assert_error(
-            400,
-            "ValidationException",
-            message,
-        );
+        w.call(Method::PUT, &path, Some(body))
+            .await
+            .assert_aws_error(400, "ValidationException", message);
         assert_eq!(w.get(&path).await, before);
     }
 
@@ -139,7 +137,7 @@ async fn kiro_gov_1_invalid_settings_are_refused_and_change_nothing() {
         Some(base.clone()),
     )
     .await
-    .assert_error(404, "ResourceNotFoundException", "Profile NOPE not found");
+    .assert_aws_error(404, "ResourceNotFoundException", "Profile NOPE not found");
     w.call_as(
         Some("wrong"),
         Method::PUT,
@@ -147,7 +145,7 @@ async fn kiro_gov_1_invalid_settings_are_refused_and_change_nothing() {
         Some(with("overagesEnabled", json!(true))),
     )
     .await
-    .assert_error(
+    .assert_aws_error(
         401,
         "UnauthorizedException",
         "The admin token is missing or invalid.",

@@ -101,44 +101,50 @@ async fn kiro_sub_2_users_are_subscribed_to_pro_pro_plus_or_power() {
     // Refusals change nothing.
     subscribe(&w, &p, "USER", &ada, "ENTERPRISE")
         .await
-        .assert_error(
+        .assert_aws_error(
             400,
             "ValidationException",
             "Tier ENTERPRISE is not valid. Valid tiers: PRO, PRO_PLUS, POWER.",
         );
-    subscribe(&w, &p, "ROLE", &ada, "PRO").await.assert_error(
-        400,
-        "ValidationException",
-        "Principal type ROLE is not valid. Valid principal types: USER, GROUP.",
-    );
+    subscribe(&w, &p, "ROLE", &ada, "PRO")
+        .await
+        .assert_aws_error(
+            400,
+            "ValidationException",
+            "Principal type ROLE is not valid. Valid principal types: USER, GROUP.",
+        );
     subscribe(&w, &p, "USER", "no-such-user", "PRO")
         .await
-        .assert_error(
+        .assert_aws_error(
             404,
             "ResourceNotFoundException",
             "User no-such-user not found",
         );
     subscribe(&w, &p, "GROUP", "no-such-group", "PRO")
         .await
-        .assert_error(
+        .assert_aws_error(
             404,
             "ResourceNotFoundException",
             "Group no-such-group not found",
         );
     // A group id is not a user id, nor the other way round.
-    subscribe(&w, &p, "USER", &group, "PRO").await.assert_error(
-        404,
-        "ResourceNotFoundException",
-        &format!("User {group} not found"),
-    );
-    subscribe(&w, &p, "GROUP", &ada, "PRO").await.assert_error(
-        404,
-        "ResourceNotFoundException",
-        &format!("Group {ada} not found"),
-    );
+    subscribe(&w, &p, "USER", &group, "PRO")
+        .await
+        .assert_aws_error(
+            404,
+            "ResourceNotFoundException",
+            &format!("User {group} not found"),
+        );
+    subscribe(&w, &p, "GROUP", &ada, "PRO")
+        .await
+        .assert_aws_error(
+            404,
+            "ResourceNotFoundException",
+            &format!("Group {ada} not found"),
+        );
     subscribe(&w, "NOPE", "USER", &ada, "PRO")
         .await
-        .assert_error(404, "ResourceNotFoundException", "Profile NOPE not found");
+        .assert_aws_error(404, "ResourceNotFoundException", "Profile NOPE not found");
     let reply = w
         .call(
             Method::POST,
@@ -164,7 +170,7 @@ async fn kiro_sub_2_users_are_subscribed_to_pro_pro_plus_or_power() {
         None,
     )
     .await
-    .assert_error(
+    .assert_aws_error(
         401,
         "UnauthorizedException",
         "The admin token is missing or invalid.",
@@ -258,7 +264,7 @@ async fn kiro_sub_3_a_group_subscription_gives_each_member_a_seat_at_the_highest
         None,
     )
     .await
-    .assert_error(
+    .assert_aws_error(
         404,
         "ResourceNotFoundException",
         &format!("Subscription of group {ops} not found"),
@@ -360,21 +366,13 @@ async fn complete(w: &World, profile: &Value, uid: &str, user_name: &str, now: u
             "rightFileContent": "",
         },
     });
-    let response = w
-        .http
-        .post(format!("{}/generateCompletions", w.kiro.url()))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("sent");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    Reply {
-        status,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-    }
+    sim_testkit::http::read(
+        w.http
+            .post(format!("{}/generateCompletions", w.kiro.url()))
+            .bearer_auth(token)
+            .json(&body),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -421,7 +419,7 @@ async fn kiro_sub_5_a_seat_is_pending_until_used_active_after_and_canceled_by_an
         None,
     )
     .await
-    .assert_error(
+    .assert_aws_error(
         404,
         "ResourceNotFoundException",
         "Subscription of user nobody not found",
@@ -459,7 +457,7 @@ async fn kiro_sub_6_upgrades_apply_at_once_downgrades_next_month() {
     // Refusals change nothing.
     w.call(Method::PUT, &path, Some(json!({ "tier": "FREE" })))
         .await
-        .assert_error(
+        .assert_aws_error(
             400,
             "ValidationException",
             "Tier FREE is not valid. Valid tiers: PRO, PRO_PLUS, POWER.",
@@ -470,7 +468,7 @@ async fn kiro_sub_6_upgrades_apply_at_once_downgrades_next_month() {
         Some(json!({ "tier": "PRO" })),
     )
     .await
-    .assert_error(
+    .assert_aws_error(
         404,
         "ResourceNotFoundException",
         &format!("Subscription of user {bob} not found"),
@@ -551,7 +549,7 @@ async fn kiro_sub_7_a_seat_outlives_the_upstream_user_until_an_admin_removes_it(
         None,
     )
     .await
-    .assert_error(
+    .assert_aws_error(
         404,
         "ResourceNotFoundException",
         &format!("Subscription of user {ada} not found"),

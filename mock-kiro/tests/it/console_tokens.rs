@@ -76,24 +76,24 @@ async fn kiro_tok_1_a_token_is_shown_once_listed_without_its_secret_and_revoked(
     // Refusals change nothing.
     w.call(Method::DELETE, &format!("{path}/no-such-token"), None)
         .await
-        .assert_error(
+        .assert_aws_error(
             404,
             "ResourceNotFoundException",
             "Token no-such-token not found",
         );
     w.call(Method::POST, "/console/profiles/NOPE/scim-tokens", None)
         .await
-        .assert_error(404, "ResourceNotFoundException", "Profile NOPE not found");
+        .assert_aws_error(404, "ResourceNotFoundException", "Profile NOPE not found");
     w.call_as(None, Method::DELETE, &format!("{path}/{second_id}"), None)
         .await
-        .assert_error(
+        .assert_aws_error(
             401,
             "UnauthorizedException",
             "The admin token is missing or invalid.",
         );
     w.call_as(Some(&secret), Method::GET, &path, None)
         .await
-        .assert_error(
+        .assert_aws_error(
             401,
             "UnauthorizedException",
             "The admin token is missing or invalid.",

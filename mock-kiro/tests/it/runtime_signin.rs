@@ -226,7 +226,7 @@ async fn okta_prov_8_list_available_profiles_shows_the_profiles_of_the_tokens_is
         );
         assert_eq!(
             reply.header("www-authenticate"),
-            Some("Bearer error=\"invalid_token\"")
+            "Bearer error=\"invalid_token\""
         );
     }
 }

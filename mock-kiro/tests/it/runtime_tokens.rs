@@ -31,12 +31,12 @@ fn assert_invalid_token(reply: &common::Reply, case: &str) {
     );
     assert_eq!(
         reply.header("x-amzn-errortype"),
-        Some("InvalidTokenException"),
+        "InvalidTokenException",
         "{case}"
     );
     assert_eq!(
         reply.header("www-authenticate"),
-        Some("Bearer error=\"invalid_token\""),
+        "Bearer error=\"invalid_token\"",
         "{case}"
     );
 }
@@ -170,7 +170,7 @@ async fn kiro_use_1_forged_and_unusable_tokens_are_all_refused_with_401() {
         w.call(Method::GET, "/getUsageLimits", None, None).await,
     ] {
         reply.assert_aws_error(401, "InvalidTokenException", INVALID);
-        assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+        assert_eq!(reply.header("www-authenticate"), "Bearer");
     }
 
     // Nothing was spent and the seat was never used.
@@ -228,17 +228,14 @@ async fn kiro_use_1_a_token_without_a_scope_is_refused_for_that_feature_only() {
     reply.assert_aws_error(403, "AccessDeniedException", &completions_message);
     assert_eq!(
         reply.header("www-authenticate"),
-        Some(completions_challenge.as_str())
+        completions_challenge.as_str()
     );
 
     // And the other way round.
     assert_eq!(w.complete(&completions_only).await.status, 200);
     let reply = w.chat(&completions_only, "Explain lifetimes", None).await;
     reply.assert_aws_error(403, "AccessDeniedException", &chat_message);
-    assert_eq!(
-        reply.header("www-authenticate"),
-        Some(chat_challenge.as_str())
-    );
+    assert_eq!(reply.header("www-authenticate"), chat_challenge.as_str());
 
     // Without either scope: both refused; usage and profiles need no feature scope.
     w.complete(&neither)

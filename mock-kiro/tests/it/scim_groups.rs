@@ -84,7 +84,7 @@ async fn kiro_scim_1_groups_are_shown_without_members_and_membership_is_asked_by
         )
         .await;
     let created = reply.expect(201).clone();
-    assert_eq!(reply.header("content-type"), Some("application/scim+json"));
+    assert_eq!(reply.header("content-type"), "application/scim+json");
     let gid = created["id"].as_str().expect("id").to_string();
     let expected = group_json(&gid, "Kiro Developers", Some("00gdevs"), T0);
     assert_eq!(created, expected);

@@ -66,16 +66,13 @@ async fn kiro_scim_1_okta_looks_up_then_creates_a_user() {
 
     let before = scim.get(&lookup).await;
     assert_eq!(before.expect(200), &list_json(0, vec![]));
-    assert_eq!(before.header("content-type"), Some("application/scim+json"));
+    assert_eq!(before.header("content-type"), "application/scim+json");
 
     let created = scim
         .post("/Users", &okta_user("ada@example.com", "00uada"))
         .await;
     let body = created.expect(201).clone();
-    assert_eq!(
-        created.header("content-type"),
-        Some("application/scim+json")
-    );
+    assert_eq!(created.header("content-type"), "application/scim+json");
     let id = body["id"].as_str().expect("id").to_string();
     let (prefix, uuid) = id.split_at(10);
     assert!(prefix.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");

@@ -4,6 +4,7 @@
 //! Each test file uses only part of this module, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub use sim_testkit::http::Reply;
 use std::net::SocketAddr;
 
 use mock_dns::{Config, MockDns};
@@ -20,35 +21,6 @@ pub struct World {
     pub dns: MockDns,
     /// The HTTP client every request goes through.
     pub http: reqwest::Client,
-}
-
-/// What an HTTP call answered.
-pub struct Reply {
-    /// The HTTP status code.
-    pub status: u16,
-    /// The body, parsed as JSON (`Value::Null` if it is not JSON).
-    pub body: Value,
-    /// The raw body bytes.
-    pub bytes: Vec<u8>,
-}
-
-impl std::fmt::Debug for Reply {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Reply")
-            .field("status", &self.status)
-            .field("body", &String::from_utf8_lossy(&self.bytes))
-            .finish()
-    }
-}
-
-impl Reply {
-    /// The `result` of a Cloudflare envelope, after checking the call succeeded.
-    pub fn result(&self) -> &Value {
-        assert_eq!(self.status, 200, "expected success, got {self:?}");
-        assert_eq!(self.body["success"], json!(true), "{self:?}");
-        assert_eq!(self.body["errors"], json!([]), "{self:?}");
-        &self.body["result"]
-    }
 }
 
 /// Starts mock-dns with the default config (seed 0, virtual clock, no zones, no delay).
@@ -92,15 +64,7 @@ impl World {
 
     /// Sends a request as built, and reads the whole answer.
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
-        let response = request.send().await.expect("the HTTP request is answered");
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.expect("the body is read").to_vec();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply {
-            status,
-            body,
-            bytes,
-        }
+        sim_testkit::http::read(request).await
     }
 
     /// A request under `/client/v4` with the right bearer token and, if given, a JSON body.

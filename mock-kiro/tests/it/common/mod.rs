@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub use sim_testkit::http::Reply;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -196,93 +197,9 @@ impl CountingIssuer {
     }
 }
 
-/// What an HTTP call answered.
-pub struct Reply {
-    pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    /// The body as JSON (`Null` if empty or not JSON).
-    pub body: Value,
-    pub text: String,
-}
-
-impl std::fmt::Debug for Reply {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.status, self.text)
-    }
-}
-
-impl Reply {
-    /// A header's value.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The body after checking the status.
-    #[track_caller]
-    pub fn expect(&self, status: u16) -> &Value {
-        assert_eq!(self.status, status, "{self:?}");
-        &self.body
-    }
-
-    /// Checks a SCIM error: status, content type, the Error schema with `detail`, `scimType`
-    /// (or none), a request id and a timestamp.
-    #[track_caller]
-    pub fn assert_scim_error(&self, status: u16, scim_type: Option<&str>, detail: &str) {
-        assert_eq!(self.status, status, "{self:?}");
-        assert_eq!(
-            self.header("content-type"),
-            Some("application/scim+json"),
-            "{self:?}"
-        );
-        let request_id = self
-            .header("x-amzn-requestid")
-            .expect("request id")
-            .to_string();
-        let mut expected = json!({
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
-            "status": status.to_string(),
-            "detail": detail,
-            "exceptionRequestId": request_id,
-            "timeStamp": self.body["timeStamp"],
-        });
-        if let Some(t) = scim_type {
-            expected["scimType"] = json!(t);
-        }
-        assert_eq!(self.body, expected, "{self:?}");
-        assert!(
-            self.body["timeStamp"]
-                .as_str()
-                .is_some_and(|t| t.starts_with("20")),
-            "{self:?}"
-        );
-    }
-
-    /// Checks an AWS JSON error: status, `__type`, `message`.
-    #[track_caller]
-    pub fn assert_aws_error(&self, status: u16, kind: &str, message: &str) {
-        assert_eq!(self.status, status, "{self:?}");
-        assert_eq!(
-            self.body,
-            json!({ "__type": kind, "message": message }),
-            "{self:?}"
-        );
-        assert_eq!(self.header("x-amzn-errortype"), Some(kind), "{self:?}");
-    }
-}
-
 /// Sends a request and reads the whole answer.
 pub async fn send(request: reqwest::RequestBuilder) -> Reply {
-    let response = request.send().await.expect("request answered");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.expect("body read");
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        body,
-        text,
-    }
+    sim_testkit::http::read(request).await
 }
 
 /// A running mock-kiro (virtual clock) and an HTTP client, optionally with a mock-dns on the

@@ -4,6 +4,7 @@
 //! Each test file uses only part of this module, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub use sim_testkit::http::Reply;
 use std::time::Duration;
 
 use mock_dns::MockDns;
@@ -13,42 +14,6 @@ use serde_json::{Value, json};
 use sim_core::Clock;
 
 use crate::common::TestIssuer;
-
-/// What an HTTP call answered.
-pub struct Reply {
-    /// Status code.
-    pub status: u16,
-    /// The body as JSON (`Null` if not JSON).
-    pub body: Value,
-    /// The raw body.
-    pub text: String,
-}
-
-impl std::fmt::Debug for Reply {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.status, self.text)
-    }
-}
-
-impl Reply {
-    /// The body, after checking the status is 200.
-    #[track_caller]
-    pub fn ok(&self) -> &Value {
-        assert_eq!(self.status, 200, "expected 200, got {self:?}");
-        &self.body
-    }
-
-    /// Checks an AWS JSON error: exact status, `__type` and `message`.
-    #[track_caller]
-    pub fn assert_error(&self, status: u16, kind: &str, message: &str) {
-        assert_eq!(self.status, status, "{self:?}");
-        assert_eq!(
-            self.body,
-            json!({ "__type": kind, "message": message }),
-            "{self:?}"
-        );
-    }
-}
 
 /// mock-kiro, mock-dns and an issuer sharing one virtual clock.
 pub struct World {
@@ -97,11 +62,7 @@ pub async fn world() -> World {
 }
 
 async fn send(request: reqwest::RequestBuilder) -> Reply {
-    let response = request.send().await.expect("request sent");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body read");
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Reply { status, body, text }
+    sim_testkit::http::read(request).await
 }
 
 impl World {

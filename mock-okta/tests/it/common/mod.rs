@@ -8,9 +8,9 @@
 
 use mock_okta::{Config, MockOkta};
 use reqwest::Method;
-use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use sim_core::Seed;
+pub use sim_testkit::http::Reply;
 
 /// The world's start (the virtual clock's epoch) as Okta spells timestamps.
 pub const T0: &str = "2026-01-01T00:00:00.000Z";
@@ -42,94 +42,6 @@ pub struct Okta {
     pub okta: MockOkta,
     /// The HTTP client every request goes through (no redirects followed, cookies off).
     pub http: reqwest::Client,
-}
-
-/// What an HTTP call answered.
-pub struct Reply {
-    /// The HTTP status code.
-    pub status: u16,
-    /// The response headers.
-    pub headers: HeaderMap,
-    /// The body, parsed as JSON (`Value::Null` if it is not JSON).
-    pub body: Value,
-    /// The raw body bytes.
-    pub bytes: Vec<u8>,
-}
-
-impl std::fmt::Debug for Reply {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Reply")
-            .field("status", &self.status)
-            .field("headers", &self.headers)
-            .field("body", &String::from_utf8_lossy(&self.bytes))
-            .finish()
-    }
-}
-
-impl Reply {
-    /// The body after checking the status is `status`.
-    pub fn expect(&self, status: u16) -> &Value {
-        assert_eq!(self.status, status, "unexpected status: {self:?}");
-        &self.body
-    }
-
-    /// The body after checking the status is 200.
-    pub fn ok(&self) -> &Value {
-        self.expect(200)
-    }
-
-    /// A header as a string ("" when absent).
-    pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-
-    /// Every value of a header.
-    pub fn header_all(&self, name: &str) -> Vec<String> {
-        self.headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok().map(str::to_string))
-            .collect()
-    }
-
-    /// The target of the `Link` header with `rel="{rel}"`, if any.
-    pub fn link(&self, rel: &str) -> Option<String> {
-        let wanted = format!("rel=\"{rel}\"");
-        self.header_all("link")
-            .iter()
-            .flat_map(|v| v.split(',').map(str::trim).map(str::to_string))
-            .find(|l| l.contains(&wanted))
-            .and_then(|l| {
-                let start = l.find('<')? + 1;
-                let end = l.find('>')?;
-                Some(l[start..end].to_string())
-            })
-    }
-
-    /// Checks the body is Okta's error object with this status, code and summary, and returns
-    /// its `errorCauses` summaries.
-    pub fn okta_error(&self, status: u16, code: &str, summary: &str) -> Vec<String> {
-        assert_eq!(self.status, status, "unexpected status: {self:?}");
-        assert_eq!(self.body["errorCode"], json!(code), "{self:?}");
-        assert_eq!(self.body["errorSummary"], json!(summary), "{self:?}");
-        assert_eq!(self.body["errorLink"], json!(code), "{self:?}");
-        let error_id = self.body["errorId"].as_str().expect("errorId is a string");
-        assert!(error_id.starts_with("oae"), "{error_id}");
-        self.body["errorCauses"]
-            .as_array()
-            .expect("errorCauses is an array")
-            .iter()
-            .map(|c| {
-                c["errorSummary"]
-                    .as_str()
-                    .expect("a cause has an errorSummary")
-                    .to_string()
-            })
-            .collect()
-    }
 }
 
 /// Starts mock-okta with the default config (seed 0, virtual clock, port 0, http).
@@ -183,17 +95,7 @@ impl Okta {
 
     /// Sends a request as built, and reads the whole answer.
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
-        let response = request.send().await.expect("the HTTP request is answered");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await.expect("the body is read").to_vec();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-            bytes,
-        }
+        sim_testkit::http::read(request).await
     }
 
     /// A request with `Authorization: SSWS {token}`, `Accept: application/json` and, if given,

@@ -5,6 +5,7 @@
 //! Each test file uses only part of this module, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub use sim_testkit::http::Reply;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
@@ -13,7 +14,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mock_okta::{Config, MockOkta};
 use reqwest::Method;
-use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use sim_core::Seed;
 
@@ -40,85 +40,6 @@ pub const RULE_SCOPES: [&str; 6] = [
 ];
 /// A PKCE verifier (RFC 7636 appendix B).
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-
-/// What an HTTP call answered.
-pub struct Reply {
-    /// Status code.
-    pub status: u16,
-    /// Headers.
-    pub headers: HeaderMap,
-    /// The body as JSON (`Null` if it is not JSON).
-    pub body: Value,
-    /// The body as text.
-    pub text: String,
-}
-
-impl std::fmt::Debug for Reply {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Reply")
-            .field("status", &self.status)
-            .field("headers", &self.headers)
-            .field("body", &self.text)
-            .finish()
-    }
-}
-
-impl Reply {
-    /// The JSON body after checking the status.
-    pub fn expect(&self, status: u16) -> &Value {
-        assert_eq!(self.status, status, "unexpected status: {self:?}");
-        &self.body
-    }
-
-    /// The JSON body after checking for 200.
-    pub fn ok(&self) -> &Value {
-        self.expect(200)
-    }
-
-    /// A header ("" when absent).
-    pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-
-    /// The `Location` of a 302.
-    pub fn location(&self) -> String {
-        assert_eq!(self.status, 302, "expected a redirect: {self:?}");
-        self.header("location").to_string()
-    }
-
-    /// Checks this is Okta's error object with status, code and summary; returns the causes.
-    pub fn okta_error(&self, status: u16, code: &str, summary: &str) -> Vec<String> {
-        assert_eq!(self.status, status, "unexpected status: {self:?}");
-        assert_eq!(self.body["errorCode"], json!(code), "{self:?}");
-        assert_eq!(self.body["errorSummary"], json!(summary), "{self:?}");
-        assert_eq!(self.body["errorLink"], json!(code), "{self:?}");
-        assert!(
-            self.body["errorId"]
-                .as_str()
-                .is_some_and(|id| id.starts_with("oae")),
-            "{self:?}"
-        );
-        self.body["errorCauses"]
-            .as_array()
-            .expect("errorCauses")
-            .iter()
-            .map(|c| c["errorSummary"].as_str().expect("a summary").to_string())
-            .collect()
-    }
-
-    /// Checks this is an OAuth error with exactly this body (`{"error","error_description"}`).
-    pub fn oauth_error(&self, status: u16, error: &str, description: &str) {
-        assert_eq!(self.status, status, "unexpected status: {self:?}");
-        assert_eq!(
-            self.body,
-            json!({ "error": error, "error_description": description }),
-            "{self:?}"
-        );
-    }
-}
 
 /// The query parameters of a URL.
 pub fn query_of(url: &str) -> HashMap<String, String> {
@@ -547,20 +468,7 @@ pub fn client(cookies: bool) -> reqwest::Client {
         .expect("an HTTP client")
 }
 
-/// Sends a request and reads the whole answer.
-pub async fn read(request: reqwest::RequestBuilder) -> Reply {
-    let response = request.send().await.expect("the request is answered");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.expect("a body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        body,
-        text,
-    }
-}
+pub use sim_testkit::http::read;
 
 /// The `id` of an Okta object.
 pub fn id(object: &Value) -> String {
