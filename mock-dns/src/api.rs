@@ -25,9 +25,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use sim_api::dns::{PropagationBody, RecordBody, ZoneCreate};
 
 use crate::Shared;
 use crate::core::{
@@ -440,17 +440,6 @@ async fn verify_token(State(shared): State<AppState>) -> ApiResult {
     .into_response())
 }
 
-#[derive(Deserialize)]
-struct ZoneCreate {
-    name: Option<String>,
-    account: Option<AccountRef>,
-}
-
-#[derive(Deserialize)]
-struct AccountRef {
-    id: Option<String>,
-}
-
 async fn create_zone(State(shared): State<AppState>, body: Bytes) -> ApiResult {
     let input: ZoneCreate = parse_body(&body)?;
     let name = input
@@ -506,54 +495,35 @@ async fn delete_zone(State(shared): State<AppState>, Path(zone_id): Path<String>
     ok(json!({ "id": zone.id }))
 }
 
-/// A record body as Cloudflare takes it; unknown fields (`settings`, `data`, …) are ignored.
-#[derive(Deserialize, Default)]
-struct RecordBody {
-    #[serde(rename = "type")]
-    record_type: Option<String>,
-    name: Option<String>,
-    content: Option<String>,
-    ttl: Option<u32>,
-    proxied: Option<bool>,
-    #[serde(default, deserialize_with = "present")]
-    comment: Option<Option<String>>,
-    tags: Option<Vec<String>>,
-}
-
-/// Distinguishes `"comment": null` (clear it) from an absent `comment` (keep it).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
-
-impl RecordBody {
-    fn into_input(self) -> Result<RecordInput, ApiError> {
-        let required = |v: Option<String>, field: &str| {
-            v.ok_or_else(|| {
-                ApiError::new(StatusCode::BAD_REQUEST, 1004, "DNS Validation Error")
-                    .chained(9000, format!("`{field}` is required"))
-            })
-        };
-        Ok(RecordInput {
-            record_type: required(self.record_type, "type")?,
-            name: required(self.name, "name")?,
-            content: required(self.content, "content")?,
-            ttl: self.ttl,
-            proxied: self.proxied,
-            comment: self.comment.flatten(),
-            tags: self.tags.unwrap_or_default(),
+/// A create or replace: `type`, `name` and `content` are required.
+fn record_input(body: RecordBody) -> Result<RecordInput, ApiError> {
+    let required = |v: Option<String>, field: &str| {
+        v.ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, 1004, "DNS Validation Error")
+                .chained(9000, format!("`{field}` is required"))
         })
-    }
+    };
+    Ok(RecordInput {
+        record_type: required(body.record_type, "type")?,
+        name: required(body.name, "name")?,
+        content: required(body.content, "content")?,
+        ttl: body.ttl,
+        proxied: body.proxied,
+        comment: body.comment.flatten(),
+        tags: body.tags.unwrap_or_default(),
+    })
+}
 
-    fn into_patch(self) -> RecordPatch {
-        RecordPatch {
-            record_type: self.record_type,
-            name: self.name,
-            content: self.content,
-            ttl: self.ttl,
-            proxied: self.proxied,
-            comment: self.comment,
-            tags: self.tags,
-        }
+/// A patch: what is given changes.
+fn record_patch(body: RecordBody) -> RecordPatch {
+    RecordPatch {
+        record_type: body.record_type,
+        name: body.name,
+        content: body.content,
+        ttl: body.ttl,
+        proxied: body.proxied,
+        comment: body.comment,
+        tags: body.tags,
     }
 }
 
@@ -562,7 +532,7 @@ async fn create_record(
     Path(zone_id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let input = parse_body::<RecordBody>(&body)?.into_input()?;
+    let input = record_input(parse_body::<RecordBody>(&body)?)?;
     let record = shared
         .change(|core, now| core.create_record(now, &zone_id, input))
         .map_err(|e| ApiError::from_dns(e, &zone_id))?;
@@ -644,7 +614,7 @@ async fn replace_record(
     Path((zone_id, record_id)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let input = parse_body::<RecordBody>(&body)?.into_input()?;
+    let input = record_input(parse_body::<RecordBody>(&body)?)?;
     let record = shared
         .change(|core, now| core.replace_record(now, &zone_id, &record_id, input))
         .map_err(|e| ApiError::from_dns(e, &zone_id))?;
@@ -657,7 +627,7 @@ async fn patch_record(
     Path((zone_id, record_id)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let patch = parse_body::<RecordBody>(&body)?.into_patch();
+    let patch = record_patch(parse_body::<RecordBody>(&body)?);
     let record = shared
         .change(|core, now| core.patch_record(now, &zone_id, &record_id, patch))
         .map_err(|e| ApiError::from_dns(e, &zone_id))?;
@@ -712,11 +682,7 @@ async fn get_propagation(State(shared): State<AppState>) -> Response {
 }
 
 async fn put_propagation(State(shared): State<AppState>, body: Bytes) -> Response {
-    #[derive(Deserialize)]
-    struct Body {
-        delay: String,
-    }
-    let delay: Result<Duration, String> = serde_json::from_slice::<Body>(&body)
+    let delay: Result<Duration, String> = serde_json::from_slice::<PropagationBody>(&body)
         .map_err(|e| format!("expected {{\"delay\": \"5m\"}}: {e}"))
         .and_then(|b| sim_core::clock::parse_duration(&b.delay));
     match delay {

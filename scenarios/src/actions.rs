@@ -3,6 +3,7 @@
 //! step, so its answer can be checked with the same expectations.
 
 use serde_json::{Map, Value, json};
+use sim_api::{AdminRequest, dns};
 use sim_world::clients::{Body, kiro_redirect_uris};
 
 /// Which service an action talks to.
@@ -58,8 +59,9 @@ pub struct AdminAction {
     pub required: &'static [&'static str],
     /// Parameters that may be given.
     pub optional: &'static [&'static str],
-    /// Builds the request from the (substituted) arguments.
-    pub build: fn(&Map<String, Value>) -> Request,
+    /// Builds the request from the (substituted) arguments; an argument of the wrong kind
+    /// for a typed action ([`sim_api`]) is an error.
+    pub build: fn(&Map<String, Value>) -> Result<Request, String>,
 }
 
 fn s(args: &Map<String, Value>, key: &str) -> String {
@@ -91,6 +93,19 @@ fn delete(path: String) -> Request {
     req(reqwest::Method::DELETE, path, None)
 }
 
+/// A typed action ([`sim_api`]): the arguments deserialize into its one definition, which
+/// says which request it is.
+fn typed<R: AdminRequest>(args: &Map<String, Value>) -> Result<Request, String> {
+    Ok(request(&R::from_args(args)?.request()))
+}
+
+/// The runner's request for a typed action's HTTP request.
+pub fn request(http: &sim_api::HttpRequest) -> Request {
+    let method =
+        reqwest::Method::from_bytes(http.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    req(method, http.path.clone(), http.body.clone())
+}
+
 fn or(args: &Map<String, Value>, key: &str, default: Value) -> Value {
     args.get(key).cloned().unwrap_or(default)
 }
@@ -110,16 +125,18 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["login", "first", "last"],
         optional: &["password", "activate", "email"],
         build: |a| {
-            let mut body = json!({ "profile": {
+            Ok({
+                let mut body = json!({ "profile": {
                 "firstName": s(a, "first"), "lastName": s(a, "last"),
                 "email": a.get("email").cloned().unwrap_or_else(|| json!(s(a, "login"))),
                 "login": s(a, "login"),
             } });
-            if a.contains_key("password") {
-                body["credentials"] = json!({ "password": { "value": s(a, "password") } });
-            }
-            let activate = a.get("activate").and_then(Value::as_bool).unwrap_or(true);
-            post(format!("/api/v1/users?activate={activate}"), body)
+                if a.contains_key("password") {
+                    body["credentials"] = json!({ "password": { "value": s(a, "password") } });
+                }
+                let activate = a.get("activate").and_then(Value::as_bool).unwrap_or(true);
+                post(format!("/api/v1/users?activate={activate}"), body)
+            })
         },
     },
     AdminAction {
@@ -127,7 +144,7 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         name: "get_user",
         required: &["user"],
         optional: &[],
-        build: |a| get(format!("/api/v1/users/{}", s(a, "user"))),
+        build: |a| Ok(get(format!("/api/v1/users/{}", s(a, "user")))),
     },
     AdminAction {
         service: Service::Okta,
@@ -135,10 +152,12 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["user", "profile"],
         optional: &[],
         build: |a| {
-            post(
-                format!("/api/v1/users/{}", s(a, "user")),
-                json!({ "profile": or(a, "profile", json!({})) }),
-            )
+            Ok({
+                post(
+                    format!("/api/v1/users/{}", s(a, "user")),
+                    json!({ "profile": or(a, "profile", json!({})) }),
+                )
+            })
         },
     },
     AdminAction {
@@ -147,13 +166,15 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["user"],
         optional: &[],
         build: |a| {
-            post(
-                format!(
-                    "/api/v1/users/{}/lifecycle/activate?sendEmail=false",
-                    s(a, "user")
-                ),
-                json!({}),
-            )
+            Ok({
+                post(
+                    format!(
+                        "/api/v1/users/{}/lifecycle/activate?sendEmail=false",
+                        s(a, "user")
+                    ),
+                    json!({}),
+                )
+            })
         },
     },
     AdminAction {
@@ -162,10 +183,12 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["user"],
         optional: &[],
         build: |a| {
-            post(
-                format!("/api/v1/users/{}/lifecycle/deactivate", s(a, "user")),
-                json!({}),
-            )
+            Ok({
+                post(
+                    format!("/api/v1/users/{}/lifecycle/deactivate", s(a, "user")),
+                    json!({}),
+                )
+            })
         },
     },
     AdminAction {
@@ -174,10 +197,12 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["user"],
         optional: &[],
         build: |a| {
-            post(
-                format!("/api/v1/users/{}/lifecycle/suspend", s(a, "user")),
-                json!({}),
-            )
+            Ok({
+                post(
+                    format!("/api/v1/users/{}/lifecycle/suspend", s(a, "user")),
+                    json!({}),
+                )
+            })
         },
     },
     AdminAction {
@@ -186,10 +211,12 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["user"],
         optional: &[],
         build: |a| {
-            post(
-                format!("/api/v1/users/{}/lifecycle/unsuspend", s(a, "user")),
-                json!({}),
-            )
+            Ok({
+                post(
+                    format!("/api/v1/users/{}/lifecycle/unsuspend", s(a, "user")),
+                    json!({}),
+                )
+            })
         },
     },
     AdminAction {
@@ -197,7 +224,7 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         name: "delete_user",
         required: &["user"],
         optional: &[],
-        build: |a| delete(format!("/api/v1/users/{}", s(a, "user"))),
+        build: |a| Ok(delete(format!("/api/v1/users/{}", s(a, "user")))),
     },
     AdminAction {
         service: Service::Okta,
@@ -205,10 +232,12 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["name"],
         optional: &["description"],
         build: |a| {
-            post(
-                "/api/v1/groups".into(),
-                json!({ "profile": { "name": s(a, "name"), "description": or(a, "description", Value::Null) } }),
-            )
+            Ok({
+                post(
+                    "/api/v1/groups".into(),
+                    json!({ "profile": { "name": s(a, "name"), "description": or(a, "description", Value::Null) } }),
+                )
+            })
         },
     },
     AdminAction {
@@ -217,11 +246,13 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["group", "user"],
         optional: &[],
         build: |a| {
-            req(
-                reqwest::Method::PUT,
-                format!("/api/v1/groups/{}/users/{}", s(a, "group"), s(a, "user")),
-                None,
-            )
+            Ok({
+                req(
+                    reqwest::Method::PUT,
+                    format!("/api/v1/groups/{}/users/{}", s(a, "group"), s(a, "user")),
+                    None,
+                )
+            })
         },
     },
     AdminAction {
@@ -230,11 +261,13 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["group", "user"],
         optional: &[],
         build: |a| {
-            delete(format!(
-                "/api/v1/groups/{}/users/{}",
-                s(a, "group"),
-                s(a, "user")
-            ))
+            Ok({
+                delete(format!(
+                    "/api/v1/groups/{}/users/{}",
+                    s(a, "group"),
+                    s(a, "user")
+                ))
+            })
         },
     },
     // ---- Okta: apps -------------------------------------------------------------------------
@@ -244,24 +277,26 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["label"],
         optional: &["refresh_token", "redirect_uris"],
         build: |a| {
-            let mut grants = vec!["authorization_code"];
-            if a.get("refresh_token")
-                .and_then(Value::as_bool)
-                .unwrap_or(true)
-            {
-                grants.push("refresh_token");
-            }
-            post(
-                "/api/v1/apps".into(),
-                json!({
-                    "name": "oidc_client", "label": s(a, "label"), "signOnMode": "OPENID_CONNECT",
-                    "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
-                    "settings": { "oauthClient": {
-                        "redirect_uris": or(a, "redirect_uris", json!(kiro_redirect_uris())),
-                        "response_types": ["code"], "grant_types": grants, "application_type": "native",
-                    } },
-                }),
-            )
+            Ok({
+                let mut grants = vec!["authorization_code"];
+                if a.get("refresh_token")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true)
+                {
+                    grants.push("refresh_token");
+                }
+                post(
+                    "/api/v1/apps".into(),
+                    json!({
+                        "name": "oidc_client", "label": s(a, "label"), "signOnMode": "OPENID_CONNECT",
+                        "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
+                        "settings": { "oauthClient": {
+                            "redirect_uris": or(a, "redirect_uris", json!(kiro_redirect_uris())),
+                            "response_types": ["code"], "grant_types": grants, "application_type": "native",
+                        } },
+                    }),
+                )
+            })
         },
     },
     AdminAction {
@@ -270,10 +305,12 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["app", "user"],
         optional: &[],
         build: |a| {
-            post(
-                format!("/api/v1/apps/{}/users", s(a, "app")),
-                json!({ "id": s(a, "user"), "scope": "USER" }),
-            )
+            Ok({
+                post(
+                    format!("/api/v1/apps/{}/users", s(a, "app")),
+                    json!({ "id": s(a, "user"), "scope": "USER" }),
+                )
+            })
         },
     },
     AdminAction {
@@ -282,11 +319,13 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["app", "user"],
         optional: &[],
         build: |a| {
-            delete(format!(
-                "/api/v1/apps/{}/users/{}",
-                s(a, "app"),
-                s(a, "user")
-            ))
+            Ok({
+                delete(format!(
+                    "/api/v1/apps/{}/users/{}",
+                    s(a, "app"),
+                    s(a, "user")
+                ))
+            })
         },
     },
     AdminAction {
@@ -295,10 +334,12 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["app", "group"],
         optional: &[],
         build: |a| {
-            put(
-                format!("/api/v1/apps/{}/groups/{}", s(a, "app"), s(a, "group")),
-                json!({}),
-            )
+            Ok({
+                put(
+                    format!("/api/v1/apps/{}/groups/{}", s(a, "app"), s(a, "group")),
+                    json!({}),
+                )
+            })
         },
     },
     AdminAction {
@@ -307,11 +348,13 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["app", "group"],
         optional: &[],
         build: |a| {
-            delete(format!(
-                "/api/v1/apps/{}/groups/{}",
-                s(a, "app"),
-                s(a, "group")
-            ))
+            Ok({
+                delete(format!(
+                    "/api/v1/apps/{}/groups/{}",
+                    s(a, "app"),
+                    s(a, "group")
+                ))
+            })
         },
     },
     // ---- Okta: authorization servers ----------------------------------------------------------
@@ -321,11 +364,13 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["name"],
         optional: &["audience"],
         build: |a| {
-            post(
-                "/api/v1/authorizationServers".into(),
-                json!({ "name": s(a, "name"), "description": s(a, "name"),
+            Ok({
+                post(
+                    "/api/v1/authorizationServers".into(),
+                    json!({ "name": s(a, "name"), "description": s(a, "name"),
                         "audiences": [or(a, "audience", json!("api://kiro"))] }),
-            )
+                )
+            })
         },
     },
     AdminAction {
@@ -334,11 +379,13 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["server", "name"],
         optional: &["consent"],
         build: |a| {
-            post(
-                format!("/api/v1/authorizationServers/{}/scopes", s(a, "server")),
-                json!({ "name": s(a, "name"), "description": s(a, "name"),
+            Ok({
+                post(
+                    format!("/api/v1/authorizationServers/{}/scopes", s(a, "server")),
+                    json!({ "name": s(a, "name"), "description": s(a, "name"),
                         "consent": or(a, "consent", json!("IMPLICIT")), "metadataPublish": "ALL_CLIENTS" }),
-            )
+                )
+            })
         },
     },
     AdminAction {
@@ -347,14 +394,16 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["server", "name", "clients"],
         optional: &["priority"],
         build: |a| {
-            post(
-                format!("/api/v1/authorizationServers/{}/policies", s(a, "server")),
-                json!({
-                    "type": "OAUTH_AUTHORIZATION_POLICY", "status": "ACTIVE", "name": s(a, "name"),
-                    "description": s(a, "name"), "priority": or(a, "priority", json!(1)),
-                    "conditions": { "clients": { "include": or(a, "clients", json!([])) } },
-                }),
-            )
+            Ok({
+                post(
+                    format!("/api/v1/authorizationServers/{}/policies", s(a, "server")),
+                    json!({
+                        "type": "OAUTH_AUTHORIZATION_POLICY", "status": "ACTIVE", "name": s(a, "name"),
+                        "description": s(a, "name"), "priority": or(a, "priority", json!(1)),
+                        "conditions": { "clients": { "include": or(a, "clients", json!([])) } },
+                    }),
+                )
+            })
         },
     },
     AdminAction {
@@ -368,27 +417,28 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
             "refresh_token_minutes",
         ],
         build: |a| {
-            let mut token =
-                json!({ "accessTokenLifetimeMinutes": or(a, "access_token_minutes", json!(60)) });
-            if let Some(refresh) = a.get("refresh_token_minutes") {
-                token["refreshTokenLifetimeMinutes"] = refresh.clone();
-            }
-            post(
-                format!(
-                    "/api/v1/authorizationServers/{}/policies/{}/rules",
-                    s(a, "server"),
-                    s(a, "policy")
-                ),
-                json!({
-                    "type": "RESOURCE_ACCESS", "name": s(a, "name"), "priority": 1,
-                    "conditions": {
-                        "people": { "groups": { "include": or(a, "groups", json!(["EVERYONE"])) } },
-                        "grantTypes": { "include": or(a, "grant_types", json!(["client_credentials", "authorization_code"])) },
-                        "scopes": { "include": or(a, "scopes", json!([])) },
-                    },
-                    "actions": { "token": token },
-                }),
-            )
+            Ok({
+                let mut token = json!({ "accessTokenLifetimeMinutes": or(a, "access_token_minutes", json!(60)) });
+                if let Some(refresh) = a.get("refresh_token_minutes") {
+                    token["refreshTokenLifetimeMinutes"] = refresh.clone();
+                }
+                post(
+                    format!(
+                        "/api/v1/authorizationServers/{}/policies/{}/rules",
+                        s(a, "server"),
+                        s(a, "policy")
+                    ),
+                    json!({
+                        "type": "RESOURCE_ACCESS", "name": s(a, "name"), "priority": 1,
+                        "conditions": {
+                            "people": { "groups": { "include": or(a, "groups", json!(["EVERYONE"])) } },
+                            "grantTypes": { "include": or(a, "grant_types", json!(["client_credentials", "authorization_code"])) },
+                            "scopes": { "include": or(a, "scopes", json!([])) },
+                        },
+                        "actions": { "token": token },
+                    }),
+                )
+            })
         },
     },
     AdminAction {
@@ -397,15 +447,17 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["server", "client", "user", "scopes"],
         optional: &["grant_type"],
         build: |a| {
-            post(
-                format!(
-                    "/api/v1/authorizationServers/{}/tokenPreview",
-                    s(a, "server")
-                ),
-                json!({ "clientId": s(a, "client"), "userId": s(a, "user"),
+            Ok({
+                post(
+                    format!(
+                        "/api/v1/authorizationServers/{}/tokenPreview",
+                        s(a, "server")
+                    ),
+                    json!({ "clientId": s(a, "client"), "userId": s(a, "user"),
                         "grantType": or(a, "grant_type", json!("authorization_code")),
                         "scopes": or(a, "scopes", json!([])) }),
-            )
+                )
+            })
         },
     },
     AdminAction {
@@ -414,13 +466,15 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["server"],
         optional: &[],
         build: |a| {
-            post(
-                format!(
-                    "/api/v1/authorizationServers/{}/credentials/lifecycle/keyRotate",
-                    s(a, "server")
-                ),
-                json!({ "use": "sig" }),
-            )
+            Ok({
+                post(
+                    format!(
+                        "/api/v1/authorizationServers/{}/credentials/lifecycle/keyRotate",
+                        s(a, "server")
+                    ),
+                    json!({ "use": "sig" }),
+                )
+            })
         },
     },
     AdminAction {
@@ -429,15 +483,17 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &[],
         optional: &["filter"],
         build: |a| {
-            let filter = s(a, "filter");
-            if filter.is_empty() {
-                get("/api/v1/logs?limit=1000".into())
-            } else {
-                get(format!(
-                    "/api/v1/logs?limit=1000&filter={}",
-                    form_urlencoded::byte_serialize(filter.as_bytes()).collect::<String>()
-                ))
-            }
+            Ok({
+                let filter = s(a, "filter");
+                if filter.is_empty() {
+                    get("/api/v1/logs?limit=1000".into())
+                } else {
+                    get(format!(
+                        "/api/v1/logs?limit=1000&filter={}",
+                        form_urlencoded::byte_serialize(filter.as_bytes()).collect::<String>()
+                    ))
+                }
+            })
         },
     },
     // ---- Kiro console -------------------------------------------------------------------------
@@ -447,10 +503,12 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["name", "issuer", "client_id"],
         optional: &[],
         build: |a| {
-            post(
-                "/console/profiles".into(),
-                json!({ "profileName": s(a, "name"), "issuerUrl": s(a, "issuer"), "clientId": s(a, "client_id") }),
-            )
+            Ok({
+                post(
+                    "/console/profiles".into(),
+                    json!({ "profileName": s(a, "name"), "issuerUrl": s(a, "issuer"), "clientId": s(a, "client_id") }),
+                )
+            })
         },
     },
     AdminAction {
@@ -458,7 +516,7 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         name: "delete_profile",
         required: &["profile"],
         optional: &[],
-        build: |a| delete(format!("/console/profiles/{}", s(a, "profile"))),
+        build: |a| Ok(delete(format!("/console/profiles/{}", s(a, "profile")))),
     },
     AdminAction {
         service: Service::Kiro,
@@ -466,10 +524,12 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["profile", "domain"],
         optional: &[],
         build: |a| {
-            post(
-                format!("/console/profiles/{}/domains", s(a, "profile")),
-                json!({ "domainName": s(a, "domain") }),
-            )
+            Ok({
+                post(
+                    format!("/console/profiles/{}/domains", s(a, "profile")),
+                    json!({ "domainName": s(a, "domain") }),
+                )
+            })
         },
     },
     AdminAction {
@@ -478,11 +538,13 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["profile", "domain"],
         optional: &[],
         build: |a| {
-            get(format!(
-                "/console/profiles/{}/domains/{}",
-                s(a, "profile"),
-                s(a, "domain")
-            ))
+            Ok({
+                get(format!(
+                    "/console/profiles/{}/domains/{}",
+                    s(a, "profile"),
+                    s(a, "domain")
+                ))
+            })
         },
     },
     AdminAction {
@@ -491,14 +553,16 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["profile", "domain"],
         optional: &[],
         build: |a| {
-            post(
-                format!(
-                    "/console/profiles/{}/domains/{}/verify",
-                    s(a, "profile"),
-                    s(a, "domain")
-                ),
-                json!({}),
-            )
+            Ok({
+                post(
+                    format!(
+                        "/console/profiles/{}/domains/{}/verify",
+                        s(a, "profile"),
+                        s(a, "domain")
+                    ),
+                    json!({}),
+                )
+            })
         },
     },
     AdminAction {
@@ -507,10 +571,12 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["profile"],
         optional: &[],
         build: |a| {
-            post(
-                format!("/console/profiles/{}/scim-tokens", s(a, "profile")),
-                json!({}),
-            )
+            Ok({
+                post(
+                    format!("/console/profiles/{}/scim-tokens", s(a, "profile")),
+                    json!({}),
+                )
+            })
         },
     },
     AdminAction {
@@ -518,7 +584,12 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         name: "list_scim_tokens",
         required: &["profile"],
         optional: &[],
-        build: |a| get(format!("/console/profiles/{}/scim-tokens", s(a, "profile"))),
+        build: |a| {
+            Ok(get(format!(
+                "/console/profiles/{}/scim-tokens",
+                s(a, "profile")
+            )))
+        },
     },
     AdminAction {
         service: Service::Kiro,
@@ -526,11 +597,13 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["profile", "token_id"],
         optional: &[],
         build: |a| {
-            delete(format!(
-                "/console/profiles/{}/scim-tokens/{}",
-                s(a, "profile"),
-                s(a, "token_id")
-            ))
+            Ok({
+                delete(format!(
+                    "/console/profiles/{}/scim-tokens/{}",
+                    s(a, "profile"),
+                    s(a, "token_id")
+                ))
+            })
         },
     },
     AdminAction {
@@ -539,15 +612,17 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["profile", "tier"],
         optional: &["user", "group"],
         build: |a| {
-            let (kind, id) = if a.contains_key("group") {
-                ("GROUP", s(a, "group"))
-            } else {
-                ("USER", s(a, "user"))
-            };
-            post(
-                format!("/console/profiles/{}/subscriptions", s(a, "profile")),
-                json!({ "principalType": kind, "principalId": id, "tier": s(a, "tier") }),
-            )
+            Ok({
+                let (kind, id) = if a.contains_key("group") {
+                    ("GROUP", s(a, "group"))
+                } else {
+                    ("USER", s(a, "user"))
+                };
+                post(
+                    format!("/console/profiles/{}/subscriptions", s(a, "profile")),
+                    json!({ "principalType": kind, "principalId": id, "tier": s(a, "tier") }),
+                )
+            })
         },
     },
     AdminAction {
@@ -556,10 +631,12 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["profile"],
         optional: &[],
         build: |a| {
-            get(format!(
-                "/console/profiles/{}/subscriptions",
-                s(a, "profile")
-            ))
+            Ok({
+                get(format!(
+                    "/console/profiles/{}/subscriptions",
+                    s(a, "profile")
+                ))
+            })
         },
     },
     AdminAction {
@@ -568,14 +645,16 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["profile", "user", "tier"],
         optional: &[],
         build: |a| {
-            put(
-                format!(
-                    "/console/profiles/{}/subscriptions/users/{}",
-                    s(a, "profile"),
-                    s(a, "user")
-                ),
-                json!({ "tier": s(a, "tier") }),
-            )
+            Ok({
+                put(
+                    format!(
+                        "/console/profiles/{}/subscriptions/users/{}",
+                        s(a, "profile"),
+                        s(a, "user")
+                    ),
+                    json!({ "tier": s(a, "tier") }),
+                )
+            })
         },
     },
     AdminAction {
@@ -584,11 +663,13 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["profile", "user"],
         optional: &[],
         build: |a| {
-            delete(format!(
-                "/console/profiles/{}/subscriptions/users/{}",
-                s(a, "profile"),
-                s(a, "user")
-            ))
+            Ok({
+                delete(format!(
+                    "/console/profiles/{}/subscriptions/users/{}",
+                    s(a, "profile"),
+                    s(a, "user")
+                ))
+            })
         },
     },
     AdminAction {
@@ -597,11 +678,13 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["profile", "group"],
         optional: &[],
         build: |a| {
-            delete(format!(
-                "/console/profiles/{}/subscriptions/groups/{}",
-                s(a, "profile"),
-                s(a, "group")
-            ))
+            Ok({
+                delete(format!(
+                    "/console/profiles/{}/subscriptions/groups/{}",
+                    s(a, "profile"),
+                    s(a, "group")
+                ))
+            })
         },
     },
     AdminAction {
@@ -610,11 +693,13 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["profile", "user"],
         optional: &[],
         build: |a| {
-            delete(format!(
-                "/console/profiles/{}/seats/{}",
-                s(a, "profile"),
-                s(a, "user")
-            ))
+            Ok({
+                delete(format!(
+                    "/console/profiles/{}/seats/{}",
+                    s(a, "profile"),
+                    s(a, "user")
+                ))
+            })
         },
     },
     AdminAction {
@@ -622,12 +707,14 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         name: "settings",
         required: &["profile"],
         optional: &["set"],
-        build: |a| match a.get("set") {
-            Some(settings) => put(
-                format!("/console/profiles/{}/settings", s(a, "profile")),
-                settings.clone(),
-            ),
-            None => get(format!("/console/profiles/{}/settings", s(a, "profile"))),
+        build: |a| {
+            Ok(match a.get("set") {
+                Some(settings) => put(
+                    format!("/console/profiles/{}/settings", s(a, "profile")),
+                    settings.clone(),
+                ),
+                None => get(format!("/console/profiles/{}/settings", s(a, "profile"))),
+            })
         },
     },
     AdminAction {
@@ -636,71 +723,56 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         required: &["delay"],
         optional: &[],
         build: |a| {
-            put(
-                "/_sim/kiro/sync-delay".into(),
-                json!({ "delay": s(a, "delay") }),
-            )
+            Ok({
+                put(
+                    "/_sim/kiro/sync-delay".into(),
+                    json!({ "delay": s(a, "delay") }),
+                )
+            })
         },
     },
-    // ---- DNS provider ---------------------------------------------------------------------------
+    // ---- DNS provider: typed (`sim_api::dns`) --------------------------------------------------
     AdminAction {
         service: Service::Dns,
-        name: "create_zone",
+        name: dns::CreateZone::ACTION,
         required: &["name"],
         optional: &[],
-        build: |a| post("/client/v4/zones".into(), json!({ "name": s(a, "name") })),
+        build: typed::<dns::CreateZone>,
     },
     AdminAction {
         service: Service::Dns,
-        name: "find_zone",
+        name: dns::FindZone::ACTION,
         required: &["name"],
         optional: &[],
-        build: |a| get(format!("/client/v4/zones?name={}", s(a, "name"))),
+        build: typed::<dns::FindZone>,
     },
     AdminAction {
         service: Service::Dns,
-        name: "create_record",
+        name: dns::CreateRecord::ACTION,
         required: &["zone", "type", "name", "content"],
         optional: &["ttl"],
-        build: |a| {
-            post(
-                format!("/client/v4/zones/{}/dns_records", s(a, "zone")),
-                json!({ "type": s(a, "type"), "name": s(a, "name"), "content": s(a, "content"),
-                        "ttl": or(a, "ttl", json!(1)) }),
-            )
-        },
+        build: typed::<dns::CreateRecord>,
     },
     AdminAction {
         service: Service::Dns,
-        name: "list_records",
+        name: dns::ListRecords::ACTION,
         required: &["zone"],
         optional: &[],
-        build: |a| get(format!("/client/v4/zones/{}/dns_records", s(a, "zone"))),
+        build: typed::<dns::ListRecords>,
     },
     AdminAction {
         service: Service::Dns,
-        name: "delete_record",
+        name: dns::DeleteRecord::ACTION,
         required: &["zone", "record"],
         optional: &[],
-        build: |a| {
-            delete(format!(
-                "/client/v4/zones/{}/dns_records/{}",
-                s(a, "zone"),
-                s(a, "record")
-            ))
-        },
+        build: typed::<dns::DeleteRecord>,
     },
     AdminAction {
         service: Service::Dns,
-        name: "propagation",
+        name: dns::SetPropagation::ACTION,
         required: &["delay"],
         optional: &[],
-        build: |a| {
-            put(
-                "/_sim/dns/propagation".into(),
-                json!({ "delay": s(a, "delay") }),
-            )
-        },
+        build: typed::<dns::SetPropagation>,
     },
 ];
 
@@ -733,3 +805,64 @@ pub const IDE_ACTIONS: &[(&str, IdeAction, &[&str], &[&str])] = &[
     ("refresh_now", IdeAction::RefreshNow, &[], &[]),
     ("sign_out", IdeAction::SignOut, &[], &[]),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A value of the right kind for a parameter.
+    fn sample(name: &str) -> Value {
+        match name {
+            "ttl" => json!(60),
+            "activate" => json!(true),
+            "set" | "properties" => json!({}),
+            "clients" | "scopes" | "grant_types" => json!(["x"]),
+            _ => json!("x"),
+        }
+    }
+
+    #[test]
+    fn every_action_builds_from_its_declared_parameters_and_typed_ones_refuse_others() {
+        for action in ADMIN_ACTIONS {
+            let mut args: Map<String, Value> = action
+                .required
+                .iter()
+                .map(|n| (n.to_string(), sample(n)))
+                .collect();
+            assert!((action.build)(&args).is_ok(), "{action:?} with {args:?}");
+            for n in action.optional {
+                args.insert(n.to_string(), sample(n));
+            }
+            assert!((action.build)(&args).is_ok(), "{action:?} with {args:?}");
+        }
+        for action in ADMIN_ACTIONS.iter().filter(|a| a.service == Service::Dns) {
+            let mut args: Map<String, Value> = action
+                .required
+                .iter()
+                .map(|n| (n.to_string(), sample(n)))
+                .collect();
+            if let Some(first) = action.required.first() {
+                let mut missing = args.clone();
+                missing.remove(*first);
+                assert!(
+                    (action.build)(&missing).is_err(),
+                    "{action:?} without {first}"
+                );
+            }
+            args.insert("unknown".into(), json!("x"));
+            assert!((action.build)(&args).is_err(), "{action:?} takes `unknown`");
+        }
+    }
+
+    #[test]
+    fn a_typed_step_is_the_request_the_typed_client_sends() {
+        let action = ADMIN_ACTIONS
+            .iter()
+            .find(|a| a.service == Service::Dns && a.name == "create_record")
+            .expect("dns.create_record");
+        let args = json!({ "zone": "z1", "type": "TXT", "name": "_k.example.com", "content": "v" });
+        let built = (action.build)(args.as_object().expect("object")).expect("builds");
+        let client = sim_api::dns::CreateRecord::txt("z1", "_k.example.com", "v").request();
+        assert_eq!(built, request(&client));
+    }
+}

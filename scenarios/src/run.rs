@@ -551,7 +551,8 @@ impl<'a> Run<'a> {
                     Value::Object(m) => m,
                     _ => Map::new(),
                 };
-                let request = (action.build)(&args);
+                let request = (action.build)(&args)
+                    .map_err(|e| format!("{}.{}: {e}", action.service.name(), action.name))?;
                 let api = self.api(action.service);
                 self.send(action.service, &api, request).await.map(Some)
             }

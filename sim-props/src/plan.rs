@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use sim_api::AdminRequest;
 use sim_core::faults::{FaultAction, FaultRule, Respond};
 
 use crate::model::{
@@ -75,8 +76,12 @@ fn kiro(method: &'static str, path: impl Into<String>) -> Req {
     Req::new(Service::Kiro, method, path)
 }
 
-fn dns(method: &'static str, path: impl Into<String>) -> Req {
-    Req::new(Service::Dns, method, path)
+/// A typed DNS action ([`sim_api::dns`]), as scenario files and the typed clients make it.
+fn dns(action: &impl AdminRequest) -> Req {
+    let http = action.request();
+    let mut req = Req::new(Service::Dns, http.method, http.path);
+    req.body = http.body;
+    req
 }
 
 fn app_var(app: App) -> &'static str {
@@ -168,8 +173,10 @@ pub fn setup(model: &Model) -> Vec<Req> {
     }
     for (d, domain) in DOMAINS.iter().enumerate() {
         out.push(
-            dns("GET", format!("/client/v4/zones?name={domain}"))
-                .save(format!("zone{d}"), "$.result[0].id"),
+            dns(&sim_api::dns::FindZone {
+                name: domain.to_string(),
+            })
+            .save(format!("zone{d}"), "$.result[0].id"),
         );
     }
     out.extend(add_domain(0, 0));
@@ -232,10 +239,11 @@ fn add_domain(p: usize, d: usize) -> Vec<Req> {
 }
 
 fn publish_txt(p: usize, d: usize) -> Req {
-    dns("POST", format!("/client/v4/zones/${{zone{d}}}/dns_records")).body(json!({
-        "type": "TXT", "name": format!("${{record_{p}_{d}}}"),
-        "content": format!("${{value_{p}_{d}}}"), "ttl": 1,
-    }))
+    dns(&sim_api::dns::CreateRecord::txt(
+        &format!("${{zone{d}}}"),
+        &format!("${{record_{p}_{d}}}"),
+        &format!("${{value_{p}_{d}}}"),
+    ))
 }
 
 fn new_token(k: usize) -> Req {

@@ -4,6 +4,8 @@
 //! [`ClientError`] with the service's status and error body, so callers can assert on them.
 
 use serde_json::{Value, json};
+use sim_api::AdminRequest as _;
+use sim_api::dns;
 
 /// A refused or failed call.
 #[derive(Debug, thiserror::Error)]
@@ -183,6 +185,17 @@ impl Api {
                 body: response.body,
             })
         }
+    }
+
+    /// A typed admin action ([`sim_api`]); 2xx answers give the JSON body.
+    pub async fn request<R: sim_api::AdminRequest>(
+        &self,
+        action: &R,
+    ) -> Result<Value, ClientError> {
+        let request = action.request();
+        let method =
+            reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        self.call(method, &request.path, request.body).await
     }
 
     /// GET.
@@ -525,8 +538,10 @@ pub struct DnsAdmin {
 impl DnsAdmin {
     /// The id of the zone `name`, creating the zone if it does not exist.
     pub async fn zone(&self, name: &str) -> Result<String, ClientError> {
-        let path = format!("/client/v4/zones?name={name}");
-        let zones = self.api.get(&path).await?;
+        let zones = self
+            .api
+            .request(&dns::FindZone { name: name.into() })
+            .await?;
         if let Some(id) = zones["result"]
             .as_array()
             .and_then(|z| z.first())
@@ -536,7 +551,7 @@ impl DnsAdmin {
         }
         let created = self
             .api
-            .post("/client/v4/zones", json!({ "name": name }))
+            .request(&dns::CreateZone { name: name.into() })
             .await?;
         field(&created["result"], "id", "/client/v4/zones")
     }
@@ -548,15 +563,9 @@ impl DnsAdmin {
         name: &str,
         content: &str,
     ) -> Result<String, ClientError> {
-        let path = format!("/client/v4/zones/{zone_id}/dns_records");
-        let record = self
-            .api
-            .post(
-                &path,
-                json!({ "type": "TXT", "name": name, "content": content, "ttl": 1 }),
-            )
-            .await?;
-        field(&record["result"], "id", &path)
+        let action = dns::CreateRecord::txt(zone_id, name, content);
+        let record = self.api.request(&action).await?;
+        field(&record["result"], "id", &action.request().path)
     }
 }
 
