@@ -9,6 +9,7 @@
 //! - [`Admin`]: the console's `Authorization: Bearer {admin token}` check.
 //! - [`sim_routes`]: the simulator control `/_sim/kiro/sync-delay`.
 
+use sim_api::kiro::SyncDelayBody;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -292,12 +293,7 @@ async fn get_sync_delay(State(shared): State<AppState>) -> Response {
 }
 
 async fn put_sync_delay(State(shared): State<AppState>, body: Bytes) -> Response {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        delay: Option<String>,
-        max: Option<String>,
-    }
-    let parsed: Result<SyncDelay, String> = serde_json::from_slice::<Body>(&body)
+    let parsed: Result<SyncDelay, String> = serde_json::from_slice::<SyncDelayBody>(&body)
         .map_err(|e| e.to_string())
         .and_then(|b| match (b.delay, b.max) {
             (Some(d), None) => sim_core::clock::parse_duration(&d).map(SyncDelay::Fixed),

@@ -3,7 +3,7 @@
 //! step, so its answer can be checked with the same expectations.
 
 use serde_json::{Map, Value, json};
-use sim_api::{AdminRequest, dns};
+use sim_api::{AdminRequest, dns, kiro};
 use sim_world::clients::{Body, kiro_redirect_uris};
 
 /// Which service an action talks to.
@@ -496,240 +496,118 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
             })
         },
     },
-    // ---- Kiro console -------------------------------------------------------------------------
+    // ---- Kiro console: typed (`sim_api::kiro`) ---------------------------------------------------
     AdminAction {
         service: Service::Kiro,
-        name: "create_profile",
+        name: kiro::CreateProfile::ACTION,
         required: &["name", "issuer", "client_id"],
         optional: &[],
-        build: |a| {
-            Ok({
-                post(
-                    "/console/profiles".into(),
-                    json!({ "profileName": s(a, "name"), "issuerUrl": s(a, "issuer"), "clientId": s(a, "client_id") }),
-                )
-            })
-        },
+        build: typed::<kiro::CreateProfile>,
     },
     AdminAction {
         service: Service::Kiro,
-        name: "delete_profile",
+        name: kiro::DeleteProfile::ACTION,
         required: &["profile"],
         optional: &[],
-        build: |a| Ok(delete(format!("/console/profiles/{}", s(a, "profile")))),
+        build: typed::<kiro::DeleteProfile>,
     },
     AdminAction {
         service: Service::Kiro,
-        name: "add_domain",
+        name: kiro::AddDomain::ACTION,
         required: &["profile", "domain"],
         optional: &[],
-        build: |a| {
-            Ok({
-                post(
-                    format!("/console/profiles/{}/domains", s(a, "profile")),
-                    json!({ "domainName": s(a, "domain") }),
-                )
-            })
-        },
+        build: typed::<kiro::AddDomain>,
     },
     AdminAction {
         service: Service::Kiro,
-        name: "get_domain",
+        name: kiro::GetDomain::ACTION,
         required: &["profile", "domain"],
         optional: &[],
-        build: |a| {
-            Ok({
-                get(format!(
-                    "/console/profiles/{}/domains/{}",
-                    s(a, "profile"),
-                    s(a, "domain")
-                ))
-            })
-        },
+        build: typed::<kiro::GetDomain>,
     },
     AdminAction {
         service: Service::Kiro,
-        name: "verify_domain",
+        name: kiro::VerifyDomain::ACTION,
         required: &["profile", "domain"],
         optional: &[],
-        build: |a| {
-            Ok({
-                post(
-                    format!(
-                        "/console/profiles/{}/domains/{}/verify",
-                        s(a, "profile"),
-                        s(a, "domain")
-                    ),
-                    json!({}),
-                )
-            })
-        },
+        build: typed::<kiro::VerifyDomain>,
     },
     AdminAction {
         service: Service::Kiro,
-        name: "create_scim_token",
+        name: kiro::CreateScimToken::ACTION,
         required: &["profile"],
         optional: &[],
-        build: |a| {
-            Ok({
-                post(
-                    format!("/console/profiles/{}/scim-tokens", s(a, "profile")),
-                    json!({}),
-                )
-            })
-        },
+        build: typed::<kiro::CreateScimToken>,
     },
     AdminAction {
         service: Service::Kiro,
-        name: "list_scim_tokens",
+        name: kiro::ListScimTokens::ACTION,
         required: &["profile"],
         optional: &[],
-        build: |a| {
-            Ok(get(format!(
-                "/console/profiles/{}/scim-tokens",
-                s(a, "profile")
-            )))
-        },
+        build: typed::<kiro::ListScimTokens>,
     },
     AdminAction {
         service: Service::Kiro,
-        name: "revoke_scim_token",
+        name: kiro::RevokeScimToken::ACTION,
         required: &["profile", "token_id"],
         optional: &[],
-        build: |a| {
-            Ok({
-                delete(format!(
-                    "/console/profiles/{}/scim-tokens/{}",
-                    s(a, "profile"),
-                    s(a, "token_id")
-                ))
-            })
-        },
+        build: typed::<kiro::RevokeScimToken>,
     },
     AdminAction {
         service: Service::Kiro,
-        name: "subscribe",
+        name: kiro::Subscribe::ACTION,
         required: &["profile", "tier"],
         optional: &["user", "group"],
-        build: |a| {
-            Ok({
-                let (kind, id) = if a.contains_key("group") {
-                    ("GROUP", s(a, "group"))
-                } else {
-                    ("USER", s(a, "user"))
-                };
-                post(
-                    format!("/console/profiles/{}/subscriptions", s(a, "profile")),
-                    json!({ "principalType": kind, "principalId": id, "tier": s(a, "tier") }),
-                )
-            })
-        },
+        build: typed::<kiro::Subscribe>,
     },
     AdminAction {
         service: Service::Kiro,
-        name: "subscriptions",
+        name: kiro::Subscriptions::ACTION,
         required: &["profile"],
         optional: &[],
-        build: |a| {
-            Ok({
-                get(format!(
-                    "/console/profiles/{}/subscriptions",
-                    s(a, "profile")
-                ))
-            })
-        },
+        build: typed::<kiro::Subscriptions>,
     },
     AdminAction {
         service: Service::Kiro,
-        name: "change_tier",
+        name: kiro::ChangeTier::ACTION,
         required: &["profile", "user", "tier"],
         optional: &[],
-        build: |a| {
-            Ok({
-                put(
-                    format!(
-                        "/console/profiles/{}/subscriptions/users/{}",
-                        s(a, "profile"),
-                        s(a, "user")
-                    ),
-                    json!({ "tier": s(a, "tier") }),
-                )
-            })
-        },
+        build: typed::<kiro::ChangeTier>,
     },
     AdminAction {
         service: Service::Kiro,
-        name: "unsubscribe_user",
+        name: kiro::UnsubscribeUser::ACTION,
         required: &["profile", "user"],
         optional: &[],
-        build: |a| {
-            Ok({
-                delete(format!(
-                    "/console/profiles/{}/subscriptions/users/{}",
-                    s(a, "profile"),
-                    s(a, "user")
-                ))
-            })
-        },
+        build: typed::<kiro::UnsubscribeUser>,
     },
     AdminAction {
         service: Service::Kiro,
-        name: "unsubscribe_group",
+        name: kiro::UnsubscribeGroup::ACTION,
         required: &["profile", "group"],
         optional: &[],
-        build: |a| {
-            Ok({
-                delete(format!(
-                    "/console/profiles/{}/subscriptions/groups/{}",
-                    s(a, "profile"),
-                    s(a, "group")
-                ))
-            })
-        },
+        build: typed::<kiro::UnsubscribeGroup>,
     },
     AdminAction {
         service: Service::Kiro,
-        name: "delete_seat",
+        name: kiro::DeleteSeat::ACTION,
         required: &["profile", "user"],
         optional: &[],
-        build: |a| {
-            Ok({
-                delete(format!(
-                    "/console/profiles/{}/seats/{}",
-                    s(a, "profile"),
-                    s(a, "user")
-                ))
-            })
-        },
+        build: typed::<kiro::DeleteSeat>,
     },
     AdminAction {
         service: Service::Kiro,
-        name: "settings",
+        name: kiro::Settings::ACTION,
         required: &["profile"],
         optional: &["set"],
-        build: |a| {
-            Ok(match a.get("set") {
-                Some(settings) => put(
-                    format!("/console/profiles/{}/settings", s(a, "profile")),
-                    settings.clone(),
-                ),
-                None => get(format!("/console/profiles/{}/settings", s(a, "profile"))),
-            })
-        },
+        build: typed::<kiro::Settings>,
     },
     AdminAction {
         service: Service::Kiro,
-        name: "sync_delay",
+        name: kiro::SetSyncDelay::ACTION,
         required: &["delay"],
         optional: &[],
-        build: |a| {
-            Ok({
-                put(
-                    "/_sim/kiro/sync-delay".into(),
-                    json!({ "delay": s(a, "delay") }),
-                )
-            })
-        },
+        build: typed::<kiro::SetSyncDelay>,
     },
     // ---- DNS provider: typed (`sim_api::dns`) --------------------------------------------------
     AdminAction {
@@ -835,7 +713,10 @@ mod tests {
             }
             assert!((action.build)(&args).is_ok(), "{action:?} with {args:?}");
         }
-        for action in ADMIN_ACTIONS.iter().filter(|a| a.service == Service::Dns) {
+        for action in ADMIN_ACTIONS
+            .iter()
+            .filter(|a| matches!(a.service, Service::Dns | Service::Kiro))
+        {
             let mut args: Map<String, Value> = action
                 .required
                 .iter()

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AdminRequest, HttpRequest};
+use crate::{AdminRequest, HttpRequest, text};
 
 // ---- bodies, as the server parses them -----------------------------------------------------
 
@@ -72,17 +72,6 @@ pub struct PropagationBody {
 }
 
 // ---- admin actions ---------------------------------------------------------------------------
-
-/// Scenario parameters are text: a YAML number or boolean given for one is taken as its
-/// JSON text (`ttl: 60` as a name would be `"60"`), and `null` as empty, as the untyped
-/// actions did.
-fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) => s,
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    })
-}
 
 /// `dns.create_zone: {name}`: `POST /client/v4/zones`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

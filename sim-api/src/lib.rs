@@ -8,11 +8,12 @@
 //! [`AdminRequest::request`] says which HTTP request it is. The bodies the servers parse are
 //! types of their own ([`dns::ZoneCreate`], [`dns::RecordBody`], …), built by the actions.
 //!
-//! Services covered so far: the DNS provider API ([`dns`]). The Okta and Kiro admin actions
-//! are still written per user (`scenarios::actions`, `sim_world::clients`, `sim_props::plan`);
-//! they move here one service at a time.
+//! Services covered so far: the DNS provider API ([`dns`]) and the Kiro console ([`kiro`]).
+//! Okta's admin actions are still written per user (`scenarios::actions`,
+//! `sim_world::clients`, `sim_props::plan`, the server's handlers); they move here next.
 
 pub mod dns;
+pub mod kiro;
 
 use serde_json::{Map, Value};
 
@@ -50,4 +51,15 @@ pub trait AdminRequest: serde::Serialize + serde::de::DeserializeOwned {
     fn from_args(args: &Map<String, Value>) -> Result<Self, String> {
         serde_json::from_value(Value::Object(args.clone())).map_err(|e| e.to_string())
     }
+}
+
+/// Scenario parameters are text: a YAML number or boolean given for one is taken as its JSON
+/// text (`name: 42` is `"42"`), and `null` as empty, as the untyped actions took them.
+pub(crate) fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    use serde::Deserialize as _;
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => s,
+        Value::Null => String::new(),
+        other => other.to_string(),
+    })
 }

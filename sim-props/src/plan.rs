@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use sim_api::AdminRequest;
+use sim_api::{AdminRequest, kiro};
 use sim_core::faults::{FaultAction, FaultRule, Respond};
 
 use crate::model::{
@@ -76,12 +76,22 @@ fn kiro(method: &'static str, path: impl Into<String>) -> Req {
     Req::new(Service::Kiro, method, path)
 }
 
-/// A typed DNS action ([`sim_api::dns`]), as scenario files and the typed clients make it.
-fn dns(action: &impl AdminRequest) -> Req {
+/// A typed action ([`sim_api`]), as scenario files and the typed clients make it.
+fn typed(service: Service, action: &impl AdminRequest) -> Req {
     let http = action.request();
-    let mut req = Req::new(Service::Dns, http.method, http.path);
+    let mut req = Req::new(service, http.method, http.path);
     req.body = http.body;
     req
+}
+
+/// A typed DNS action ([`sim_api::dns`]).
+fn dns(action: &impl AdminRequest) -> Req {
+    typed(Service::Dns, action)
+}
+
+/// A typed Kiro console action ([`sim_api::kiro`]).
+fn console(action: &impl AdminRequest) -> Req {
+    typed(Service::Kiro, action)
 }
 
 fn app_var(app: App) -> &'static str {
@@ -165,10 +175,13 @@ pub fn setup(model: &Model) -> Vec<Req> {
     );
     for (p, name) in PROFILES.iter().enumerate() {
         out.push(
-            kiro("POST", "/console/profiles")
-                .body(json!({ "profileName": name, "issuerUrl": "${issuer}", "clientId": "${client_id}" }))
-                .save(format!("profile{p}"), "$.profileId")
-                .save(format!("scim{p}"), "$.scimEndpoint"),
+            console(&kiro::CreateProfile {
+                name: name.to_string(),
+                issuer: "${issuer}".into(),
+                client_id: "${client_id}".into(),
+            })
+            .save(format!("profile{p}"), "$.profileId")
+            .save(format!("scim{p}"), "$.scimEndpoint"),
         );
     }
     for (d, domain) in DOMAINS.iter().enumerate() {
@@ -181,15 +194,16 @@ pub fn setup(model: &Model) -> Vec<Req> {
     }
     out.extend(add_domain(0, 0));
     out.push(publish_txt(0, 0));
-    out.push(kiro(
-        "POST",
-        "/console/profiles/${profile0}/domains/example.com/verify",
-    ));
+    out.push(console(&kiro::VerifyDomain {
+        profile: "${profile0}".into(),
+        domain: DOMAINS[0].into(),
+    }));
     out.push(new_token(0));
     out.push(
-        kiro("POST", "/console/profiles/${profile0}/scim-tokens")
-            .body(json!({}))
-            .save("observer", "$.token"),
+        console(&kiro::CreateScimToken {
+            profile: "${profile0}".into(),
+        })
+        .save("observer", "$.token"),
     );
     out.push(
         okta("POST", "/api/v1/apps")
@@ -231,10 +245,12 @@ fn features(model: &Model) -> Req {
 
 fn add_domain(p: usize, d: usize) -> Vec<Req> {
     vec![
-        kiro("POST", format!("/console/profiles/${{profile{p}}}/domains"))
-            .body(json!({ "domainName": DOMAINS[d] }))
-            .save(format!("record_{p}_{d}"), "$.verificationRecord.name")
-            .save(format!("value_{p}_{d}"), "$.verificationRecord.value"),
+        console(&kiro::AddDomain {
+            profile: format!("${{profile{p}}}"),
+            domain: DOMAINS[d].into(),
+        })
+        .save(format!("record_{p}_{d}"), "$.verificationRecord.name")
+        .save(format!("value_{p}_{d}"), "$.verificationRecord.value"),
     ]
 }
 
@@ -247,10 +263,11 @@ fn publish_txt(p: usize, d: usize) -> Req {
 }
 
 fn new_token(k: usize) -> Req {
-    kiro("POST", "/console/profiles/${profile0}/scim-tokens")
-        .body(json!({}))
-        .save(format!("token{k}"), "$.token")
-        .save(format!("token_id{k}"), "$.tokenId")
+    console(&kiro::CreateScimToken {
+        profile: "${profile0}".into(),
+    })
+    .save(format!("token{k}"), "$.token")
+    .save(format!("token_id{k}"), "$.tokenId")
 }
 
 /// Looks up user `u`'s id in Kiro (as `kiro_u{u}`), the way a SCIM client asks.
@@ -275,7 +292,6 @@ fn kiro_group(g: usize) -> Req {
 
 /// The requests of an admin action (`None` for user and time actions).
 pub fn requests(action: &Action, before: &Model) -> Option<Vec<Req>> {
-    let subs = "/console/profiles/${profile0}/subscriptions";
     Some(match *action {
         Action::CreateUser(u) => vec![create_user(u)],
         Action::DeactivateUser(u) => vec![okta(
@@ -342,44 +358,59 @@ pub fn requests(action: &Action, before: &Model) -> Option<Vec<Req>> {
         ],
         Action::SubscribeUser(u, tier) => vec![
             kiro_user(u),
-            kiro("POST", subs).body(json!({
-                "principalType": "USER", "principalId": format!("${{kiro_u{u}}}"), "tier": tier.as_str(),
-            })),
+            console(&kiro::Subscribe {
+                profile: "${profile0}".into(),
+                tier: tier.as_str().into(),
+                user: Some(format!("${{kiro_u{u}}}")),
+                group: None,
+            }),
         ],
         Action::ChangeTier(u, tier) => vec![
             kiro_user(u),
-            kiro("PUT", format!("{subs}/users/${{kiro_u{u}}}"))
-                .body(json!({ "tier": tier.as_str() })),
+            console(&kiro::ChangeTier {
+                profile: "${profile0}".into(),
+                user: format!("${{kiro_u{u}}}"),
+                tier: tier.as_str().into(),
+            }),
         ],
         Action::UnsubscribeUser(u) => vec![
             kiro_user(u),
-            kiro("DELETE", format!("{subs}/users/${{kiro_u{u}}}")),
+            console(&kiro::UnsubscribeUser {
+                profile: "${profile0}".into(),
+                user: format!("${{kiro_u{u}}}"),
+            }),
         ],
         Action::SubscribeGroup(g, tier) => vec![
             kiro_group(g),
-            kiro("POST", subs).body(json!({
-                "principalType": "GROUP", "principalId": format!("${{kiro_g{g}}}"), "tier": tier.as_str(),
-            })),
+            console(&kiro::Subscribe {
+                profile: "${profile0}".into(),
+                tier: tier.as_str().into(),
+                user: None,
+                group: Some(format!("${{kiro_g{g}}}")),
+            }),
         ],
         Action::UnsubscribeGroup(g) => vec![
             kiro_group(g),
-            kiro("DELETE", format!("{subs}/groups/${{kiro_g{g}}}")),
+            console(&kiro::UnsubscribeGroup {
+                profile: "${profile0}".into(),
+                group: format!("${{kiro_g{g}}}"),
+            }),
         ],
         Action::AddDomain(p, d) => add_domain(p, d),
         Action::PublishTxt(p, d) => vec![publish_txt(p, d)],
-        Action::VerifyDomain(p, d) => vec![kiro(
-            "POST",
-            format!("/console/profiles/${{profile{p}}}/domains/{}/verify", DOMAINS[d]),
-        )],
+        Action::VerifyDomain(p, d) => vec![console(&kiro::VerifyDomain {
+            profile: format!("${{profile{p}}}"),
+            domain: DOMAINS[d].into(),
+        })],
         Action::RemoveDomain(p, d) => vec![kiro(
             "DELETE",
             format!("/console/profiles/${{profile{p}}}/domains/{}", DOMAINS[d]),
         )],
         Action::GenerateScimToken => vec![new_token(before.scim_tokens.len())],
-        Action::RevokeScimToken(k) => vec![kiro(
-            "DELETE",
-            format!("/console/profiles/${{profile0}}/scim-tokens/${{token_id{k}}}"),
-        )],
+        Action::RevokeScimToken(k) => vec![console(&kiro::RevokeScimToken {
+            profile: "${profile0}".into(),
+            token_id: format!("${{token_id{k}}}"),
+        })],
         Action::OktaUsesToken(k) => vec![
             okta(
                 "POST",
@@ -599,7 +630,9 @@ fn view_yaml(view: &View) -> String {
     // One step per check keeps the failure message pointed.
     for check in checks {
         out.push_str(&req_yaml(
-            &kiro("GET", "/console/profiles/${profile0}/subscriptions"),
+            &console(&kiro::Subscriptions {
+                profile: "${profile0}".into(),
+            }),
             Some(format!("{{ json: {{ {check} }} }}")),
         ));
     }

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 use sim_api::AdminRequest as _;
-use sim_api::dns;
+use sim_api::{dns, kiro};
 
 /// A refused or failed call.
 #[derive(Debug, thiserror::Error)]
@@ -462,10 +462,11 @@ impl KiroAdmin {
         let path = "/console/profiles";
         let p = self
             .api
-            .post(
-                path,
-                json!({ "profileName": name, "issuerUrl": issuer, "clientId": client_id }),
-            )
+            .request(&kiro::CreateProfile {
+                name: name.into(),
+                issuer: issuer.into(),
+                client_id: client_id.into(),
+            })
             .await?;
         Ok(KiroProfile {
             id: field(&p, "profileId", path)?,
@@ -480,11 +481,12 @@ impl KiroAdmin {
         profile_id: &str,
         domain: &str,
     ) -> Result<(String, String), ClientError> {
-        let path = format!("/console/profiles/{profile_id}/domains");
-        let d = self
-            .api
-            .post(&path, json!({ "domainName": domain }))
-            .await?;
+        let action = kiro::AddDomain {
+            profile: profile_id.into(),
+            domain: domain.into(),
+        };
+        let d = self.api.request(&action).await?;
+        let path = action.request().path;
         let record = d.get("verificationRecord").cloned().unwrap_or(Value::Null);
         Ok((
             field(&record, "name", &path)?,
@@ -498,20 +500,25 @@ impl KiroAdmin {
         profile_id: &str,
         domain: &str,
     ) -> Result<String, ClientError> {
-        let path = format!("/console/profiles/{profile_id}/domains/{domain}/verify");
-        let d = self.api.post(&path, json!({})).await?;
-        field(&d, "status", &path)
+        let action = kiro::VerifyDomain {
+            profile: profile_id.into(),
+            domain: domain.into(),
+        };
+        let d = self.api.request(&action).await?;
+        field(&d, "status", &action.request().path)
     }
 
     /// Generates a SCIM access token; returns the secret, shown once (KIRO-TOK-1).
     pub async fn create_scim_token(&self, profile_id: &str) -> Result<String, ClientError> {
-        let path = format!("/console/profiles/{profile_id}/scim-tokens");
-        let t = self.api.post(&path, json!({})).await?;
-        field(&t, "token", &path)
+        let action = kiro::CreateScimToken {
+            profile: profile_id.into(),
+        };
+        let t = self.api.request(&action).await?;
+        field(&t, "token", &action.request().path)
     }
 
-    /// Subscribes a user or group (`"USER"`/`"GROUP"`) to a tier (`"PRO"`, `"PRO_PLUS"`,
-    /// `"POWER"`).
+    /// Subscribes a user or group (`principal_type` `"GROUP"`, else a user) to a tier
+    /// (`"PRO"`, `"PRO_PLUS"`, `"POWER"`).
     pub async fn subscribe(
         &self,
         profile_id: &str,
@@ -519,11 +526,14 @@ impl KiroAdmin {
         principal_id: &str,
         tier: &str,
     ) -> Result<Value, ClientError> {
+        let group = principal_type == "GROUP";
         self.api
-            .post(
-                &format!("/console/profiles/{profile_id}/subscriptions"),
-                json!({ "principalType": principal_type, "principalId": principal_id, "tier": tier }),
-            )
+            .request(&kiro::Subscribe {
+                profile: profile_id.into(),
+                tier: tier.into(),
+                user: (!group).then(|| principal_id.into()),
+                group: group.then(|| principal_id.into()),
+            })
             .await
     }
 }

@@ -22,16 +22,11 @@ use sim_core::Clock;
 
 use super::Params;
 use crate::Shared;
+use sim_api::kiro::AddDomainBody;
+
 use crate::core::console::VERIFICATION_LABEL;
 use crate::core::{ConsoleError, Domain};
 use crate::wire::{Admin, AppState, AwsError, parse_json, timestamp};
-
-/// `POST …/domains`.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AddDomain {
-    domain_name: String,
-}
 
 fn domain_json(d: &Domain) -> Value {
     json!({
@@ -56,7 +51,7 @@ pub(super) async fn add(
     Params(id): Params<String>,
     body: Bytes,
 ) -> Result<Json<Value>, AwsError> {
-    let input: AddDomain = parse_json(&body)?;
+    let input: AddDomainBody = parse_json(&body)?;
     let now = shared.clock.now();
     let domain = shared
         .kiro

@@ -9,17 +9,10 @@ use axum::extract::State;
 use serde_json::{Value, json};
 
 use super::{Params, internal, scim_endpoint};
+use sim_api::kiro::CreateProfileBody;
+
 use crate::core::{Profile, ScimToken, Settings};
 use crate::wire::{Admin, AppState, AwsError, parse_json, timestamp};
-
-/// `POST /console/profiles`.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateProfile {
-    profile_name: String,
-    issuer_url: String,
-    client_id: String,
-}
 
 fn profile_json(shared: &AppState, p: &Profile, status: &str) -> Value {
     json!({
@@ -46,7 +39,7 @@ pub(super) async fn create(
     State(shared): State<AppState>,
     body: Bytes,
 ) -> Result<Json<Value>, AwsError> {
-    let input: CreateProfile = parse_json(&body)?;
+    let input: CreateProfileBody = parse_json(&body)?;
     let profile = create_profile(
         &shared,
         &input.profile_name,

@@ -13,21 +13,7 @@ use super::Params;
 use crate::core::seats::Source;
 use crate::core::{Profile, Seat, Tier};
 use crate::wire::{Admin, AppState, AwsError, parse_json, timestamp};
-
-/// `POST …/subscriptions`.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Subscribe {
-    principal_type: String,
-    principal_id: String,
-    tier: String,
-}
-
-/// `PUT …/subscriptions/users/{userId}`.
-#[derive(serde::Deserialize)]
-struct ChangeTier {
-    tier: String,
-}
+use sim_api::kiro::{ChangeTierBody, SubscribeBody};
 
 pub(crate) fn parse_tier(tier: &str) -> Result<Tier, AwsError> {
     Tier::parse(tier).ok_or_else(|| {
@@ -134,7 +120,7 @@ pub(super) async fn subscribe(
     Params(id): Params<String>,
     body: Bytes,
 ) -> Result<Json<Value>, AwsError> {
-    let input: Subscribe = parse_json(&body)?;
+    let input: SubscribeBody = parse_json(&body)?;
     let tier = parse_tier(&input.tier)?;
     let now = shared.clock.now();
     let mut kiro = shared.kiro.lock();
@@ -168,7 +154,7 @@ pub(super) async fn change_tier(
     Params((id, user_id)): Params<(String, String)>,
     body: Bytes,
 ) -> Result<Json<Value>, AwsError> {
-    let input: ChangeTier = parse_json(&body)?;
+    let input: ChangeTierBody = parse_json(&body)?;
     let tier = parse_tier(&input.tier)?;
     let now = shared.clock.now();
     let mut kiro = shared.kiro.lock();
