@@ -9,8 +9,9 @@
 //!   mappings, group push, and the planner that turns changes into SCIM calls.
 //! - [`authz`]: custom authorization servers, scopes, claims, access policies and rules, and
 //!   policy evaluation (which rule grants what, with which lifetimes), plus signing keys.
-//! - [`tokens`]: sessions, session tokens, authorization codes, refresh tokens, minting and
-//!   checking JWTs.
+//! - [`tokens`]: sign-in and OAuth. Primary authentication, MFA transactions, session tokens
+//!   and sessions; authorization codes, the grants, client authentication, refresh tokens,
+//!   minting and checking JWTs, introspection, revocation, userinfo, Token Preview.
 //! - [`log`]: the System Log.
 //! - [`filter`]: Okta's `filter`/`search` expression language for list endpoints.
 //! - [`totp`]: RFC 6238 one-time codes for the TOTP factor.

@@ -1,37 +1,34 @@
-//! Sign-in and tokens (BEHAVIOURS.md OKTA-TOK-1..7, OKTA-AS-4..6).
+//! OAuth 2.0 and OIDC on top of a sign-in session (BEHAVIOURS.md OKTA-TOK-1, OKTA-TOK-3..6,
+//! OKTA-TOK-9..11, OKTA-AS-3..6).
 //!
-//! - Primary authentication (`/api/v1/authn` or the login page) checks the password of an
-//!   ACTIVE user; when the sign-on policy requires MFA, a TOTP factor must be verified too. It
-//!   ends in a single-use **session token** (5 minutes) or a **session** (the login cookie).
 //! - `/authorize` (code flow only) checks the client, the exact redirect URI, PKCE, the user's
 //!   assignment and the access policy, then issues a single-use **authorization code**
 //!   (5 minutes).
 //! - `/token` exchanges a code (verifier checked) or a refresh token. The refresh grant
 //!   re-checks that the user is still ACTIVE and still assigned, and that a rule still allows
 //!   it; otherwise the refresh token dies (OKTA-TOK-4). Access tokens already issued stay valid
-//!   until they expire (OKTA-TOK-5).
+//!   until they expire (OKTA-TOK-5). The client-credentials grant issues a client's own
+//!   access token.
+//! - Clients authenticate with a secret or a `private_key_jwt` assertion (checked in
+//!   `assertion.rs`, each accepted once).
 //! - Tokens are RS256 JWTs signed with the server's ACTIVE key; refresh tokens are opaque.
+//!   The core returns [`UnsignedTokens`]; callers sign after releasing the org lock.
+//! - Introspection, revocation, userinfo and Token Preview read the same records.
 
-use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
-use sim_core::ids::OktaKind;
 use sim_core::keys::SigningKey;
 
-use super::apps::{AppStatus, RefreshRotation};
-use super::authz::{AuthServer, Denial};
-use super::directory::{User, UserStatus};
-use super::log::{Actor, Outcome, Target};
-use super::{OAuthError, Org};
-use sim_core::totp;
+use super::SHORT_LIVED;
+use crate::core::apps::{AppStatus, RefreshRotation};
+use crate::core::authz::{AuthServer, Denial, ORG_SERVER_ID, SYSTEM_SCOPES};
+use crate::core::directory::{User, UserStatus};
+use crate::core::log::{Actor, Outcome, Target};
+use crate::core::{App, Decision, OAuthError, Org, SignOnMode, assertion};
 
-/// How long authorization codes, session tokens and authn transactions live.
-pub const SHORT_LIVED: Duration = Duration::from_secs(5 * 60);
-/// How long a sign-in session lives (Okta's default: 2 hours).
-pub const SESSION_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
 /// ID tokens live one hour.
 pub const ID_TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
 
@@ -39,63 +36,6 @@ const INVALID_CODE: &str = "The authorization code is invalid or has expired.";
 const INVALID_REFRESH: &str = "The refresh token is invalid or expired.";
 /// Okta's text when the user is not assigned (OKTA-APP-3).
 pub const NOT_ASSIGNED: &str = "User is not assigned to the client application.";
-
-/// A sign-in session (the browser's cookie).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Session {
-    /// `102…` id, the cookie value.
-    pub id: String,
-    /// Whose.
-    pub user_id: String,
-    /// When the user authenticated.
-    pub auth_time: SystemTime,
-    /// When it ends.
-    pub expires: SystemTime,
-    /// Authentication methods (`pwd`, `mfa`, `otp`).
-    pub amr: Vec<String>,
-}
-
-/// What primary authentication led to.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum AuthnOutcome {
-    /// Authenticated: a single-use session token.
-    Success {
-        /// The session token.
-        session_token: String,
-        /// When it expires.
-        expires: SystemTime,
-        /// Who.
-        user_id: String,
-    },
-    /// A factor must be verified with this state token.
-    MfaRequired {
-        /// The transaction's state token.
-        state_token: String,
-        /// When it expires.
-        expires: SystemTime,
-        /// Who.
-        user_id: String,
-        /// Active factor ids.
-        factor_ids: Vec<String>,
-    },
-    /// MFA is required but the user has no factor; an admin must enroll one.
-    MfaEnroll {
-        /// The transaction's state token.
-        state_token: String,
-        /// When it expires.
-        expires: SystemTime,
-        /// Who.
-        user_id: String,
-    },
-}
-
-/// Why authentication failed: Okta answers every case with E0000004 "Authentication failed",
-/// the reason only reaches the System Log.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuthnFailed {
-    /// For the System Log.
-    pub reason: String,
-}
 
 /// An `/authorize` request, already split out of the query string.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -150,7 +90,7 @@ pub struct ClientAuth {
     pub client_id: String,
     /// `client_secret`, for confidential clients.
     pub client_secret: Option<String>,
-    /// `client_assertion` (of type [`super::assertion::JWT_BEARER`]), for `private_key_jwt`.
+    /// `client_assertion` (of type [`assertion::JWT_BEARER`]), for `private_key_jwt`.
     pub assertion: Option<String>,
 }
 
@@ -223,7 +163,7 @@ pub struct Preview {
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct CodeRecord {
+pub(super) struct CodeRecord {
     as_id: String,
     client_id: String,
     redirect_uri: String,
@@ -241,7 +181,7 @@ struct CodeRecord {
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct RefreshRecord {
+pub(super) struct RefreshRecord {
     as_id: String,
     client_id: String,
     user_id: String,
@@ -257,7 +197,7 @@ struct RefreshRecord {
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct AccessRecord {
+pub(super) struct AccessRecord {
     as_id: String,
     client_id: String,
     user_id: String,
@@ -265,31 +205,6 @@ struct AccessRecord {
     issued: SystemTime,
     expires: SystemTime,
     revoked: bool,
-}
-
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct Transaction {
-    user_id: String,
-    expires: SystemTime,
-}
-
-/// Every outstanding session, code and token of the org.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-pub struct TokenStore {
-    sessions: HashMap<String, Session>,
-    session_tokens: HashMap<String, (String, SystemTime, Vec<String>)>,
-    transactions: HashMap<String, Transaction>,
-    codes: HashMap<String, CodeRecord>,
-    refresh: HashMap<String, RefreshRecord>,
-    access: HashMap<String, AccessRecord>,
-    /// `client_id:jti` of each client assertion accepted, until it expires (no replay).
-    assertions: HashMap<String, SystemTime>,
-}
-
-impl TokenStore {
-    pub(crate) fn end_sessions_of(&mut self, user_id: &str) {
-        self.sessions.retain(|_, s| s.user_id != user_id);
-    }
 }
 
 /// What introspection reports about a live token.
@@ -318,264 +233,6 @@ pub struct Introspection {
 }
 
 impl Org {
-    // ---- primary authentication ------------------------------------------------------------
-
-    /// Checks username and password (OKTA-TOK-2, OKTA-DIR-1: only ACTIVE users), and the
-    /// sign-on policy's factor requirement (OKTA-TOK-7).
-    pub fn authn(
-        &mut self,
-        now: SystemTime,
-        username: &str,
-        password: &str,
-    ) -> Result<AuthnOutcome, AuthnFailed> {
-        let user = match self.find_user(username) {
-            Some(u) => u.clone(),
-            None => return Err(self.authn_failure(now, None, "unknown user")),
-        };
-        if !self.password_matches(&user, password) {
-            return Err(self.authn_failure(now, Some(&user), "INVALID_CREDENTIALS"));
-        }
-        if user.status != UserStatus::Active {
-            let reason = format!("user is {}", user.status.as_str());
-            return Err(self.authn_failure(now, Some(&user), &reason));
-        }
-        if self.mfa_required {
-            let state_token = format!("00{}", self.new_secret(40));
-            let expires = now + SHORT_LIVED;
-            self.tokens.transactions.insert(
-                state_token.clone(),
-                Transaction {
-                    user_id: user.id.clone(),
-                    expires,
-                },
-            );
-            let factor_ids: Vec<String> = user
-                .factors
-                .iter()
-                .filter(|f| f.active)
-                .map(|f| f.id.clone())
-                .collect();
-            self.log_user_event(
-                now,
-                &user,
-                "user.authentication.auth_via_mfa",
-                "Authentication of user via MFA",
-                Outcome {
-                    result: "CHALLENGE",
-                    reason: None,
-                },
-            );
-            return Ok(if factor_ids.is_empty() {
-                AuthnOutcome::MfaEnroll {
-                    state_token,
-                    expires,
-                    user_id: user.id,
-                }
-            } else {
-                AuthnOutcome::MfaRequired {
-                    state_token,
-                    expires,
-                    user_id: user.id,
-                    factor_ids,
-                }
-            });
-        }
-        Ok(self.authn_success(now, &user, vec!["pwd".into()]))
-    }
-
-    /// Verifies a TOTP code for an MFA transaction.
-    pub fn authn_verify_factor(
-        &mut self,
-        now: SystemTime,
-        state_token: &str,
-        factor_id: &str,
-        pass_code: &str,
-    ) -> Result<AuthnOutcome, AuthnFailed> {
-        let Some(tx) = self.tokens.transactions.get(state_token).cloned() else {
-            return Err(AuthnFailed {
-                reason: "unknown state token".into(),
-            });
-        };
-        if tx.expires <= now {
-            self.tokens.transactions.remove(state_token);
-            return Err(AuthnFailed {
-                reason: "state token expired".into(),
-            });
-        }
-        let Some(user) = self.find_user(&tx.user_id).cloned() else {
-            return Err(AuthnFailed {
-                reason: "user gone".into(),
-            });
-        };
-        let ok = user
-            .factors
-            .iter()
-            .find(|f| f.id == factor_id && f.active)
-            .is_some_and(|f| totp::verify(&f.secret, now, pass_code));
-        if !ok {
-            return Err(self.authn_failure(now, Some(&user), "INVALID_PASSCODE"));
-        }
-        self.tokens.transactions.remove(state_token);
-        Ok(self.authn_success(now, &user, vec!["pwd".into(), "mfa".into(), "otp".into()]))
-    }
-
-    /// The whole login-page sign-in in one step: password, then (if required) a TOTP code.
-    /// Returns a session.
-    pub fn login(
-        &mut self,
-        now: SystemTime,
-        username: &str,
-        password: &str,
-        pass_code: Option<&str>,
-    ) -> Result<Session, AuthnFailed> {
-        let token = match self.authn(now, username, password)? {
-            AuthnOutcome::Success { session_token, .. } => session_token,
-            AuthnOutcome::MfaRequired {
-                state_token,
-                factor_ids,
-                ..
-            } => {
-                let code = pass_code.ok_or_else(|| AuthnFailed {
-                    reason: "MFA_REQUIRED".into(),
-                })?;
-                match self.authn_verify_factor(now, &state_token, &factor_ids[0], code)? {
-                    AuthnOutcome::Success { session_token, .. } => session_token,
-                    _ => {
-                        return Err(AuthnFailed {
-                            reason: "MFA_REQUIRED".into(),
-                        });
-                    }
-                }
-            }
-            AuthnOutcome::MfaEnroll { .. } => {
-                return Err(AuthnFailed {
-                    reason: "MFA_ENROLL".into(),
-                });
-            }
-        };
-        self.exchange_session_token(now, &token)
-    }
-
-    /// Turns a session token into a session (single use, 5 minutes).
-    pub fn exchange_session_token(
-        &mut self,
-        now: SystemTime,
-        token: &str,
-    ) -> Result<Session, AuthnFailed> {
-        let Some((user_id, expires, amr)) = self.tokens.session_tokens.remove(token) else {
-            return Err(AuthnFailed {
-                reason: "session token unknown or already used".into(),
-            });
-        };
-        if expires <= now {
-            return Err(AuthnFailed {
-                reason: "session token expired".into(),
-            });
-        }
-        let session = Session {
-            id: self.new_id(OktaKind::Session),
-            user_id: user_id.clone(),
-            auth_time: now,
-            expires: now + SESSION_LIFETIME,
-            amr,
-        };
-        self.tokens
-            .sessions
-            .insert(session.id.clone(), session.clone());
-        if let Some(user) = self.find_user(&user_id).cloned() {
-            self.log_user_event(
-                now,
-                &user,
-                "user.session.start",
-                "User login to Okta",
-                Outcome::success(),
-            );
-        }
-        Ok(session)
-    }
-
-    /// A live session by id, if its user is still ACTIVE.
-    pub fn session(&self, now: SystemTime, id: &str) -> Option<&Session> {
-        self.tokens.sessions.get(id).filter(|s| {
-            s.expires > now
-                && self
-                    .find_user(&s.user_id)
-                    .is_some_and(|u| u.status == UserStatus::Active)
-        })
-    }
-
-    /// Ends a session.
-    pub fn end_session(&mut self, now: SystemTime, id: &str) {
-        if let Some(session) = self.tokens.sessions.remove(id)
-            && let Some(user) = self.find_user(&session.user_id).cloned()
-        {
-            self.log_user_event(
-                now,
-                &user,
-                "user.session.end",
-                "User logout from Okta",
-                Outcome::success(),
-            );
-        }
-    }
-
-    fn authn_success(&mut self, now: SystemTime, user: &User, amr: Vec<String>) -> AuthnOutcome {
-        let token = format!("20111{}", self.new_secret(40));
-        let expires = now + SHORT_LIVED;
-        self.tokens
-            .session_tokens
-            .insert(token.clone(), (user.id.clone(), expires, amr));
-        self.record_login(now, &user.id);
-        self.log_user_event(
-            now,
-            user,
-            "user.authentication.sso",
-            "User single sign on to app",
-            Outcome::success(),
-        );
-        AuthnOutcome::Success {
-            session_token: token,
-            expires,
-            user_id: user.id.clone(),
-        }
-    }
-
-    fn authn_failure(&mut self, now: SystemTime, user: Option<&User>, reason: &str) -> AuthnFailed {
-        let actor = user.map_or_else(
-            || Actor::user("unknown", "unknown", "unknown"),
-            |u| Actor::user(&u.id, u.login(), &u.display_name()),
-        );
-        self.log.record(
-            now,
-            "user.session.start",
-            "User login to Okta",
-            actor,
-            Vec::new(),
-            Outcome::failure(reason),
-        );
-        AuthnFailed {
-            reason: reason.into(),
-        }
-    }
-
-    fn log_user_event(
-        &mut self,
-        now: SystemTime,
-        user: &User,
-        event: &str,
-        message: &str,
-        outcome: Outcome,
-    ) {
-        self.log.record(
-            now,
-            event,
-            message,
-            Actor::user(&user.id, user.login(), &user.display_name()),
-            vec![Target::new(&user.id, "User", &user.display_name())],
-            outcome,
-        );
-    }
-
     // ---- /authorize ------------------------------------------------------------------------
 
     /// Validates an authorization request and, with a live session, issues a code
@@ -605,7 +262,7 @@ impl Org {
         let app = match self.app(&req.client_id) {
             Ok(app)
                 if app.status == AppStatus::Active
-                    && app.sign_on_mode == super::SignOnMode::OpenIdConnect =>
+                    && app.sign_on_mode == SignOnMode::OpenIdConnect =>
             {
                 app.clone()
             }
@@ -762,7 +419,7 @@ impl Org {
         now: SystemTime,
         as_id: &str,
         auth: &ClientAuth,
-    ) -> Result<super::App, OAuthError> {
+    ) -> Result<App, OAuthError> {
         let invalid = || {
             OAuthError::new(
                 "invalid_client",
@@ -770,7 +427,7 @@ impl Org {
             )
         };
         let app = self.app(&auth.client_id).map_err(|_| invalid())?;
-        if app.status != AppStatus::Active || app.sign_on_mode != super::SignOnMode::OpenIdConnect {
+        if app.status != AppStatus::Active || app.sign_on_mode != SignOnMode::OpenIdConnect {
             return Err(invalid());
         }
         if app.token_endpoint_auth_method == "private_key_jwt" {
@@ -782,7 +439,7 @@ impl Org {
                 .iter()
                 .map(|e| format!("{base}/v1/{e}"))
                 .collect();
-            let checked = super::assertion::check(assertion, &app.id, &app.jwks, &audiences, now)?;
+            let checked = assertion::check(assertion, &app.id, &app.jwks, &audiences, now)?;
             let app = app.clone();
             self.tokens.assertions.retain(|_, exp| *exp > now);
             let key = format!("{}:{}", app.id, checked.jti);
@@ -855,9 +512,9 @@ impl Org {
         let oidc: Vec<&str> = scopes
             .iter()
             .map(String::as_str)
-            .filter(|s| super::authz::SYSTEM_SCOPES.contains(s))
+            .filter(|s| SYSTEM_SCOPES.contains(s))
             .collect();
-        if as_id == super::authz::ORG_SERVER_ID && oidc.is_empty() {
+        if as_id == ORG_SERVER_ID && oidc.is_empty() {
             // The org server: only management API scopes, each granted to the app
             // (OKTA-API-10).
             let missing: Vec<&str> = scopes
@@ -1119,13 +776,13 @@ impl Org {
         &mut self,
         now: SystemTime,
         as_id: &str,
-        app: &super::App,
+        app: &App,
         user_id: &str,
         scopes: &[String],
         nonce: Option<&str>,
         auth_time: SystemTime,
         amr: &[String],
-        decision: &super::Decision,
+        decision: &Decision,
         refreshing: Option<(&str, &RefreshRecord)>,
     ) -> Result<UnsignedTokens, OAuthError> {
         let server_error = || {
@@ -1259,7 +916,7 @@ impl Org {
     fn access_claims(
         &self,
         server: &AuthServer,
-        app: &super::App,
+        app: &App,
         user: &User,
         scopes: &[String],
         now: SystemTime,
@@ -1290,7 +947,7 @@ impl Org {
     fn id_claims(
         &self,
         server: &AuthServer,
-        app: &super::App,
+        app: &App,
         user: &User,
         scopes: &[String],
         now: SystemTime,
