@@ -1,260 +1,19 @@
-//! Users and groups with AWS IAM Identity Center's SCIM semantics (BEHAVIOURS.md KIRO-SCIM-1..5,
-//! KIRO-SCIM-10).
-//!
-//! What IdC does, and so what this does:
-//! - filters are `eq` only, joined by `and`, on `userName`, `externalId`, `id` (users) and
-//!   `displayName`, `externalId`, `id`, `members` (groups: `id eq "g" and members eq "u"` is
-//!   how a client asks whether u is a member, since groups are listed without members);
-//!   anything else is `invalidFilter`;
-//! - `count` is capped at 100 and `startIndex` ignored (cursor paging; a cursor naming no item
-//!   of the list is refused);
-//! - `userName`, `displayName`, `name.givenName`, `name.familyName` are required; multi-valued
-//!   attributes (`emails`, `addresses`, `phoneNumbers`) hold at most one value;
-//! - values with `<>;:%`, empty strings or control characters are refused;
-//! - group PATCH changes at most 100 members, never replaces or removes all members;
-//! - listed groups come back without members;
-//! - duplicate `userName` or group `displayName` is a 409;
-//! - the enterprise extension is patched by `URN:attribute`, by the bare URN with an object
-//!   value, or as keys of a path-less value;
-//! - PatchUser never removes `userName` or `active`, nor touches either twice in one request;
-//! - `password`, `ims`, `photos`, `x509Certificates`, `entitlements`, `groups` are refused, and
-//!   a created user's email must be primary.
-//!
-//! User attributes are kept as [`UserAttrs`], a serde struct in SCIM's JSON names, so a PATCH
-//! is applied to the JSON form and the result validated again: a PATCH that would leave an
-//! invalid user changes nothing.
+//! The SCIM dialect IdC speaks, as pure functions over values (KIRO-SCIM-1, KIRO-SCIM-3..5,
+//! KIRO-SCIM-7, KIRO-SCIM-8, KIRO-SCIM-10): filters (`eq` joined by `and`), `schemas` lists,
+//! the rules every attribute value meets, a user's attributes parsed from its JSON form,
+//! PATCH applied to that JSON form (paths, the enterprise extension, the `userName`/`active`
+//! rules) and a group PATCH played on a [`Draft`]. The store (`store.rs`) calls these;
+//! nothing here knows a profile.
 
-use std::time::SystemTime;
-
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
-use sim_core::ids;
 
-use super::{Kiro, Profile};
+use super::{Enterprise, MembershipChange, ScimError, ScimGroup, UserAttrs, invalid};
 
 /// The enterprise extension's schema URN.
 pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 /// The core User schema's URN (a PATCH path may name an attribute under it).
 const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-/// Most members one group PATCH may change.
-pub const MAX_MEMBER_CHANGES: usize = 100;
-/// Largest page.
-pub const MAX_COUNT: usize = 100;
-
-/// A SCIM refusal.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ScimError {
-    /// 400 ValidationException.
-    #[error("{0}")]
-    Validation(String),
-    /// 400 with scimType invalidFilter.
-    #[error("{0}")]
-    InvalidFilter(String),
-    /// 400 with scimType invalidPath: a PATCH path deeper or longer than any attribute.
-    #[error("{0}")]
-    InvalidPath(String),
-    /// 404 ResourceNotFoundException.
-    #[error("{0}")]
-    NotFound(String),
-    /// 409 ConflictException.
-    #[error("{0}")]
-    Conflict(String),
-}
-
-fn invalid(detail: impl Into<String>) -> ScimError {
-    ScimError::Validation(detail.into())
-}
-
-/// `name`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Name {
-    /// Full name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub formatted: Option<String>,
-    /// Family name (required).
-    #[serde(default)]
-    pub family_name: String,
-    /// Given name (required).
-    #[serde(default)]
-    pub given_name: String,
-    /// Middle name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub middle_name: Option<String>,
-    /// Honorific prefix.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub honorific_prefix: Option<String>,
-    /// Honorific suffix.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub honorific_suffix: Option<String>,
-}
-
-/// One value of `emails` or `phoneNumbers`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct MultiValue {
-    /// The value.
-    pub value: String,
-    /// `work`, `home`, …
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// Primary.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub primary: Option<bool>,
-}
-
-/// One value of `addresses`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Address {
-    /// Street.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub street_address: Option<String>,
-    /// City.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub locality: Option<String>,
-    /// State.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    /// Postal code.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
-    /// Country.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    /// Formatted.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub formatted: Option<String>,
-    /// `work`, `home`.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// Primary.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub primary: Option<bool>,
-}
-
-/// `manager` of the enterprise extension.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Manager {
-    /// Manager's user id.
-    pub value: String,
-}
-
-/// The enterprise extension.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Enterprise {
-    /// Employee number.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub employee_number: Option<String>,
-    /// Cost center.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cost_center: Option<String>,
-    /// Organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub organization: Option<String>,
-    /// Division.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub division: Option<String>,
-    /// Department.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub department: Option<String>,
-    /// Manager.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub manager: Option<Manager>,
-}
-
-/// A user's client-set attributes, in SCIM's JSON names.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct UserAttrs {
-    /// Set by the client (Okta: its user id).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub external_id: Option<String>,
-    /// Unique (case-insensitive), required.
-    #[serde(default)]
-    pub user_name: String,
-    /// Required parts: given and family name.
-    #[serde(default)]
-    pub name: Name,
-    /// Required.
-    #[serde(default)]
-    pub display_name: String,
-    /// Nickname.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub nick_name: Option<String>,
-    /// Profile URL (the one attribute where `:` is fine).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub profile_url: Option<String>,
-    /// Title.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// User type.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_type: Option<String>,
-    /// Preferred language.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub preferred_language: Option<String>,
-    /// Locale.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub locale: Option<String>,
-    /// Time zone.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
-    /// Active (default true).
-    #[serde(default = "yes")]
-    pub active: bool,
-    /// At most one.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub emails: Vec<MultiValue>,
-    /// At most one.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub addresses: Vec<Address>,
-    /// At most one.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub phone_numbers: Vec<MultiValue>,
-    /// Enterprise extension.
-    #[serde(
-        rename = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub enterprise: Option<Enterprise>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// A provisioned user.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ScimUser {
-    /// IdC-style id: 10 hex characters, a dash, a UUID.
-    pub id: String,
-    /// Attributes.
-    pub attrs: UserAttrs,
-    /// When created.
-    pub created: SystemTime,
-    /// When last changed.
-    pub last_modified: SystemTime,
-}
-
-/// A provisioned group.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ScimGroup {
-    /// IdC-style id.
-    pub id: String,
-    /// Unique (case-insensitive), required.
-    pub display_name: String,
-    /// Set by the client.
-    pub external_id: Option<String>,
-    /// Member user ids, in the order added.
-    pub members: Vec<String>,
-    /// When created.
-    pub created: SystemTime,
-    /// When last changed.
-    pub last_modified: SystemTime,
-}
 
 /// One PATCH operation.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -268,26 +27,6 @@ pub struct PatchOp {
     /// Value.
     #[serde(default)]
     pub value: Option<Value>,
-}
-
-/// A page of a list.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Page<T> {
-    /// All matches.
-    pub total: usize,
-    /// This page.
-    pub items: Vec<T>,
-    /// Cursor for the next page.
-    pub next_cursor: Option<String>,
-}
-
-/// What a group PATCH changed in membership.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct MembershipChange {
-    /// Users added.
-    pub added: Vec<String>,
-    /// Users removed.
-    pub removed: Vec<String>,
 }
 
 /// Parses an IdC filter: `attr eq "value"` joined by `and`; attributes from `allowed`
@@ -381,7 +120,7 @@ fn max_length(field: &str) -> usize {
 }
 
 /// IdC's rule for string values (KIRO-SCIM-3) and lengths (KIRO-SCIM-5).
-fn check_value(field: &str, value: &str) -> Result<(), ScimError> {
+pub(super) fn check_value(field: &str, value: &str) -> Result<(), ScimError> {
     if value.is_empty() {
         return Err(invalid(format!(
             "Request is unparsable, syntactically incorrect, or violates schema: {field} must not be empty."
@@ -405,13 +144,13 @@ fn check_value(field: &str, value: &str) -> Result<(), ScimError> {
     Ok(())
 }
 
-fn check_opt(field: &str, value: &Option<String>) -> Result<(), ScimError> {
+pub(super) fn check_opt(field: &str, value: &Option<String>) -> Result<(), ScimError> {
     value.as_deref().map_or(Ok(()), |v| check_value(field, v))
 }
 
 /// CreateUser and PutUser: "The emails attribute value must be marked as primary."
 /// (KIRO-SCIM-10; PatchUser's guide page does not say so, and a PATCH is not held to it).
-fn check_primary_email(a: &UserAttrs) -> Result<(), ScimError> {
+pub(super) fn check_primary_email(a: &UserAttrs) -> Result<(), ScimError> {
     if a.emails.iter().any(|e| e.primary != Some(true)) {
         return Err(invalid("The emails value must be marked as primary."));
     }
@@ -532,357 +271,32 @@ pub fn user_attrs_from_json(body: &Value) -> Result<UserAttrs, ScimError> {
     Ok(attrs)
 }
 
-impl Kiro {
-    fn scim_id(&mut self) -> String {
-        format!(
-            "{}-{}",
-            ids::hex_id(&mut self.ids, 10),
-            ids::uuid_v4(&mut self.ids)
-        )
-    }
+/// A group PATCH in progress: the attributes it sets and the members it touches, over the
+/// group's current members (borrowed, never copied).
+pub(super) struct Draft<'g> {
+    members: &'g [String],
+    pub(super) display_name: String,
+    pub(super) external_id: Option<String>,
+    /// Touched member ids, in order, with whether they end up in the group.
+    pub(super) touched: Vec<(String, bool)>,
+    pub(super) change: MembershipChange,
+    /// Member changes asked for so far, counted before duplicates are dropped.
+    pub(super) member_changes: usize,
+}
 
-    fn profile_for_scim(&mut self, profile: &str) -> Result<&mut Profile, ScimError> {
-        self.profile_mut(profile)
-            .map_err(|_| ScimError::NotFound(format!("Profile {profile} not found.")))
-    }
-
-    // ---- users ---------------------------------------------------------------------------
-
-    /// Creates a user.
-    pub fn create_user(
-        &mut self,
-        now: SystemTime,
-        profile: &str,
-        attrs: UserAttrs,
-    ) -> Result<ScimUser, ScimError> {
-        validate_user(&attrs)?;
-        check_primary_email(&attrs)?;
-        let id = self.scim_id();
-        let p = self.profile_for_scim(profile)?;
-        if p.users
-            .iter()
-            .any(|u| u.attrs.user_name.eq_ignore_ascii_case(&attrs.user_name))
-        {
-            return Err(ScimError::Conflict(
-                "Duplicate userName: a user with this userName already exists.".into(),
-            ));
-        }
-        let user = ScimUser {
-            id,
-            attrs,
-            created: now,
-            last_modified: now,
-        };
-        p.users.push(user.clone());
-        Ok(user)
-    }
-
-    /// A user.
-    pub fn user(&self, profile: &str, id: &str) -> Result<&ScimUser, ScimError> {
-        self.profile(profile)
-            .map_err(|_| ScimError::NotFound(format!("Profile {profile} not found.")))?
-            .users
-            .iter()
-            .find(|u| u.id == id)
-            .ok_or_else(|| ScimError::NotFound(format!("User {id} not found.")))
-    }
-
-    /// Lists users matching an IdC filter, `count` (≤ 100) at a time after `cursor`.
-    pub fn list_users(
-        &self,
-        profile: &str,
-        filter: Option<&str>,
-        count: Option<usize>,
-        cursor: Option<&str>,
-    ) -> Result<Page<&ScimUser>, ScimError> {
-        let conditions = filter
-            .map(|f| parse_filter(f, &["userName", "externalId", "id"]))
-            .transpose()?
-            .unwrap_or_default();
-        let p = self
-            .profile(profile)
-            .map_err(|_| ScimError::NotFound(format!("Profile {profile} not found.")))?;
-        let matching: Vec<&ScimUser> = p
-            .users
-            .iter()
-            .filter(|u| {
-                conditions.iter().all(|(attr, value)| match *attr {
-                    "userName" => u.attrs.user_name.eq_ignore_ascii_case(value),
-                    "externalId" => u.attrs.external_id.as_deref() == Some(value.as_str()),
-                    _ => u.id == *value,
-                })
-            })
-            .collect();
-        paginate(matching, count, cursor, |u| &u.id)
-    }
-
-    /// Replaces a user (PUT): as [`Kiro::store_user`], and the email must be primary.
-    pub fn replace_user(
-        &mut self,
-        now: SystemTime,
-        profile: &str,
-        id: &str,
-        attrs: UserAttrs,
-    ) -> Result<ScimUser, ScimError> {
-        check_primary_email(&attrs)?;
-        self.store_user(now, profile, id, attrs)
-    }
-
-    /// Stores a user's new attributes after IdC's checks (PutUser, and PatchUser's result).
-    fn store_user(
-        &mut self,
-        now: SystemTime,
-        profile: &str,
-        id: &str,
-        attrs: UserAttrs,
-    ) -> Result<ScimUser, ScimError> {
-        validate_user(&attrs)?;
-        self.user(profile, id)?;
-        let p = self.profile_for_scim(profile)?;
-        if p.users
-            .iter()
-            .any(|u| u.id != id && u.attrs.user_name.eq_ignore_ascii_case(&attrs.user_name))
-        {
-            return Err(ScimError::Conflict(
-                "Duplicate userName: a user with this userName already exists.".into(),
-            ));
-        }
-        let user = p
-            .users
-            .iter_mut()
-            .find(|u| u.id == id)
-            .ok_or_else(|| ScimError::NotFound(format!("User {id} not found.")))?;
-        user.attrs = attrs;
-        user.last_modified = now;
-        Ok(user.clone())
-    }
-
-    /// Applies PATCH operations to a user; all or nothing.
-    pub fn patch_user(
-        &mut self,
-        now: SystemTime,
-        profile: &str,
-        id: &str,
-        ops: &[PatchOp],
-    ) -> Result<ScimUser, ScimError> {
-        let current = self.user(profile, id)?.clone();
-        let mut json = serde_json::to_value(&current.attrs).map_err(|e| invalid(e.to_string()))?;
-        check_user_ops(ops)?;
-        for op in ops {
-            apply_user_op(&mut json, op)?;
-        }
-        let attrs = user_attrs_from_json(&json)?;
-        self.store_user(now, profile, id, attrs)
-    }
-
-    /// Deletes a user (and its group memberships).
-    pub fn delete_user(&mut self, profile: &str, id: &str) -> Result<(), ScimError> {
-        self.user(profile, id)?;
-        let p = self.profile_for_scim(profile)?;
-        p.users.retain(|u| u.id != id);
-        for g in &mut p.groups {
-            g.members.retain(|m| m != id);
-        }
-        Ok(())
-    }
-
-    // ---- groups --------------------------------------------------------------------------
-
-    /// Creates a group, optionally with up to 100 members.
-    pub fn create_group(
-        &mut self,
-        now: SystemTime,
-        profile: &str,
-        display_name: &str,
-        external_id: Option<String>,
-        members: Vec<String>,
-    ) -> Result<ScimGroup, ScimError> {
-        check_value("displayName", display_name)?;
-        check_opt("externalId", &external_id)?;
-        if members.len() > MAX_MEMBER_CHANGES {
-            return Err(invalid(format!(
-                "A maximum of {MAX_MEMBER_CHANGES} members can be added in a single request."
-            )));
-        }
-        let id = self.scim_id();
-        let p = self.profile_for_scim(profile)?;
-        if p.groups
-            .iter()
-            .any(|g| g.display_name.eq_ignore_ascii_case(display_name))
-        {
-            return Err(ScimError::Conflict(
-                "Duplicate GroupDisplayName: a group with this displayName already exists.".into(),
-            ));
-        }
-        for m in &members {
-            if !p.users.iter().any(|u| u.id == *m) {
-                return Err(invalid(format!(
-                    "Member {m} is not a user of this directory."
-                )));
-            }
-        }
-        let mut unique = Vec::new();
-        for m in members {
-            if !unique.contains(&m) {
-                unique.push(m);
-            }
-        }
-        let group = ScimGroup {
-            id,
-            display_name: display_name.to_string(),
-            external_id,
-            members: unique,
-            created: now,
-            last_modified: now,
-        };
-        p.groups.push(group.clone());
-        Ok(group)
-    }
-
-    /// A group.
-    pub fn group(&self, profile: &str, id: &str) -> Result<&ScimGroup, ScimError> {
-        self.profile(profile)
-            .map_err(|_| ScimError::NotFound(format!("Profile {profile} not found.")))?
-            .groups
-            .iter()
-            .find(|g| g.id == id)
-            .ok_or_else(|| ScimError::NotFound(format!("Group {id} not found.")))
-    }
-
-    /// Lists groups matching an IdC filter.
-    pub fn list_groups(
-        &self,
-        profile: &str,
-        filter: Option<&str>,
-        count: Option<usize>,
-        cursor: Option<&str>,
-    ) -> Result<Page<&ScimGroup>, ScimError> {
-        let conditions = filter
-            .map(|f| parse_filter(f, &["displayName", "externalId", "id", "members"]))
-            .transpose()?
-            .unwrap_or_default();
-        let p = self
-            .profile(profile)
-            .map_err(|_| ScimError::NotFound(format!("Profile {profile} not found.")))?;
-        // ListGroups: ResourceNotFoundException "when filter querying with a nonexisting
-        // member" (KIRO-SCIM-10).
-        for (attr, value) in &conditions {
-            if *attr == "members" && !p.users.iter().any(|u| u.id == *value) {
-                return Err(ScimError::NotFound(format!("User {value} not found.")));
-            }
-        }
-        let matching: Vec<&ScimGroup> = p
-            .groups
-            .iter()
-            .filter(|g| {
-                conditions.iter().all(|(attr, value)| match *attr {
-                    "displayName" => g.display_name.eq_ignore_ascii_case(value),
-                    "externalId" => g.external_id.as_deref() == Some(value.as_str()),
-                    "members" => g.members.contains(value),
-                    _ => g.id == *value,
-                })
-            })
-            .collect();
-        paginate(matching, count, cursor, |g| &g.id)
-    }
-
-    /// Applies PATCH operations to a group with IdC's limits; all or nothing. Returns the
-    /// membership change (so seats can follow). The operations are first played against a
-    /// small [`Draft`] (the touched members and attributes), so a large group is never copied.
-    pub fn patch_group(
-        &mut self,
-        now: SystemTime,
-        profile: &str,
-        id: &str,
-        ops: &[PatchOp],
-    ) -> Result<MembershipChange, ScimError> {
-        let group = self.group(profile, id)?;
-        let mut draft = Draft {
+impl<'g> Draft<'g> {
+    /// A PATCH of `group` that has changed nothing yet.
+    pub(super) fn new(group: &'g ScimGroup) -> Draft<'g> {
+        Draft {
             members: &group.members,
             display_name: group.display_name.clone(),
             external_id: group.external_id.clone(),
             touched: Vec::new(),
             change: MembershipChange::default(),
             member_changes: 0,
-        };
-        for op in ops {
-            draft.apply(op)?;
-            if draft.member_changes > MAX_MEMBER_CHANGES {
-                return Err(invalid(format!(
-                    "A maximum of {MAX_MEMBER_CHANGES} membership changes are allowed in a single request."
-                )));
-            }
         }
-        let Draft {
-            display_name,
-            external_id,
-            touched,
-            change,
-            ..
-        } = draft;
-        let p = self.profile_for_scim(profile)?;
-        for m in &change.added {
-            if !p.users.iter().any(|u| u.id == *m) {
-                return Err(invalid(format!(
-                    "Member {m} is not a user of this directory."
-                )));
-            }
-        }
-        if p.groups
-            .iter()
-            .any(|g| g.id != id && g.display_name.eq_ignore_ascii_case(&display_name))
-        {
-            return Err(ScimError::Conflict(
-                "Duplicate GroupDisplayName: a group with this displayName already exists.".into(),
-            ));
-        }
-        let group = p
-            .groups
-            .iter_mut()
-            .find(|g| g.id == id)
-            .ok_or_else(|| ScimError::NotFound(format!("Group {id} not found.")))?;
-        group.display_name = display_name;
-        group.external_id = external_id;
-        let removed: Vec<&String> = touched
-            .iter()
-            .filter(|(_, present)| !present)
-            .map(|(m, _)| m)
-            .collect();
-        if !removed.is_empty() {
-            group.members.retain(|m| !removed.contains(&m));
-        }
-        for (member, present) in &touched {
-            if *present && !group.members.contains(member) {
-                group.members.push(member.clone());
-            }
-        }
-        group.last_modified = now;
-        self.on_membership_change(now, profile, id, &change);
-        Ok(change)
     }
 
-    /// Deletes a group.
-    pub fn delete_group(&mut self, profile: &str, id: &str) -> Result<(), ScimError> {
-        self.group(profile, id)?;
-        let p = self.profile_for_scim(profile)?;
-        p.groups.retain(|g| g.id != id);
-        Ok(())
-    }
-}
-
-/// A group PATCH in progress: the attributes it sets and the members it touches, over the
-/// group's current members (borrowed, never copied).
-struct Draft<'g> {
-    members: &'g [String],
-    display_name: String,
-    external_id: Option<String>,
-    /// Touched member ids, in order, with whether they end up in the group.
-    touched: Vec<(String, bool)>,
-    change: MembershipChange,
-    member_changes: usize,
-}
-
-impl Draft<'_> {
     fn is_member(&self, id: &str) -> bool {
         match self.touched.iter().rev().find(|(m, _)| m == id) {
             Some((_, present)) => *present,
@@ -939,7 +353,7 @@ impl Draft<'_> {
         Ok(())
     }
 
-    fn apply(&mut self, op: &PatchOp) -> Result<(), ScimError> {
+    pub(super) fn apply(&mut self, op: &PatchOp) -> Result<(), ScimError> {
         let kind = op.op.to_ascii_lowercase();
         let path = op.path.as_deref().map(str::trim);
         match (kind.as_str(), path) {
@@ -1056,7 +470,7 @@ const ONE_OP_ONLY: [&str; 2] = ["userName", "active"];
 
 /// IdC's PatchUser rules on a whole request: no `remove` of `userName` or `active`, and at most
 /// one operation on each of them (KIRO-SCIM-8).
-fn check_user_ops(ops: &[PatchOp]) -> Result<(), ScimError> {
+pub(super) fn check_user_ops(ops: &[PatchOp]) -> Result<(), ScimError> {
     for attr in ONE_OP_ONLY {
         let mut touching = 0;
         for op in ops {
@@ -1096,7 +510,7 @@ fn extension(object: &mut Map<String, Value>) -> &mut Value {
 }
 
 /// Applies one PATCH op to a user's JSON form.
-fn apply_user_op(json: &mut Value, op: &PatchOp) -> Result<(), ScimError> {
+pub(super) fn apply_user_op(json: &mut Value, op: &PatchOp) -> Result<(), ScimError> {
     let kind = op.op.to_ascii_lowercase();
     let object = json
         .as_object_mut()
@@ -1353,40 +767,6 @@ fn camel(name: &str) -> String {
         .iter()
         .find(|k| k.eq_ignore_ascii_case(name))
         .map_or_else(|| name.to_string(), |k| k.to_string())
-}
-
-/// One page of `matching`, borrowed (the caller renders it under the lock: a group's member
-/// list is never copied to list it).
-fn paginate<'a, T>(
-    matching: Vec<&'a T>,
-    count: Option<usize>,
-    cursor: Option<&str>,
-    id: impl Fn(&T) -> &String,
-) -> Result<Page<&'a T>, ScimError> {
-    let total = matching.len();
-    let count = count.unwrap_or(MAX_COUNT).min(MAX_COUNT);
-    // The cursor is the id of the last item of the previous page. One that names no item
-    // (made up, or its item deleted since) is refused rather than restarting from the top,
-    // which would make a paging client loop.
-    let start = match cursor.filter(|c| !c.is_empty()) {
-        None => 0,
-        Some(c) => {
-            matching
-                .iter()
-                .position(|item| id(item) == c)
-                .ok_or_else(|| invalid(format!("The cursor {c:?} is not valid.")))?
-                + 1
-        }
-    };
-    let items: Vec<&'a T> = matching.into_iter().skip(start).take(count).collect();
-    let next_cursor = (start + items.len() < total && !items.is_empty())
-        .then(|| items.last().map(|i| id(i).clone()))
-        .flatten();
-    Ok(Page {
-        total,
-        items,
-        next_cursor,
-    })
 }
 
 #[cfg(test)]
