@@ -3,7 +3,7 @@
 //! step, so its answer can be checked with the same expectations.
 
 use serde_json::{Map, Value, json};
-use sim_api::{AdminRequest, dns, kiro};
+use sim_api::{AdminRequest, dns, kiro, okta};
 use sim_world::clients::{Body, kiro_redirect_uris};
 
 /// Which service an action talks to.
@@ -86,12 +86,6 @@ fn get(path: String) -> Request {
 fn post(path: String, body: Value) -> Request {
     req(reqwest::Method::POST, path, Some(body))
 }
-fn put(path: String, body: Value) -> Request {
-    req(reqwest::Method::PUT, path, Some(body))
-}
-fn delete(path: String) -> Request {
-    req(reqwest::Method::DELETE, path, None)
-}
 
 /// A typed action ([`sim_api`]): the arguments deserialize into its one definition, which
 /// says which request it is.
@@ -118,157 +112,83 @@ impl std::fmt::Debug for AdminAction {
 
 /// Every typed admin action.
 pub const ADMIN_ACTIONS: &[AdminAction] = &[
-    // ---- Okta: directory -------------------------------------------------------------------
+    // ---- Okta: directory (typed, `sim_api::okta`) -------------------------------------------------------------------
     AdminAction {
         service: Service::Okta,
-        name: "create_user",
+        name: okta::CreateUser::ACTION,
         required: &["login", "first", "last"],
         optional: &["password", "activate", "email"],
-        build: |a| {
-            Ok({
-                let mut body = json!({ "profile": {
-                "firstName": s(a, "first"), "lastName": s(a, "last"),
-                "email": a.get("email").cloned().unwrap_or_else(|| json!(s(a, "login"))),
-                "login": s(a, "login"),
-            } });
-                if a.contains_key("password") {
-                    body["credentials"] = json!({ "password": { "value": s(a, "password") } });
-                }
-                let activate = a.get("activate").and_then(Value::as_bool).unwrap_or(true);
-                post(format!("/api/v1/users?activate={activate}"), body)
-            })
-        },
+        build: typed::<okta::CreateUser>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "get_user",
+        name: okta::GetUser::ACTION,
         required: &["user"],
         optional: &[],
-        build: |a| Ok(get(format!("/api/v1/users/{}", s(a, "user")))),
+        build: typed::<okta::GetUser>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "update_user",
+        name: okta::UpdateUser::ACTION,
         required: &["user", "profile"],
         optional: &[],
-        build: |a| {
-            Ok({
-                post(
-                    format!("/api/v1/users/{}", s(a, "user")),
-                    json!({ "profile": or(a, "profile", json!({})) }),
-                )
-            })
-        },
+        build: typed::<okta::UpdateUser>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "activate_user",
+        name: okta::ActivateUser::ACTION,
         required: &["user"],
         optional: &[],
-        build: |a| {
-            Ok({
-                post(
-                    format!(
-                        "/api/v1/users/{}/lifecycle/activate?sendEmail=false",
-                        s(a, "user")
-                    ),
-                    json!({}),
-                )
-            })
-        },
+        build: typed::<okta::ActivateUser>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "deactivate_user",
+        name: okta::DeactivateUser::ACTION,
         required: &["user"],
         optional: &[],
-        build: |a| {
-            Ok({
-                post(
-                    format!("/api/v1/users/{}/lifecycle/deactivate", s(a, "user")),
-                    json!({}),
-                )
-            })
-        },
+        build: typed::<okta::DeactivateUser>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "suspend_user",
+        name: okta::SuspendUser::ACTION,
         required: &["user"],
         optional: &[],
-        build: |a| {
-            Ok({
-                post(
-                    format!("/api/v1/users/{}/lifecycle/suspend", s(a, "user")),
-                    json!({}),
-                )
-            })
-        },
+        build: typed::<okta::SuspendUser>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "unsuspend_user",
+        name: okta::UnsuspendUser::ACTION,
         required: &["user"],
         optional: &[],
-        build: |a| {
-            Ok({
-                post(
-                    format!("/api/v1/users/{}/lifecycle/unsuspend", s(a, "user")),
-                    json!({}),
-                )
-            })
-        },
+        build: typed::<okta::UnsuspendUser>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "delete_user",
+        name: okta::DeleteUser::ACTION,
         required: &["user"],
         optional: &[],
-        build: |a| Ok(delete(format!("/api/v1/users/{}", s(a, "user")))),
+        build: typed::<okta::DeleteUser>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "create_group",
+        name: okta::CreateGroup::ACTION,
         required: &["name"],
         optional: &["description"],
-        build: |a| {
-            Ok({
-                post(
-                    "/api/v1/groups".into(),
-                    json!({ "profile": { "name": s(a, "name"), "description": or(a, "description", Value::Null) } }),
-                )
-            })
-        },
+        build: typed::<okta::CreateGroup>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "add_member",
+        name: okta::AddMember::ACTION,
         required: &["group", "user"],
         optional: &[],
-        build: |a| {
-            Ok({
-                req(
-                    reqwest::Method::PUT,
-                    format!("/api/v1/groups/{}/users/{}", s(a, "group"), s(a, "user")),
-                    None,
-                )
-            })
-        },
+        build: typed::<okta::AddMember>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "remove_member",
+        name: okta::RemoveMember::ACTION,
         required: &["group", "user"],
         optional: &[],
-        build: |a| {
-            Ok({
-                delete(format!(
-                    "/api/v1/groups/{}/users/{}",
-                    s(a, "group"),
-                    s(a, "user")
-                ))
-            })
-        },
+        build: typed::<okta::RemoveMember>,
     },
     // ---- Okta: apps -------------------------------------------------------------------------
     AdminAction {
@@ -301,61 +221,31 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
     },
     AdminAction {
         service: Service::Okta,
-        name: "assign_user",
+        name: okta::AssignUser::ACTION,
         required: &["app", "user"],
         optional: &[],
-        build: |a| {
-            Ok({
-                post(
-                    format!("/api/v1/apps/{}/users", s(a, "app")),
-                    json!({ "id": s(a, "user"), "scope": "USER" }),
-                )
-            })
-        },
+        build: typed::<okta::AssignUser>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "unassign_user",
+        name: okta::UnassignUser::ACTION,
         required: &["app", "user"],
         optional: &[],
-        build: |a| {
-            Ok({
-                delete(format!(
-                    "/api/v1/apps/{}/users/{}",
-                    s(a, "app"),
-                    s(a, "user")
-                ))
-            })
-        },
+        build: typed::<okta::UnassignUser>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "assign_group",
+        name: okta::AssignGroup::ACTION,
         required: &["app", "group"],
         optional: &[],
-        build: |a| {
-            Ok({
-                put(
-                    format!("/api/v1/apps/{}/groups/{}", s(a, "app"), s(a, "group")),
-                    json!({}),
-                )
-            })
-        },
+        build: typed::<okta::AssignGroup>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "unassign_group",
+        name: okta::UnassignGroup::ACTION,
         required: &["app", "group"],
         optional: &[],
-        build: |a| {
-            Ok({
-                delete(format!(
-                    "/api/v1/apps/{}/groups/{}",
-                    s(a, "app"),
-                    s(a, "group")
-                ))
-            })
-        },
+        build: typed::<okta::UnassignGroup>,
     },
     // ---- Okta: authorization servers ----------------------------------------------------------
     AdminAction {
@@ -693,7 +583,7 @@ mod tests {
         match name {
             "ttl" => json!(60),
             "activate" => json!(true),
-            "set" | "properties" => json!({}),
+            "set" | "properties" | "profile" => json!({}),
             "clients" | "scopes" | "grant_types" => json!(["x"]),
             _ => json!("x"),
         }
@@ -713,10 +603,22 @@ mod tests {
             }
             assert!((action.build)(&args).is_ok(), "{action:?} with {args:?}");
         }
-        for action in ADMIN_ACTIONS
+        // Okta's typed so far: the directory and app assignments.
+        let okta_typed = |name: &str| {
+            name.ends_with("_user")
+                || name.ends_with("_group")
+                || name.ends_with("_member")
+                || name == "get_user"
+        };
+        let typed: Vec<&AdminAction> = ADMIN_ACTIONS
             .iter()
-            .filter(|a| matches!(a.service, Service::Dns | Service::Kiro))
-        {
+            .filter(|a| {
+                matches!(a.service, Service::Dns | Service::Kiro)
+                    || (a.service == Service::Okta && okta_typed(a.name))
+            })
+            .collect();
+        assert_eq!(typed.len(), 6 + 16 + 15, "{typed:?}");
+        for action in typed {
             let mut args: Map<String, Value> = action
                 .required
                 .iter()

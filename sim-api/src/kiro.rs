@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::{AdminRequest, HttpRequest, text};
+use crate::{AdminRequest, HttpRequest, optional_text, text};
 
 // ---- bodies, as the server parses them -----------------------------------------------------
 
@@ -277,11 +277,6 @@ pub struct Subscribe {
         skip_serializing_if = "Option::is_none"
     )]
     pub group: Option<String>,
-}
-
-/// An optional scenario parameter, as text when given.
-fn optional_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    text(d).map(Some)
 }
 
 impl AdminRequest for Subscribe {

@@ -8,12 +8,14 @@
 //! [`AdminRequest::request`] says which HTTP request it is. The bodies the servers parse are
 //! types of their own ([`dns::ZoneCreate`], [`dns::RecordBody`], …), built by the actions.
 //!
-//! Services covered so far: the DNS provider API ([`dns`]) and the Kiro console ([`kiro`]).
-//! Okta's admin actions are still written per user (`scenarios::actions`,
-//! `sim_world::clients`, `sim_props::plan`, the server's handlers); they move here next.
+//! Covered so far: the DNS provider API ([`dns`]), the Kiro console ([`kiro`]), and Okta's
+//! directory and app assignments ([`okta`]). Okta's apps, authorization servers and
+//! provisioning are still written per user (`scenarios::actions`, `sim_world::clients`,
+//! `sim_props::plan`, the server's handlers); they move here next.
 
 pub mod dns;
 pub mod kiro;
+pub mod okta;
 
 use serde_json::{Map, Value};
 
@@ -62,4 +64,11 @@ pub(crate) fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::
         Value::Null => String::new(),
         other => other.to_string(),
     })
+}
+
+/// An optional scenario parameter, as text when given.
+pub(crate) fn optional_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
+    text(d).map(Some)
 }

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use sim_api::{AdminRequest, kiro};
+use sim_api::{AdminRequest, kiro, okta};
 use sim_core::faults::{FaultAction, FaultRule, Respond};
 
 use crate::model::{
@@ -84,6 +84,11 @@ fn typed(service: Service, action: &impl AdminRequest) -> Req {
     req
 }
 
+/// A typed Okta action ([`sim_api::okta`]).
+fn admin(action: &impl AdminRequest) -> Req {
+    typed(Service::Okta, action)
+}
+
 /// A typed DNS action ([`sim_api::dns`]).
 fn dns(action: &impl AdminRequest) -> Req {
     typed(Service::Dns, action)
@@ -103,12 +108,15 @@ fn app_var(app: App) -> &'static str {
 
 fn create_user(u: usize) -> Req {
     let (login, first, last) = USERS[u];
-    okta("POST", "/api/v1/users?activate=true")
-        .body(json!({
-            "profile": { "firstName": first, "lastName": last, "email": login, "login": login },
-            "credentials": { "password": { "value": PASSWORD } },
-        }))
-        .save(format!("u{u}"), "$.id")
+    admin(&okta::CreateUser {
+        login: login.into(),
+        first: first.into(),
+        last: last.into(),
+        password: Some(PASSWORD.into()),
+        activate: None,
+        email: None,
+    })
+    .save(format!("u{u}"), "$.id")
 }
 
 /// Everything the world's set-up does, in order: the Okta org (users, groups, the OIDC app,
@@ -122,9 +130,11 @@ pub fn setup(model: &Model) -> Vec<Req> {
     }
     for (g, name) in GROUPS.iter().enumerate() {
         out.push(
-            okta("POST", "/api/v1/groups")
-                .body(json!({ "profile": { "name": name } }))
-                .save(format!("g{g}"), "$.id"),
+            admin(&okta::CreateGroup {
+                name: name.to_string(),
+                description: None,
+            })
+            .save(format!("g{g}"), "$.id"),
         );
     }
     out.push(
@@ -294,41 +304,36 @@ fn kiro_group(g: usize) -> Req {
 pub fn requests(action: &Action, before: &Model) -> Option<Vec<Req>> {
     Some(match *action {
         Action::CreateUser(u) => vec![create_user(u)],
-        Action::DeactivateUser(u) => vec![okta(
-            "POST",
-            format!("/api/v1/users/${{u{u}}}/lifecycle/deactivate"),
-        )],
-        Action::ReactivateUser(u) => vec![okta(
-            "POST",
-            format!("/api/v1/users/${{u{u}}}/lifecycle/activate?sendEmail=false"),
-        )],
-        Action::AddMember(u, g) => vec![okta(
-            "PUT",
-            format!("/api/v1/groups/${{g{g}}}/users/${{u{u}}}"),
-        )],
-        Action::RemoveMember(u, g) => vec![okta(
-            "DELETE",
-            format!("/api/v1/groups/${{g{g}}}/users/${{u{u}}}"),
-        )],
-        Action::AssignUser(app, u) => vec![
-            okta("POST", format!("/api/v1/apps/{}/users", app_var(app)))
-                .body(json!({ "id": format!("${{u{u}}}"), "scope": "USER" })),
-        ],
-        Action::UnassignUser(app, u) => vec![okta(
-            "DELETE",
-            format!("/api/v1/apps/{}/users/${{u{u}}}", app_var(app)),
-        )],
-        Action::AssignGroup(app, g) => vec![
-            okta(
-                "PUT",
-                format!("/api/v1/apps/{}/groups/${{g{g}}}", app_var(app)),
-            )
-            .body(json!({})),
-        ],
-        Action::UnassignGroup(app, g) => vec![okta(
-            "DELETE",
-            format!("/api/v1/apps/{}/groups/${{g{g}}}", app_var(app)),
-        )],
+        Action::DeactivateUser(u) => vec![admin(&okta::DeactivateUser {
+            user: format!("${{u{u}}}"),
+        })],
+        Action::ReactivateUser(u) => vec![admin(&okta::ActivateUser {
+            user: format!("${{u{u}}}"),
+        })],
+        Action::AddMember(u, g) => vec![admin(&okta::AddMember {
+            group: format!("${{g{g}}}"),
+            user: format!("${{u{u}}}"),
+        })],
+        Action::RemoveMember(u, g) => vec![admin(&okta::RemoveMember {
+            group: format!("${{g{g}}}"),
+            user: format!("${{u{u}}}"),
+        })],
+        Action::AssignUser(app, u) => vec![admin(&okta::AssignUser {
+            app: app_var(app).into(),
+            user: format!("${{u{u}}}"),
+        })],
+        Action::UnassignUser(app, u) => vec![admin(&okta::UnassignUser {
+            app: app_var(app).into(),
+            user: format!("${{u{u}}}"),
+        })],
+        Action::AssignGroup(app, g) => vec![admin(&okta::AssignGroup {
+            app: app_var(app).into(),
+            group: format!("${{g{g}}}"),
+        })],
+        Action::UnassignGroup(app, g) => vec![admin(&okta::UnassignGroup {
+            app: app_var(app).into(),
+            group: format!("${{g{g}}}"),
+        })],
         Action::SetFeature(f, on) => {
             let mut after = before.clone();
             if on {

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 use sim_api::AdminRequest as _;
-use sim_api::{dns, kiro};
+use sim_api::{dns, kiro, okta};
 
 /// A refused or failed call.
 #[derive(Debug, thiserror::Error)]
@@ -266,38 +266,39 @@ impl OktaAdmin {
         last: &str,
         password: &str,
     ) -> Result<String, ClientError> {
-        let path = "/api/v1/users?activate=true";
         let user = self
             .api
-            .post(
-                path,
-                json!({
-                    "profile": { "firstName": first, "lastName": last, "email": login, "login": login },
-                    "credentials": { "password": { "value": password } },
-                }),
-            )
+            .request(&okta::CreateUser {
+                login: login.into(),
+                first: first.into(),
+                last: last.into(),
+                password: Some(password.into()),
+                activate: None,
+                email: None,
+            })
             .await?;
-        field(&user, "id", path)
+        field(&user, "id", "/api/v1/users")
     }
 
     /// Creates a group; returns its id.
     pub async fn create_group(&self, name: &str) -> Result<String, ClientError> {
-        let path = "/api/v1/groups";
         let group = self
             .api
-            .post(path, json!({ "profile": { "name": name } }))
+            .request(&okta::CreateGroup {
+                name: name.into(),
+                description: None,
+            })
             .await?;
-        field(&group, "id", path)
+        field(&group, "id", "/api/v1/groups")
     }
 
     /// Adds a user to a group.
     pub async fn add_member(&self, group_id: &str, user_id: &str) -> Result<(), ClientError> {
         self.api
-            .call(
-                reqwest::Method::PUT,
-                &format!("/api/v1/groups/{group_id}/users/{user_id}"),
-                None,
-            )
+            .request(&okta::AddMember {
+                group: group_id.into(),
+                user: user_id.into(),
+            })
             .await
             .map(drop)
     }
@@ -326,10 +327,10 @@ impl OktaAdmin {
     /// Assigns a user to an app.
     pub async fn assign_user(&self, app_id: &str, user_id: &str) -> Result<(), ClientError> {
         self.api
-            .post(
-                &format!("/api/v1/apps/{app_id}/users"),
-                json!({ "id": user_id, "scope": "USER" }),
-            )
+            .request(&okta::AssignUser {
+                app: app_id.into(),
+                user: user_id.into(),
+            })
             .await
             .map(drop)
     }
@@ -337,10 +338,10 @@ impl OktaAdmin {
     /// Assigns a group to an app.
     pub async fn assign_group(&self, app_id: &str, group_id: &str) -> Result<(), ClientError> {
         self.api
-            .put(
-                &format!("/api/v1/apps/{app_id}/groups/{group_id}"),
-                json!({}),
-            )
+            .request(&okta::AssignGroup {
+                app: app_id.into(),
+                group: group_id.into(),
+            })
             .await
             .map(drop)
     }

@@ -17,6 +17,8 @@ use super::paging::Listing;
 use super::{
     ApiResult, Params, RouteBoth, created, json, no_content, now, ok, parse_optional, required,
 };
+use sim_api::okta::AssignBody;
+
 use crate::core::catalog::catalog_app;
 use crate::core::filter::Expr;
 use crate::core::{
@@ -329,14 +331,6 @@ async fn users(
         |(u, _)| u.id.clone(),
         |(u, scope)| json::app_user(&org, &id, u, scope),
     ))
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct AssignBody {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    scope: Option<String>,
 }
 
 async fn assign_user(

@@ -5,11 +5,12 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, put};
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::paging::Listing;
 use super::{ApiResult, RouteBoth, json, no_content, now, ok, parse_optional, required};
+use sim_api::okta::GroupBody;
+
 use crate::wire::{Admin, AppState, parse_json};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -22,27 +23,6 @@ pub(super) fn routes() -> Router<AppState> {
             put(add_member).delete(remove_member),
         )
         .both("/api/v1/groups/{gid}/apps", get(apps_of))
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct GroupBody {
-    #[serde(default)]
-    profile: Option<Profile>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Profile {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-}
-
-impl GroupBody {
-    fn parts(self) -> (Option<String>, Option<String>) {
-        let profile = self.profile.unwrap_or_default();
-        (profile.name, profile.description)
-    }
 }
 
 async fn create(_: Admin, State(s): State<AppState>, body: Bytes) -> ApiResult {

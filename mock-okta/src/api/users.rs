@@ -7,11 +7,12 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::paging::Listing;
 use super::{ApiResult, Params, RouteBoth, json, no_content, now, ok, parse_optional};
+use sim_api::okta::UserBody;
+
 use crate::core::NewUser;
 use crate::wire::{Admin, ApiError, AppState, parse_json};
 
@@ -29,38 +30,6 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// The body of create and update.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct UserBody {
-    #[serde(default)]
-    profile: Option<Map<String, Value>>,
-    #[serde(default)]
-    credentials: Option<Credentials>,
-    #[serde(default)]
-    group_ids: Option<Vec<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Credentials {
-    #[serde(default)]
-    password: Option<Password>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Password {
-    #[serde(default)]
-    value: Option<String>,
-}
-
-impl UserBody {
-    fn password(&self) -> Option<String> {
-        self.credentials
-            .as_ref()
-            .and_then(|c| c.password.as_ref())
-            .and_then(|p| p.value.clone())
-    }
-}
-
 async fn create(_: Admin, State(s): State<AppState>, params: Params, body: Bytes) -> ApiResult {
     let activate = params.flag("activate", true)?;
     let body: UserBody = parse_json(&body)?;
