@@ -1,10 +1,12 @@
 //! The typed steps: every admin action of the three services, each one HTTP request on the
-//! service's real API, and the IDE user's actions. A typed step is sugar for a raw `http`
-//! step, so its answer can be checked with the same expectations.
+//! service's real API, and the IDE user's actions. An admin step's arguments deserialize into
+//! the action's one typed definition in `sim_api` (the same the typed clients and the
+//! property tests build, and whose body the server parses); a typed step is sugar for a raw
+//! `http` step, so its answer can be checked with the same expectations.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use sim_api::{AdminRequest, dns, kiro, okta};
-use sim_world::clients::{Body, kiro_redirect_uris};
+use sim_world::clients::Body;
 
 /// Which service an action talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -59,32 +61,10 @@ pub struct AdminAction {
     pub required: &'static [&'static str],
     /// Parameters that may be given.
     pub optional: &'static [&'static str],
-    /// Builds the request from the (substituted) arguments; an argument of the wrong kind
-    /// for a typed action ([`sim_api`]) is an error.
+    /// Builds the request from the (substituted) arguments: they deserialize into the
+    /// action's one typed definition ([`sim_api`]), so a missing, unknown or ill-typed
+    /// argument is an error.
     pub build: fn(&Map<String, Value>) -> Result<Request, String>,
-}
-
-fn s(args: &Map<String, Value>, key: &str) -> String {
-    match args.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
-}
-
-fn req(method: reqwest::Method, path: String, body: Option<Value>) -> Request {
-    Request {
-        method,
-        path,
-        body: body.map(Body::Json).unwrap_or_default(),
-    }
-}
-
-fn get(path: String) -> Request {
-    req(reqwest::Method::GET, path, None)
-}
-fn post(path: String, body: Value) -> Request {
-    req(reqwest::Method::POST, path, Some(body))
 }
 
 /// A typed action ([`sim_api`]): the arguments deserialize into its one definition, which
@@ -97,11 +77,11 @@ fn typed<R: AdminRequest>(args: &Map<String, Value>) -> Result<Request, String> 
 pub fn request(http: &sim_api::HttpRequest) -> Request {
     let method =
         reqwest::Method::from_bytes(http.method.as_bytes()).unwrap_or(reqwest::Method::GET);
-    req(method, http.path.clone(), http.body.clone())
-}
-
-fn or(args: &Map<String, Value>, key: &str, default: Value) -> Value {
-    args.get(key).cloned().unwrap_or(default)
+    Request {
+        method,
+        path: http.path.clone(),
+        body: http.body.clone().map(Body::Json).unwrap_or_default(),
+    }
 }
 
 impl std::fmt::Debug for AdminAction {
@@ -193,31 +173,10 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
     // ---- Okta: apps -------------------------------------------------------------------------
     AdminAction {
         service: Service::Okta,
-        name: "create_oidc_app",
+        name: okta::CreateOidcApp::ACTION,
         required: &["label"],
         optional: &["refresh_token", "redirect_uris"],
-        build: |a| {
-            Ok({
-                let mut grants = vec!["authorization_code"];
-                if a.get("refresh_token")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true)
-                {
-                    grants.push("refresh_token");
-                }
-                post(
-                    "/api/v1/apps".into(),
-                    json!({
-                        "name": "oidc_client", "label": s(a, "label"), "signOnMode": "OPENID_CONNECT",
-                        "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
-                        "settings": { "oauthClient": {
-                            "redirect_uris": or(a, "redirect_uris", json!(kiro_redirect_uris())),
-                            "response_types": ["code"], "grant_types": grants, "application_type": "native",
-                        } },
-                    }),
-                )
-            })
-        },
+        build: typed::<okta::CreateOidcApp>,
     },
     AdminAction {
         service: Service::Okta,
@@ -250,55 +209,28 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
     // ---- Okta: authorization servers ----------------------------------------------------------
     AdminAction {
         service: Service::Okta,
-        name: "create_auth_server",
+        name: okta::CreateAuthServer::ACTION,
         required: &["name"],
         optional: &["audience"],
-        build: |a| {
-            Ok({
-                post(
-                    "/api/v1/authorizationServers".into(),
-                    json!({ "name": s(a, "name"), "description": s(a, "name"),
-                        "audiences": [or(a, "audience", json!("api://kiro"))] }),
-                )
-            })
-        },
+        build: typed::<okta::CreateAuthServer>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "add_scope",
+        name: okta::AddScope::ACTION,
         required: &["server", "name"],
         optional: &["consent"],
-        build: |a| {
-            Ok({
-                post(
-                    format!("/api/v1/authorizationServers/{}/scopes", s(a, "server")),
-                    json!({ "name": s(a, "name"), "description": s(a, "name"),
-                        "consent": or(a, "consent", json!("IMPLICIT")), "metadataPublish": "ALL_CLIENTS" }),
-                )
-            })
-        },
+        build: typed::<okta::AddScope>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "create_policy",
+        name: okta::CreatePolicy::ACTION,
         required: &["server", "name", "clients"],
         optional: &["priority"],
-        build: |a| {
-            Ok({
-                post(
-                    format!("/api/v1/authorizationServers/{}/policies", s(a, "server")),
-                    json!({
-                        "type": "OAUTH_AUTHORIZATION_POLICY", "status": "ACTIVE", "name": s(a, "name"),
-                        "description": s(a, "name"), "priority": or(a, "priority", json!(1)),
-                        "conditions": { "clients": { "include": or(a, "clients", json!([])) } },
-                    }),
-                )
-            })
-        },
+        build: typed::<okta::CreatePolicy>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "add_rule",
+        name: okta::AddRule::ACTION,
         required: &["server", "policy", "name", "scopes"],
         optional: &[
             "grant_types",
@@ -306,85 +238,28 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
             "access_token_minutes",
             "refresh_token_minutes",
         ],
-        build: |a| {
-            Ok({
-                let mut token = json!({ "accessTokenLifetimeMinutes": or(a, "access_token_minutes", json!(60)) });
-                if let Some(refresh) = a.get("refresh_token_minutes") {
-                    token["refreshTokenLifetimeMinutes"] = refresh.clone();
-                }
-                post(
-                    format!(
-                        "/api/v1/authorizationServers/{}/policies/{}/rules",
-                        s(a, "server"),
-                        s(a, "policy")
-                    ),
-                    json!({
-                        "type": "RESOURCE_ACCESS", "name": s(a, "name"), "priority": 1,
-                        "conditions": {
-                            "people": { "groups": { "include": or(a, "groups", json!(["EVERYONE"])) } },
-                            "grantTypes": { "include": or(a, "grant_types", json!(["client_credentials", "authorization_code"])) },
-                            "scopes": { "include": or(a, "scopes", json!([])) },
-                        },
-                        "actions": { "token": token },
-                    }),
-                )
-            })
-        },
+        build: typed::<okta::AddRule>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "token_preview",
+        name: okta::TokenPreview::ACTION,
         required: &["server", "client", "user", "scopes"],
         optional: &["grant_type"],
-        build: |a| {
-            Ok({
-                post(
-                    format!(
-                        "/api/v1/authorizationServers/{}/tokenPreview",
-                        s(a, "server")
-                    ),
-                    json!({ "clientId": s(a, "client"), "userId": s(a, "user"),
-                        "grantType": or(a, "grant_type", json!("authorization_code")),
-                        "scopes": or(a, "scopes", json!([])) }),
-                )
-            })
-        },
+        build: typed::<okta::TokenPreview>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "rotate_keys",
+        name: okta::RotateKeys::ACTION,
         required: &["server"],
         optional: &[],
-        build: |a| {
-            Ok({
-                post(
-                    format!(
-                        "/api/v1/authorizationServers/{}/credentials/lifecycle/keyRotate",
-                        s(a, "server")
-                    ),
-                    json!({ "use": "sig" }),
-                )
-            })
-        },
+        build: typed::<okta::RotateKeys>,
     },
     AdminAction {
         service: Service::Okta,
-        name: "logs",
+        name: okta::Logs::ACTION,
         required: &[],
         optional: &["filter"],
-        build: |a| {
-            Ok({
-                let filter = s(a, "filter");
-                if filter.is_empty() {
-                    get("/api/v1/logs?limit=1000".into())
-                } else {
-                    get(format!(
-                        "/api/v1/logs?limit=1000&filter={}",
-                        form_urlencoded::byte_serialize(filter.as_bytes()).collect::<String>()
-                    ))
-                }
-            })
-        },
+        build: typed::<okta::Logs>,
     },
     // ---- Kiro console: typed (`sim_api::kiro`) ---------------------------------------------------
     AdminAction {
@@ -577,14 +452,15 @@ pub const IDE_ACTIONS: &[(&str, IdeAction, &[&str], &[&str])] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     /// A value of the right kind for a parameter.
     fn sample(name: &str) -> Value {
         match name {
-            "ttl" => json!(60),
-            "activate" => json!(true),
+            "ttl" | "priority" | "access_token_minutes" | "refresh_token_minutes" => json!(60),
+            "activate" | "refresh_token" => json!(true),
             "set" | "properties" | "profile" => json!({}),
-            "clients" | "scopes" | "grant_types" => json!(["x"]),
+            "clients" | "scopes" | "grant_types" | "groups" | "redirect_uris" => json!(["x"]),
             _ => json!("x"),
         }
     }
@@ -603,21 +479,9 @@ mod tests {
             }
             assert!((action.build)(&args).is_ok(), "{action:?} with {args:?}");
         }
-        // Okta's typed so far: the directory and app assignments.
-        let okta_typed = |name: &str| {
-            name.ends_with("_user")
-                || name.ends_with("_group")
-                || name.ends_with("_member")
-                || name == "get_user"
-        };
-        let typed: Vec<&AdminAction> = ADMIN_ACTIONS
-            .iter()
-            .filter(|a| {
-                matches!(a.service, Service::Dns | Service::Kiro)
-                    || (a.service == Service::Okta && okta_typed(a.name))
-            })
-            .collect();
-        assert_eq!(typed.len(), 6 + 16 + 15, "{typed:?}");
+        // Every action is typed: each refuses what it does not declare.
+        let typed: Vec<&AdminAction> = ADMIN_ACTIONS.iter().collect();
+        assert_eq!(typed.len(), 45, "{typed:?}");
         for action in typed {
             let mut args: Map<String, Value> = action
                 .required

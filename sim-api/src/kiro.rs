@@ -7,6 +7,24 @@ use serde_json::{Value, json};
 
 use crate::{AdminRequest, HttpRequest, optional_text, text};
 
+/// The loopback ports the Kiro IDE listens on for the sign-in redirect, in the order it tries
+/// them (OKTA-APP-2: the OIDC app registers each).
+pub const LOOPBACK_PORTS: [u16; 10] = [
+    3128, 4649, 6588, 8008, 9091, 49153, 50153, 51153, 52153, 53153,
+];
+
+/// The redirect URIs Kiro's OIDC app registers: the `kiro://` callback and one per
+/// loopback port.
+pub fn redirect_uris() -> Vec<String> {
+    let mut uris = vec!["kiro://kiro.oauth/callback".to_string()];
+    uris.extend(
+        LOOPBACK_PORTS
+            .iter()
+            .map(|port| format!("http://localhost:{port}/oauth/callback")),
+    );
+    uris
+}
+
 // ---- bodies, as the server parses them -----------------------------------------------------
 
 /// `POST /console/profiles`.

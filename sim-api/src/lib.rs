@@ -8,10 +8,10 @@
 //! [`AdminRequest::request`] says which HTTP request it is. The bodies the servers parse are
 //! types of their own ([`dns::ZoneCreate`], [`dns::RecordBody`], …), built by the actions.
 //!
-//! Covered so far: the DNS provider API ([`dns`]), the Kiro console ([`kiro`]), and Okta's
-//! directory and app assignments ([`okta`]). Okta's apps, authorization servers and
-//! provisioning are still written per user (`scenarios::actions`, `sim_world::clients`,
-//! `sim_props::plan`, the server's handlers); they move here next.
+//! Covered: the DNS provider API ([`dns`]), the Kiro console ([`kiro`]) and Okta's management
+//! API ([`okta`]: directory, apps, assignments, authorization servers, System Log) — every
+//! typed scenario step. Not yet: Okta's provisioning requests (connection, features,
+//! mappings, group push), still written as JSON by their users.
 
 pub mod dns;
 pub mod kiro;

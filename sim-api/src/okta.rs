@@ -1,7 +1,9 @@
 //! Okta's management API (BEHAVIOURS.md OKTA-API-*, OKTA-APP-*): the bodies mock-okta parses
-//! and the admin actions scenario files, the typed clients and the property tests make — so
-//! far the directory (users, groups, memberships) and app assignments. Apps, authorization
-//! servers and provisioning are still written per user.
+//! and the admin actions scenario files, the typed clients and the property tests make: the
+//! directory (users, groups, memberships), apps and their assignments, authorization servers
+//! (scopes, policies, rules, Token Preview, key rotation) and the System Log. Provisioning
+//! (connections, features, mappings, group push) is not here yet: scenario files make those
+//! calls as raw `http` steps, and its server parses its own bodies.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -88,6 +90,293 @@ pub struct AssignBody {
     /// `USER`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+}
+
+/// `POST /api/v1/apps`, `PUT /api/v1/apps/{id}`: an OIDC app (`signOnMode: OPENID_CONNECT`)
+/// or a catalog app by `name` (`amazon_aws_sso`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppBody {
+    /// `oidc_client`, or a catalog app's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// `OPENID_CONNECT`, `SAML_2_0`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_on_mode: Option<String>,
+    /// Client credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<AppCredentials>,
+    /// Settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<AppSettings>,
+}
+
+/// `credentials` of an app.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppCredentials {
+    /// `oauthClient`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_client: Option<OauthClientCredentials>,
+}
+
+/// `credentials.oauthClient`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OauthClientCredentials {
+    /// `none`, `client_secret_basic`, `client_secret_post`, `private_key_jwt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_method: Option<String>,
+}
+
+/// `settings` of an app.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppSettings {
+    /// `oauthClient`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_client: Option<OauthClientSettings>,
+    /// A catalog app's own settings (`acsURL`, `entityID` for AWS IAM Identity Center).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<Map<String, Value>>,
+}
+
+/// `settings.oauthClient`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OauthClientSettings {
+    /// Redirect URIs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uris: Option<Vec<String>>,
+    /// Sign-out redirect URIs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+    /// `code`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_types: Option<Vec<String>>,
+    /// `authorization_code`, `refresh_token`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_types: Option<Vec<String>>,
+    /// `native`, `web`, `browser`, `service`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_type: Option<String>,
+    /// Refresh token rotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<RefreshTokenSettings>,
+    /// `{"keys": [JWK, …]}`: the public keys of a `private_key_jwt` client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<Jwks>,
+}
+
+/// `{"keys": [JWK, …]}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Jwks {
+    /// The keys.
+    #[serde(default)]
+    pub keys: Vec<Value>,
+}
+
+/// `settings.oauthClient.refresh_token`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RefreshTokenSettings {
+    /// `STATIC` or `ROTATE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_type: Option<String>,
+    /// Seconds a rotated token stays usable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leeway: Option<u64>,
+}
+
+/// `POST /api/v1/authorizationServers` (and `PUT …/{id}`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerBody {
+    /// The name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The audiences (`api://kiro`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audiences: Option<Vec<String>>,
+}
+
+/// `POST …/credentials/lifecycle/keyRotate`: `{"use": "sig"}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RotateBody {
+    /// `sig`.
+    #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
+    pub use_: Option<String>,
+}
+
+/// `POST …/scopes` (and `PUT …/scopes/{id}`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScopeBody {
+    /// The scope (`codewhisperer:completions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Its display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `IMPLICIT`, `REQUIRED`, `FLEXIBLE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<String>,
+    /// `ALL_CLIENTS` or `NO_CLIENTS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata_publish: Option<String>,
+    /// Granted when a client asks for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<bool>,
+}
+
+/// `{"include": […]}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Include {
+    /// The ids or names included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include: Option<Vec<String>>,
+}
+
+impl Include {
+    /// `Some(list)`.
+    pub fn of(list: Vec<String>) -> Option<Include> {
+        Some(Include {
+            include: Some(list),
+        })
+    }
+
+    /// The list, empty when absent.
+    pub fn list(include: Option<Include>) -> Vec<String> {
+        include.and_then(|i| i.include).unwrap_or_default()
+    }
+}
+
+/// `POST …/policies` (and `PUT …/policies/{id}`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PolicyBody {
+    /// `OAUTH_AUTHORIZATION_POLICY`.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// `ACTIVE` or `INACTIVE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The priority (1 first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+    /// `{clients: {include}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<PolicyConditions>,
+}
+
+/// A policy's conditions.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PolicyConditions {
+    /// The client ids it applies to (`ALL_CLIENTS` for any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clients: Option<Include>,
+}
+
+/// `POST …/policies/{id}/rules` (and `PUT …/rules/{id}`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleBody {
+    /// `RESOURCE_ACCESS`.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `ACTIVE` or `INACTIVE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+    /// People, grant types, scopes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<RuleConditions>,
+    /// Token lifetimes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<RuleActions>,
+}
+
+/// A rule's conditions.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleConditions {
+    /// Users and groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people: Option<People>,
+    /// Grant types.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_types: Option<Include>,
+    /// Scopes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Include>,
+}
+
+/// `people` of a rule.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct People {
+    /// User ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<Include>,
+    /// Group ids (`EVERYONE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Include>,
+}
+
+/// `actions` of a rule.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuleActions {
+    /// Token lifetimes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<TokenActions>,
+}
+
+/// Lifetimes as signed numbers, so a negative one is a range error (E0000001), not a
+/// malformed body.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenActions {
+    /// Access token lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_lifetime_minutes: Option<i64>,
+    /// Refresh token lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_lifetime_minutes: Option<i64>,
+    /// Refresh token idle window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_window_minutes: Option<i64>,
+}
+
+/// `POST …/tokenPreview` (Token Preview).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewBody {
+    /// The client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The grant type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_type: Option<String>,
+    /// The user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// The scopes asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
 }
 
 // ---- admin actions ---------------------------------------------------------------------------
@@ -238,6 +527,351 @@ impl AdminRequest for AssignUser {
             format!("/api/v1/apps/{}/users", self.app),
             HttpRequest::json(&body),
         )
+    }
+}
+
+/// `okta.create_oidc_app: {label, refresh_token?, redirect_uris?}`: Kiro's native OIDC app
+/// (public client, code grant plus refresh unless `refresh_token: false`, Kiro's redirect
+/// URIs unless given; OKTA-APP-1, OKTA-APP-2).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOidcApp {
+    /// The label (`Kiro-OIDC`).
+    #[serde(deserialize_with = "text")]
+    pub label: String,
+    /// With the refresh-token grant (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<bool>,
+    /// Redirect URIs other than Kiro's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uris: Option<Vec<String>>,
+}
+
+impl AdminRequest for CreateOidcApp {
+    const ACTION: &'static str = "create_oidc_app";
+
+    fn request(&self) -> HttpRequest {
+        let mut grants = vec!["authorization_code".to_string()];
+        if self.refresh_token.unwrap_or(true) {
+            grants.push("refresh_token".into());
+        }
+        let body = AppBody {
+            name: Some("oidc_client".into()),
+            label: Some(self.label.clone()),
+            sign_on_mode: Some("OPENID_CONNECT".into()),
+            credentials: Some(AppCredentials {
+                oauth_client: Some(OauthClientCredentials {
+                    token_endpoint_auth_method: Some("none".into()),
+                }),
+            }),
+            settings: Some(AppSettings {
+                oauth_client: Some(OauthClientSettings {
+                    redirect_uris: Some(
+                        self.redirect_uris
+                            .clone()
+                            .unwrap_or_else(crate::kiro::redirect_uris),
+                    ),
+                    response_types: Some(vec!["code".into()]),
+                    grant_types: Some(grants),
+                    application_type: Some("native".into()),
+                    ..OauthClientSettings::default()
+                }),
+                app: None,
+            }),
+        };
+        HttpRequest::new("POST", "/api/v1/apps".into(), HttpRequest::json(&body))
+    }
+}
+
+/// `okta.create_auth_server: {name, audience?}` (audience `api://kiro` unless given; the
+/// description is the name).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAuthServer {
+    /// The name.
+    #[serde(deserialize_with = "text")]
+    pub name: String,
+    /// The audience.
+    #[serde(
+        default,
+        deserialize_with = "optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub audience: Option<String>,
+}
+
+impl AdminRequest for CreateAuthServer {
+    const ACTION: &'static str = "create_auth_server";
+
+    fn request(&self) -> HttpRequest {
+        let body = ServerBody {
+            name: Some(self.name.clone()),
+            description: Some(self.name.clone()),
+            audiences: Some(vec![
+                self.audience.clone().unwrap_or_else(|| "api://kiro".into()),
+            ]),
+        };
+        HttpRequest::new(
+            "POST",
+            "/api/v1/authorizationServers".into(),
+            HttpRequest::json(&body),
+        )
+    }
+}
+
+/// `okta.add_scope: {server, name, consent?}` (consent `IMPLICIT` unless given, published to
+/// all clients).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddScope {
+    /// The authorization server id.
+    #[serde(deserialize_with = "text")]
+    pub server: String,
+    /// The scope.
+    #[serde(deserialize_with = "text")]
+    pub name: String,
+    /// The consent.
+    #[serde(
+        default,
+        deserialize_with = "optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub consent: Option<String>,
+}
+
+impl AdminRequest for AddScope {
+    const ACTION: &'static str = "add_scope";
+
+    fn request(&self) -> HttpRequest {
+        let body = ScopeBody {
+            name: Some(self.name.clone()),
+            description: Some(self.name.clone()),
+            consent: Some(self.consent.clone().unwrap_or_else(|| "IMPLICIT".into())),
+            metadata_publish: Some("ALL_CLIENTS".into()),
+            ..ScopeBody::default()
+        };
+        HttpRequest::new(
+            "POST",
+            format!("/api/v1/authorizationServers/{}/scopes", self.server),
+            HttpRequest::json(&body),
+        )
+    }
+}
+
+/// `okta.create_policy: {server, name, clients, priority?}`: an active access policy for
+/// these clients (priority 1 unless given).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePolicy {
+    /// The authorization server id.
+    #[serde(deserialize_with = "text")]
+    pub server: String,
+    /// The name (and description).
+    #[serde(deserialize_with = "text")]
+    pub name: String,
+    /// Client ids.
+    pub clients: Vec<String>,
+    /// The priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+}
+
+impl AdminRequest for CreatePolicy {
+    const ACTION: &'static str = "create_policy";
+
+    fn request(&self) -> HttpRequest {
+        let body = PolicyBody {
+            kind: Some("OAUTH_AUTHORIZATION_POLICY".into()),
+            status: Some("ACTIVE".into()),
+            name: Some(self.name.clone()),
+            description: Some(self.name.clone()),
+            priority: Some(self.priority.unwrap_or(1)),
+            conditions: Some(PolicyConditions {
+                clients: Include::of(self.clients.clone()),
+            }),
+        };
+        HttpRequest::new(
+            "POST",
+            format!("/api/v1/authorizationServers/{}/policies", self.server),
+            HttpRequest::json(&body),
+        )
+    }
+}
+
+/// `okta.add_rule: {server, policy, name, scopes, grant_types?, groups?,
+/// access_token_minutes?, refresh_token_minutes?}`: the console's defaults (grant types
+/// Client Credentials and Authorization Code, everyone, one-hour access tokens) where not
+/// given.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddRule {
+    /// The authorization server id.
+    #[serde(deserialize_with = "text")]
+    pub server: String,
+    /// The policy id.
+    #[serde(deserialize_with = "text")]
+    pub policy: String,
+    /// The name.
+    #[serde(deserialize_with = "text")]
+    pub name: String,
+    /// "Scopes requested".
+    pub scopes: Vec<String>,
+    /// Grant types.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_types: Option<Vec<String>>,
+    /// Group ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+    /// Access token lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_minutes: Option<i64>,
+    /// Refresh token lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_minutes: Option<i64>,
+}
+
+impl AdminRequest for AddRule {
+    const ACTION: &'static str = "add_rule";
+
+    fn request(&self) -> HttpRequest {
+        let body = RuleBody {
+            kind: Some("RESOURCE_ACCESS".into()),
+            name: Some(self.name.clone()),
+            status: None,
+            priority: Some(1),
+            conditions: Some(RuleConditions {
+                people: Some(People {
+                    users: None,
+                    groups: Include::of(
+                        self.groups
+                            .clone()
+                            .unwrap_or_else(|| vec!["EVERYONE".into()]),
+                    ),
+                }),
+                grant_types: Include::of(self.grant_types.clone().unwrap_or_else(|| {
+                    vec!["client_credentials".into(), "authorization_code".into()]
+                })),
+                scopes: Include::of(self.scopes.clone()),
+            }),
+            actions: Some(RuleActions {
+                token: Some(TokenActions {
+                    access_token_lifetime_minutes: Some(self.access_token_minutes.unwrap_or(60)),
+                    refresh_token_lifetime_minutes: self.refresh_token_minutes,
+                    refresh_token_window_minutes: None,
+                }),
+            }),
+        };
+        HttpRequest::new(
+            "POST",
+            format!(
+                "/api/v1/authorizationServers/{}/policies/{}/rules",
+                self.server, self.policy
+            ),
+            HttpRequest::json(&body),
+        )
+    }
+}
+
+/// `okta.token_preview: {server, client, user, scopes, grant_type?}` (grant type
+/// `authorization_code` unless given).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenPreview {
+    /// The authorization server id.
+    #[serde(deserialize_with = "text")]
+    pub server: String,
+    /// The client id.
+    #[serde(deserialize_with = "text")]
+    pub client: String,
+    /// The user id.
+    #[serde(deserialize_with = "text")]
+    pub user: String,
+    /// The scopes.
+    pub scopes: Vec<String>,
+    /// The grant type.
+    #[serde(
+        default,
+        deserialize_with = "optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_type: Option<String>,
+}
+
+impl AdminRequest for TokenPreview {
+    const ACTION: &'static str = "token_preview";
+
+    fn request(&self) -> HttpRequest {
+        let body = PreviewBody {
+            client_id: Some(self.client.clone()),
+            grant_type: Some(
+                self.grant_type
+                    .clone()
+                    .unwrap_or_else(|| "authorization_code".into()),
+            ),
+            user_id: Some(self.user.clone()),
+            scopes: Some(self.scopes.clone()),
+        };
+        HttpRequest::new(
+            "POST",
+            format!("/api/v1/authorizationServers/{}/tokenPreview", self.server),
+            HttpRequest::json(&body),
+        )
+    }
+}
+
+/// `okta.rotate_keys: {server}`: `POST …/credentials/lifecycle/keyRotate` `{"use": "sig"}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateKeys {
+    /// The authorization server id.
+    #[serde(deserialize_with = "text")]
+    pub server: String,
+}
+
+impl AdminRequest for RotateKeys {
+    const ACTION: &'static str = "rotate_keys";
+
+    fn request(&self) -> HttpRequest {
+        let body = RotateBody {
+            use_: Some("sig".into()),
+        };
+        HttpRequest::new(
+            "POST",
+            format!(
+                "/api/v1/authorizationServers/{}/credentials/lifecycle/keyRotate",
+                self.server
+            ),
+            HttpRequest::json(&body),
+        )
+    }
+}
+
+/// `okta.logs: {filter?}`: the System Log, up to 1,000 events, optionally filtered
+/// (`eventType eq "…"`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Logs {
+    /// An Okta filter expression.
+    #[serde(
+        default,
+        deserialize_with = "optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub filter: Option<String>,
+}
+
+impl AdminRequest for Logs {
+    const ACTION: &'static str = "logs";
+
+    fn request(&self) -> HttpRequest {
+        let path = match self.filter.as_deref().filter(|f| !f.is_empty()) {
+            Some(filter) => format!(
+                "/api/v1/logs?limit=1000&filter={}",
+                form_urlencoded::byte_serialize(filter.as_bytes()).collect::<String>()
+            ),
+            None => "/api/v1/logs?limit=1000".into(),
+        };
+        HttpRequest::new("GET", path, None)
     }
 }
 

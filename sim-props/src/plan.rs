@@ -138,51 +138,51 @@ pub fn setup(model: &Model) -> Vec<Req> {
         );
     }
     out.push(
-        okta("POST", "/api/v1/apps")
-            .body(json!({
-                "name": "oidc_client", "label": "Kiro-OIDC", "signOnMode": "OPENID_CONNECT",
-                "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
-                "settings": { "oauthClient": {
-                    "redirect_uris": sim_world::clients::kiro_redirect_uris(), "response_types": ["code"],
-                    "grant_types": ["authorization_code", "refresh_token"], "application_type": "native",
-                } },
-            }))
-            .save("client_id", "$.id"),
+        admin(&okta::CreateOidcApp {
+            label: "Kiro-OIDC".into(),
+            refresh_token: None,
+            redirect_uris: None,
+        })
+        .save("client_id", "$.id"),
     );
     out.push(
-        okta("POST", "/api/v1/authorizationServers")
-            .body(json!({ "name": "Kiro", "description": "Kiro", "audiences": ["api://kiro"] }))
-            .save("as_id", "$.id")
-            .save("issuer", "$.issuer"),
+        admin(&okta::CreateAuthServer {
+            name: "Kiro".into(),
+            audience: Some("api://kiro".into()),
+        })
+        .save("as_id", "$.id")
+        .save("issuer", "$.issuer"),
     );
     for scope in ["codewhisperer:completions", "codewhisperer:conversations"] {
-        out.push(
-            okta("POST", "/api/v1/authorizationServers/${as_id}/scopes")
-                .body(json!({ "name": scope, "description": scope, "consent": "IMPLICIT", "metadataPublish": "ALL_CLIENTS" })),
-        );
+        out.push(admin(&okta::AddScope {
+            server: "${as_id}".into(),
+            name: scope.into(),
+            consent: None,
+        }));
     }
     out.push(
-        okta("POST", "/api/v1/authorizationServers/${as_id}/policies")
-            .body(json!({
-                "type": "OAUTH_AUTHORIZATION_POLICY", "status": "ACTIVE", "name": "Kiro",
-                "description": "Kiro", "priority": 1,
-                "conditions": { "clients": { "include": ["${client_id}"] } },
-            }))
-            .save("policy_id", "$.id"),
+        admin(&okta::CreatePolicy {
+            server: "${as_id}".into(),
+            name: "Kiro".into(),
+            clients: vec!["${client_id}".into()],
+            priority: None,
+        })
+        .save("policy_id", "$.id"),
     );
-    out.push(
-        okta("POST", "/api/v1/authorizationServers/${as_id}/policies/${policy_id}/rules").body(
-            json!({
-                "type": "RESOURCE_ACCESS", "name": "Kiro rule", "priority": 1,
-                "conditions": {
-                    "people": { "groups": { "include": ["EVERYONE"] } },
-                    "grantTypes": { "include": ["client_credentials", "authorization_code"] },
-                    "scopes": { "include": ["codewhisperer:completions", "codewhisperer:conversations", "offline_access"] },
-                },
-                "actions": { "token": { "accessTokenLifetimeMinutes": 60 } },
-            }),
-        ),
-    );
+    out.push(admin(&okta::AddRule {
+        server: "${as_id}".into(),
+        policy: "${policy_id}".into(),
+        name: "Kiro rule".into(),
+        scopes: vec![
+            "codewhisperer:completions".into(),
+            "codewhisperer:conversations".into(),
+            "offline_access".into(),
+        ],
+        grant_types: None,
+        groups: None,
+        access_token_minutes: None,
+        refresh_token_minutes: None,
+    }));
     for (p, name) in PROFILES.iter().enumerate() {
         out.push(
             console(&kiro::CreateProfile {

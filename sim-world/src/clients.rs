@@ -3,7 +3,7 @@
 //! bearer token), and [`FaultsAdmin`] for any service's fault rules (`/_sim/faults`). Each method is one documented admin action; failures come back as
 //! [`ClientError`] with the service's status and error body, so callers can assert on them.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sim_api::AdminRequest as _;
 use sim_api::{dns, kiro, okta};
 
@@ -232,13 +232,7 @@ pub(crate) fn field(value: &Value, name: &'static str, path: &str) -> Result<Str
 
 /// The Kiro redirect URIs of BEHAVIOURS.md OKTA-APP-2.
 pub fn kiro_redirect_uris() -> Vec<String> {
-    let mut uris = vec!["kiro://kiro.oauth/callback".to_string()];
-    uris.extend(
-        crate::ide::LOOPBACK_PORTS
-            .iter()
-            .map(|port| format!("http://localhost:{port}/oauth/callback")),
-    );
-    uris
+    sim_api::kiro::redirect_uris()
 }
 
 /// mock-okta's management API.
@@ -306,22 +300,15 @@ impl OktaAdmin {
     /// Creates the Kiro-OIDC native app (refresh-token grant, the Kiro redirect URIs);
     /// returns its client id.
     pub async fn create_kiro_oidc_app(&self, label: &str) -> Result<String, ClientError> {
-        let path = "/api/v1/apps";
         let app = self
             .api
-            .post(
-                path,
-                json!({
-                    "name": "oidc_client", "label": label, "signOnMode": "OPENID_CONNECT",
-                    "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
-                    "settings": { "oauthClient": {
-                        "redirect_uris": kiro_redirect_uris(), "response_types": ["code"],
-                        "grant_types": ["authorization_code", "refresh_token"], "application_type": "native",
-                    } },
-                }),
-            )
+            .request(&okta::CreateOidcApp {
+                label: label.into(),
+                refresh_token: None,
+                redirect_uris: None,
+            })
             .await?;
-        field(&app, "id", path)
+        field(&app, "id", "/api/v1/apps")
     }
 
     /// Assigns a user to an app.
@@ -355,10 +342,10 @@ impl OktaAdmin {
         let path = "/api/v1/authorizationServers";
         let server = self
             .api
-            .post(
-                path,
-                json!({ "name": name, "description": name, "audiences": [audience] }),
-            )
+            .request(&okta::CreateAuthServer {
+                name: name.into(),
+                audience: Some(audience.into()),
+            })
             .await?;
         Ok(AuthServer {
             id: field(&server, "id", path)?,
@@ -373,10 +360,18 @@ impl OktaAdmin {
         name: &str,
         description: &str,
     ) -> Result<(), ClientError> {
+        // The scope action's body, with a description of its own.
+        let body = okta::ScopeBody {
+            name: Some(name.into()),
+            description: Some(description.into()),
+            consent: Some("IMPLICIT".into()),
+            metadata_publish: Some("ALL_CLIENTS".into()),
+            ..okta::ScopeBody::default()
+        };
         self.api
             .post(
                 &format!("/api/v1/authorizationServers/{as_id}/scopes"),
-                json!({ "name": name, "description": description, "consent": "IMPLICIT", "metadataPublish": "ALL_CLIENTS" }),
+                serde_json::to_value(&body).unwrap_or_default(),
             )
             .await
             .map(drop)
@@ -392,32 +387,26 @@ impl OktaAdmin {
         grant_types: &[&str],
         scopes: &[&str],
     ) -> Result<String, ClientError> {
-        let path = format!("/api/v1/authorizationServers/{as_id}/policies");
-        let policy = self
-            .api
-            .post(
-                &path,
-                json!({
-                    "type": "OAUTH_AUTHORIZATION_POLICY", "status": "ACTIVE", "name": name,
-                    "description": name, "priority": 1,
-                    "conditions": { "clients": { "include": client_ids } },
-                }),
-            )
-            .await?;
-        let policy_id = field(&policy, "id", &path)?;
+        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let create = okta::CreatePolicy {
+            server: as_id.into(),
+            name: name.into(),
+            clients: owned(client_ids),
+            priority: None,
+        };
+        let policy = self.api.request(&create).await?;
+        let policy_id = field(&policy, "id", &create.request().path)?;
         self.api
-            .post(
-                &format!("{path}/{policy_id}/rules"),
-                json!({
-                    "type": "RESOURCE_ACCESS", "name": format!("{name} rule"), "priority": 1,
-                    "conditions": {
-                        "people": { "groups": { "include": ["EVERYONE"] } },
-                        "grantTypes": { "include": grant_types },
-                        "scopes": { "include": scopes },
-                    },
-                    "actions": { "token": { "accessTokenLifetimeMinutes": 60 } },
-                }),
-            )
+            .request(&okta::AddRule {
+                server: as_id.into(),
+                policy: policy_id.clone(),
+                name: format!("{name} rule"),
+                scopes: owned(scopes),
+                grant_types: Some(owned(grant_types)),
+                groups: None,
+                access_token_minutes: None,
+                refresh_token_minutes: None,
+            })
             .await?;
         Ok(policy_id)
     }
@@ -425,10 +414,9 @@ impl OktaAdmin {
     /// Deactivates a user.
     pub async fn deactivate_user(&self, user_id: &str) -> Result<(), ClientError> {
         self.api
-            .post(
-                &format!("/api/v1/users/{user_id}/lifecycle/deactivate"),
-                json!({}),
-            )
+            .request(&okta::DeactivateUser {
+                user: user_id.into(),
+            })
             .await
             .map(drop)
     }

@@ -26,9 +26,7 @@ use sim_core::seed::SimRng;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The loopback ports Kiro registers (OKTA-APP-2).
-pub const LOOPBACK_PORTS: [u16; 10] = [
-    3128, 4649, 6588, 8008, 9091, 49153, 50153, 51153, 52153, 53153,
-];
+pub use sim_api::kiro::LOOPBACK_PORTS;
 
 /// The IDE's token cache, in the documented shape.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,7 +17,7 @@ use super::paging::Listing;
 use super::{
     ApiResult, Params, RouteBoth, created, json, no_content, now, ok, parse_optional, required,
 };
-use sim_api::okta::AssignBody;
+use sim_api::okta::{AppBody, AssignBody};
 
 use crate::core::catalog::catalog_app;
 use crate::core::filter::Expr;
@@ -46,77 +46,6 @@ pub(super) fn routes() -> Router<AppState> {
             "/api/v1/apps/{id}/groups/{gid}",
             get(app_group).put(assign_group).delete(unassign_group),
         )
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AppBody {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    label: Option<String>,
-    #[serde(default)]
-    sign_on_mode: Option<String>,
-    #[serde(default)]
-    credentials: Option<AppCredentials>,
-    #[serde(default)]
-    settings: Option<AppSettings>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AppCredentials {
-    #[serde(default)]
-    oauth_client: Option<OauthClientCredentials>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct OauthClientCredentials {
-    #[serde(default)]
-    token_endpoint_auth_method: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AppSettings {
-    #[serde(default)]
-    oauth_client: Option<OauthClientSettings>,
-    /// A catalog app's own settings (`acsURL`, `entityID` for AWS IAM Identity Center).
-    #[serde(default)]
-    app: Option<serde_json::Map<String, Value>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct OauthClientSettings {
-    #[serde(default)]
-    redirect_uris: Option<Vec<String>>,
-    #[serde(default)]
-    post_logout_redirect_uris: Option<Vec<String>>,
-    #[serde(default)]
-    response_types: Option<Vec<String>>,
-    #[serde(default)]
-    grant_types: Option<Vec<String>>,
-    #[serde(default)]
-    application_type: Option<String>,
-    #[serde(default)]
-    refresh_token: Option<RefreshToken>,
-    /// `{"keys": [JWK, …]}`: the public keys of a `private_key_jwt` client.
-    #[serde(default)]
-    jwks: Option<Jwks>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Jwks {
-    #[serde(default)]
-    keys: Vec<Value>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct RefreshToken {
-    #[serde(default)]
-    rotation_type: Option<String>,
-    #[serde(default)]
-    leeway: Option<u64>,
 }
 
 /// Turns Okta's app request into the core's [`NewOidcApp`]; shapes the core does not model

@@ -19,6 +19,10 @@ use serde_json::{Value, json};
 use super::paging::Listing;
 use super::{ApiResult, RouteBoth, created, json, no_content, now, ok, parse_optional, required};
 use crate::core::{Claim, NewRule, OktaError, Scope};
+use sim_api::okta::{
+    Include, PolicyBody, PreviewBody, RotateBody, RuleBody, ScopeBody, ServerBody,
+};
+
 use crate::wire::{Admin, ApiError, AppState, parse_json};
 
 const AS: &str = "/api/v1/authorizationServers";
@@ -106,16 +110,6 @@ fn action_flag(action: &str, path: &str) -> Result<bool, ApiError> {
 }
 
 // ---- servers ---------------------------------------------------------------------------------
-
-#[derive(Debug, Default, Deserialize)]
-struct ServerBody {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    audiences: Option<Vec<String>>,
-}
 
 async fn create(_: Admin, State(s): State<AppState>, body: Bytes) -> ApiResult {
     let body: ServerBody = parse_json(&body)?;
@@ -206,12 +200,6 @@ async fn keys(_: Admin, State(s): State<AppState>, Path(as_id): Path<String>) ->
     Ok(ok(Value::Array(keys)))
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct RotateBody {
-    #[serde(default, rename = "use")]
-    use_: Option<String>,
-}
-
 async fn rotate(
     _: Admin,
     State(s): State<AppState>,
@@ -239,23 +227,6 @@ async fn rotate(
 }
 
 // ---- scopes ----------------------------------------------------------------------------------
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ScopeBody {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    display_name: Option<String>,
-    #[serde(default)]
-    consent: Option<String>,
-    #[serde(default)]
-    metadata_publish: Option<String>,
-    #[serde(default)]
-    default: Option<bool>,
-}
 
 async fn list_scopes(
     _: Admin,
@@ -454,49 +425,14 @@ async fn delete_claim(
 
 // ---- policies --------------------------------------------------------------------------------
 
-#[derive(Debug, Default, Deserialize)]
-struct PolicyBody {
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    priority: Option<u32>,
-    #[serde(default)]
-    conditions: Option<PolicyConditions>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct PolicyConditions {
-    #[serde(default)]
-    clients: Option<Include>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Include {
-    #[serde(default)]
-    include: Option<Vec<String>>,
-}
-
-impl Include {
-    fn list(include: Option<Include>) -> Vec<String> {
-        include.and_then(|i| i.include).unwrap_or_default()
-    }
-}
-
-impl PolicyBody {
-    fn check_type(&self) -> Result<(), ApiError> {
-        match self.kind.as_deref() {
-            None | Some("OAUTH_AUTHORIZATION_POLICY") => Ok(()),
-            Some(other) => Err(ApiError::validation(
-                "type",
-                format!("type: '{other}' is not OAUTH_AUTHORIZATION_POLICY"),
-            )),
-        }
+/// A policy must be an OAuth authorization policy.
+fn check_policy_type(body: &PolicyBody) -> Result<(), ApiError> {
+    match body.kind.as_deref() {
+        None | Some("OAUTH_AUTHORIZATION_POLICY") => Ok(()),
+        Some(other) => Err(ApiError::validation(
+            "type",
+            format!("type: '{other}' is not OAUTH_AUTHORIZATION_POLICY"),
+        )),
     }
 }
 
@@ -524,7 +460,7 @@ async fn create_policy(
     body: Bytes,
 ) -> ApiResult {
     let body: PolicyBody = parse_json(&body)?;
-    body.check_type()?;
+    check_policy_type(&body)?;
     let active = status_flag(body.status.as_deref())?;
     let clients = Include::list(body.conditions.and_then(|c| c.clients));
     let now = now(&s);
@@ -560,7 +496,7 @@ async fn update_policy(
     body: Bytes,
 ) -> ApiResult {
     let body: PolicyBody = parse_json(&body)?;
-    body.check_type()?;
+    check_policy_type(&body)?;
     let active = body
         .status
         .as_deref()
@@ -612,95 +548,39 @@ async fn policy_lifecycle(
 
 // ---- rules -----------------------------------------------------------------------------------
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RuleBody {
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    priority: Option<u32>,
-    #[serde(default)]
-    conditions: Option<RuleConditions>,
-    #[serde(default)]
-    actions: Option<RuleActions>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RuleConditions {
-    #[serde(default)]
-    people: Option<People>,
-    #[serde(default)]
-    grant_types: Option<Include>,
-    #[serde(default)]
-    scopes: Option<Include>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct People {
-    #[serde(default)]
-    users: Option<Include>,
-    #[serde(default)]
-    groups: Option<Include>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct RuleActions {
-    #[serde(default)]
-    token: Option<TokenActions>,
-}
-
-/// Lifetimes as signed numbers, so a negative one is a range error (E0000001), not a
-/// malformed body.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TokenActions {
-    #[serde(default)]
-    access_token_lifetime_minutes: Option<i64>,
-    #[serde(default)]
-    refresh_token_lifetime_minutes: Option<i64>,
-    #[serde(default)]
-    refresh_token_window_minutes: Option<i64>,
-}
-
 /// A lifetime the core can range-check: anything outside `u32` becomes `u32::MAX`, which is
 /// out of every range.
 fn minutes(v: Option<i64>) -> Option<u32> {
     v.map(|m| u32::try_from(m).unwrap_or(u32::MAX))
 }
 
-impl RuleBody {
-    fn into_new_rule(self) -> Result<NewRule, ApiError> {
-        match self.kind.as_deref() {
-            None | Some("RESOURCE_ACCESS") => {}
-            Some(other) => {
-                return Err(ApiError::validation(
-                    "type",
-                    format!("type: '{other}' is not RESOURCE_ACCESS"),
-                ));
-            }
+/// A rule body as the core's new rule; only `RESOURCE_ACCESS` rules.
+fn new_rule(body: RuleBody) -> Result<NewRule, ApiError> {
+    match body.kind.as_deref() {
+        None | Some("RESOURCE_ACCESS") => {}
+        Some(other) => {
+            return Err(ApiError::validation(
+                "type",
+                format!("type: '{other}' is not RESOURCE_ACCESS"),
+            ));
         }
-        let active = status_flag(self.status.as_deref())?;
-        let conditions = self.conditions.unwrap_or_default();
-        let people = conditions.people.unwrap_or_default();
-        let token = self.actions.and_then(|a| a.token).unwrap_or_default();
-        Ok(NewRule {
-            name: self.name.unwrap_or_default(),
-            priority: self.priority,
-            active: Some(active),
-            grant_types: Include::list(conditions.grant_types),
-            scopes: Include::list(conditions.scopes),
-            users_include: Include::list(people.users),
-            groups_include: Include::list(people.groups),
-            access_token_lifetime_minutes: minutes(token.access_token_lifetime_minutes),
-            refresh_token_lifetime_minutes: minutes(token.refresh_token_lifetime_minutes),
-            refresh_token_window_minutes: minutes(token.refresh_token_window_minutes),
-        })
     }
+    let active = status_flag(body.status.as_deref())?;
+    let conditions = body.conditions.unwrap_or_default();
+    let people = conditions.people.unwrap_or_default();
+    let token = body.actions.and_then(|a| a.token).unwrap_or_default();
+    Ok(NewRule {
+        name: body.name.unwrap_or_default(),
+        priority: body.priority,
+        active: Some(active),
+        grant_types: Include::list(conditions.grant_types),
+        scopes: Include::list(conditions.scopes),
+        users_include: Include::list(people.users),
+        groups_include: Include::list(people.groups),
+        access_token_lifetime_minutes: minutes(token.access_token_lifetime_minutes),
+        refresh_token_lifetime_minutes: minutes(token.refresh_token_lifetime_minutes),
+        refresh_token_window_minutes: minutes(token.refresh_token_window_minutes),
+    })
 }
 
 async fn list_rules(
@@ -727,7 +607,7 @@ async fn create_rule(
     body: Bytes,
 ) -> ApiResult {
     let body: RuleBody = parse_json(&body)?;
-    let new = body.into_new_rule()?;
+    let new = new_rule(body)?;
     let now = now(&s);
     let mut org = s.org.lock();
     org.policy(&as_id, &policy_id)?;
@@ -752,7 +632,7 @@ async fn update_rule(
     body: Bytes,
 ) -> ApiResult {
     let body: RuleBody = parse_json(&body)?;
-    let new = body.into_new_rule()?;
+    let new = new_rule(body)?;
     let now = now(&s);
     let mut org = s.org.lock();
     let rule = org.update_rule(now, &as_id, &policy_id, &rule_id, new)?;
@@ -787,19 +667,6 @@ async fn rule_lifecycle(
 }
 
 // ---- Token Preview ---------------------------------------------------------------------------
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PreviewBody {
-    #[serde(default)]
-    client_id: Option<String>,
-    #[serde(default)]
-    grant_type: Option<String>,
-    #[serde(default)]
-    user_id: Option<String>,
-    #[serde(default)]
-    scopes: Option<Vec<String>>,
-}
 
 async fn token_preview(
     _: Admin,
