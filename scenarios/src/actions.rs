@@ -206,6 +206,35 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
         optional: &[],
         build: typed::<okta::UnassignGroup>,
     },
+    // ---- Okta: provisioning ---------------------------------------------------------------------
+    AdminAction {
+        service: Service::Okta,
+        name: okta::CreateScimApp::ACTION,
+        required: &[],
+        optional: &["label"],
+        build: typed::<okta::CreateScimApp>,
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: okta::SetConnection::ACTION,
+        required: &["app", "base_url", "token"],
+        optional: &[],
+        build: typed::<okta::SetConnection>,
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: okta::PushGroup::ACTION,
+        required: &["app", "group"],
+        optional: &["active"],
+        build: typed::<okta::PushGroup>,
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: okta::SetPushStatus::ACTION,
+        required: &["app", "mapping", "active"],
+        optional: &[],
+        build: typed::<okta::SetPushStatus>,
+    },
     // ---- Okta: authorization servers ----------------------------------------------------------
     AdminAction {
         service: Service::Okta,
@@ -458,7 +487,7 @@ mod tests {
     fn sample(name: &str) -> Value {
         match name {
             "ttl" | "priority" | "access_token_minutes" | "refresh_token_minutes" => json!(60),
-            "activate" | "refresh_token" => json!(true),
+            "activate" | "refresh_token" | "active" => json!(true),
             "set" | "properties" | "profile" => json!({}),
             "clients" | "scopes" | "grant_types" | "groups" | "redirect_uris" => json!(["x"]),
             _ => json!("x"),
@@ -481,7 +510,7 @@ mod tests {
         }
         // Every action is typed: each refuses what it does not declare.
         let typed: Vec<&AdminAction> = ADMIN_ACTIONS.iter().collect();
-        assert_eq!(typed.len(), 45, "{typed:?}");
+        assert_eq!(typed.len(), 49, "{typed:?}");
         for action in typed {
             let mut args: Map<String, Value> = action
                 .required

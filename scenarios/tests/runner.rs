@@ -28,7 +28,8 @@ fn parse_errors_name_file_line_column_and_what_was_expected() {
         "t.yaml:8:5: unknown step kind `frobnicate` for okta-admin `okta`: expected one of \
          create_user, get_user, update_user, activate_user, deactivate_user, suspend_user, \
          unsuspend_user, delete_user, create_group, add_member, remove_member, create_oidc_app, \
-         assign_user, unassign_user, assign_group, unassign_group, create_auth_server, add_scope, \
+         assign_user, unassign_user, assign_group, unassign_group, create_scim_app, set_connection, \
+         push_group, set_push_status, create_auth_server, add_scope, \
          create_policy, add_rule, token_preview, rotate_keys, logs"
     );
     assert_eq!(

@@ -9,9 +9,9 @@
 //! types of their own ([`dns::ZoneCreate`], [`dns::RecordBody`], …), built by the actions.
 //!
 //! Covered: the DNS provider API ([`dns`]), the Kiro console ([`kiro`]) and Okta's management
-//! API ([`okta`]: directory, apps, assignments, authorization servers, System Log) — every
-//! typed scenario step. Not yet: Okta's provisioning requests (connection, features,
-//! mappings, group push), still written as JSON by their users.
+//! API ([`okta`]: directory, apps, assignments, authorization servers, System Log, the
+//! provisioning app's connection and group push) — every typed scenario step. Not yet: the
+//! To App features and attribute mappings, still written as JSON by their users.
 
 pub mod dns;
 pub mod kiro;

@@ -1,9 +1,10 @@
 //! Okta's management API (BEHAVIOURS.md OKTA-API-*, OKTA-APP-*): the bodies mock-okta parses
 //! and the admin actions scenario files, the typed clients and the property tests make: the
 //! directory (users, groups, memberships), apps and their assignments, authorization servers
-//! (scopes, policies, rules, Token Preview, key rotation) and the System Log. Provisioning
-//! (connections, features, mappings, group push) is not here yet: scenario files make those
-//! calls as raw `http` steps, and its server parses its own bodies.
+//! (scopes, policies, rules, Token Preview, key rotation), the System Log, and provisioning's
+//! catalog app, connection and group push mappings. The To App features and the attribute
+//! mappings are not here yet: their server walks the JSON for its error messages, and their
+//! users write the JSON.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -377,6 +378,49 @@ pub struct PreviewBody {
     /// The scopes asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
+}
+
+/// `POST /api/v1/apps/{id}/connections/default[?activate=true]` (and its `/test`): the SCIM
+/// base URL and the API token ("Configure API integration").
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionBody {
+    /// The SCIM base URL, without a trailing slash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// `{authScheme: TOKEN, token}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ConnectionProfile>,
+}
+
+/// `profile` of a connection.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionProfile {
+    /// `TOKEN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_scheme: Option<String>,
+    /// The API token (never shown back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// `POST /api/v1/apps/{id}/group-push/mappings` (and `PATCH …/{mappingId}`, `status` only).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushBody {
+    /// The Okta group pushed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_group_id: Option<String>,
+    /// A new downstream group's name other than the source's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_group_name: Option<String>,
+    /// An existing downstream group to link to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_group_id: Option<String>,
+    /// `ACTIVE` or `INACTIVE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
 }
 
 // ---- admin actions ---------------------------------------------------------------------------
@@ -875,6 +919,148 @@ impl AdminRequest for Logs {
     }
 }
 
+/// `okta.create_scim_app: {label?}`: the "AWS IAM Identity Center" app from the catalog
+/// (`amazon_aws_sso`, SAML; OKTA-APP-4), the app that pushes users and groups to Kiro.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateScimApp {
+    /// The label (default "AWS IAM Identity Center").
+    #[serde(
+        default,
+        deserialize_with = "optional_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub label: Option<String>,
+}
+
+impl AdminRequest for CreateScimApp {
+    const ACTION: &'static str = "create_scim_app";
+
+    fn request(&self) -> HttpRequest {
+        let body = AppBody {
+            name: Some("amazon_aws_sso".into()),
+            label: Some(
+                self.label
+                    .clone()
+                    .unwrap_or_else(|| "AWS IAM Identity Center".into()),
+            ),
+            sign_on_mode: Some("SAML_2_0".into()),
+            ..AppBody::default()
+        };
+        HttpRequest::new("POST", "/api/v1/apps".into(), HttpRequest::json(&body))
+    }
+}
+
+/// `okta.set_connection: {app, base_url, token}`: "Configure API integration" with "Enable
+/// API integration" on (OKTA-PROV-1): `POST …/connections/default?activate=true`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetConnection {
+    /// The provisioning app id.
+    #[serde(deserialize_with = "text")]
+    pub app: String,
+    /// Kiro's SCIM endpoint, without the trailing slash.
+    #[serde(deserialize_with = "text")]
+    pub base_url: String,
+    /// The SCIM access token.
+    #[serde(deserialize_with = "text")]
+    pub token: String,
+}
+
+impl AdminRequest for SetConnection {
+    const ACTION: &'static str = "set_connection";
+
+    fn request(&self) -> HttpRequest {
+        let body = ConnectionBody {
+            base_url: Some(self.base_url.clone()),
+            profile: Some(ConnectionProfile {
+                auth_scheme: Some("TOKEN".into()),
+                token: Some(self.token.clone()),
+            }),
+        };
+        HttpRequest::new(
+            "POST",
+            format!(
+                "/api/v1/apps/{}/connections/default?activate=true",
+                self.app
+            ),
+            HttpRequest::json(&body),
+        )
+    }
+}
+
+/// `okta.push_group: {app, group, active?}`: a group push mapping (OKTA-PROV-5), active
+/// unless `active: false`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushGroup {
+    /// The provisioning app id.
+    #[serde(deserialize_with = "text")]
+    pub app: String,
+    /// The Okta group id.
+    #[serde(deserialize_with = "text")]
+    pub group: String,
+    /// Pushing (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}
+
+impl AdminRequest for PushGroup {
+    const ACTION: &'static str = "push_group";
+
+    fn request(&self) -> HttpRequest {
+        let body = PushBody {
+            source_group_id: Some(self.group.clone()),
+            status: Some(push_status(self.active.unwrap_or(true))),
+            ..PushBody::default()
+        };
+        HttpRequest::new(
+            "POST",
+            format!("/api/v1/apps/{}/group-push/mappings", self.app),
+            HttpRequest::json(&body),
+        )
+    }
+}
+
+/// `okta.set_push_status: {app, mapping, active}`: pause or resume (and retry) a group push
+/// mapping: `PATCH …/group-push/mappings/{mapping}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetPushStatus {
+    /// The provisioning app id.
+    #[serde(deserialize_with = "text")]
+    pub app: String,
+    /// The push mapping id.
+    #[serde(deserialize_with = "text")]
+    pub mapping: String,
+    /// ACTIVE or INACTIVE.
+    pub active: bool,
+}
+
+impl AdminRequest for SetPushStatus {
+    const ACTION: &'static str = "set_push_status";
+
+    fn request(&self) -> HttpRequest {
+        let body = PushBody {
+            status: Some(push_status(self.active)),
+            ..PushBody::default()
+        };
+        HttpRequest::new(
+            "PATCH",
+            format!(
+                "/api/v1/apps/{}/group-push/mappings/{}",
+                self.app, self.mapping
+            ),
+            HttpRequest::json(&body),
+        )
+    }
+}
+
+/// `ACTIVE` or `INACTIVE`.
+fn push_status(active: bool) -> String {
+    if active { "ACTIVE" } else { "INACTIVE" }.into()
+}
+
 /// An action that is a path and a method: its parameters name the path's parts.
 macro_rules! path_action {
     ($(#[$doc:meta])* $name:ident, $action:literal, $method:literal,
@@ -1014,5 +1200,34 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(groups.parts(), (Some("Kiro Developers".into()), None));
+    }
+
+    #[test]
+    fn provisioning_steps_are_the_bodies_the_server_parses() {
+        let connection = SetConnection::from_args(&args(json!({
+            "app": "0oa2", "base_url": "https://kiro.test/scim/v2", "token": "t0k",
+        })))
+        .expect("valid")
+        .request();
+        assert_eq!(
+            connection.path,
+            "/api/v1/apps/0oa2/connections/default?activate=true"
+        );
+        let body: ConnectionBody =
+            serde_json::from_value(connection.body.expect("a body")).expect("parses");
+        let profile = body.profile.expect("a profile");
+        assert_eq!(
+            (profile.auth_scheme.as_deref(), profile.token.as_deref()),
+            (Some("TOKEN"), Some("t0k"))
+        );
+        let pause = SetPushStatus::from_args(&args(json!({
+            "app": "0oa2", "mapping": "gmr1", "active": false,
+        })))
+        .expect("valid")
+        .request();
+        assert_eq!(pause.method, "PATCH");
+        let body: PushBody = serde_json::from_value(pause.body.expect("a body")).expect("parses");
+        assert_eq!(body.status.as_deref(), Some("INACTIVE"));
+        assert!(SetPushStatus::from_args(&args(json!({ "app": "a", "mapping": "m" }))).is_err());
     }
 }

@@ -215,18 +215,12 @@ pub fn setup(model: &Model) -> Vec<Req> {
         })
         .save("observer", "$.token"),
     );
-    out.push(
-        okta("POST", "/api/v1/apps")
-            .body(json!({ "name": "amazon_aws_sso", "label": "AWS IAM Identity Center", "signOnMode": "SAML_2_0" }))
-            .save("scim_app", "$.id"),
-    );
-    out.push(
-        okta(
-            "POST",
-            "/api/v1/apps/${scim_app}/connections/default?activate=true",
-        )
-        .body(json!({ "baseUrl": "${scim0%/}", "profile": { "authScheme": "TOKEN", "token": "${token0}" } })),
-    );
+    out.push(admin(&okta::CreateScimApp { label: None }).save("scim_app", "$.id"));
+    out.push(admin(&okta::SetConnection {
+        app: "${scim_app}".into(),
+        base_url: "${scim0%/}".into(),
+        token: "${token0}".into(),
+    }));
     out.push(features(model));
     out.push(okta("GET", "/api/v1/mappings?targetId=${scim_app}").save("mapping", "$[0].id"));
     out.push(
@@ -344,16 +338,19 @@ pub fn requests(action: &Action, before: &Model) -> Option<Vec<Req>> {
             vec![features(&after)]
         }
         Action::PushGroup(g) => vec![
-            okta("POST", "/api/v1/apps/${scim_app}/group-push/mappings")
-                .body(json!({ "sourceGroupId": format!("${{g{g}}}"), "status": "ACTIVE" }))
-                .save(format!("push{g}"), "$.id"),
+            admin(&okta::PushGroup {
+                app: "${scim_app}".into(),
+                group: format!("${{g{g}}}"),
+                active: None,
+            })
+            .save(format!("push{g}"), "$.id"),
         ],
         Action::UnlinkGroup(g) => vec![
-            okta(
-                "PATCH",
-                format!("/api/v1/apps/${{scim_app}}/group-push/mappings/${{push{g}}}"),
-            )
-            .body(json!({ "status": "INACTIVE" })),
+            admin(&okta::SetPushStatus {
+                app: "${scim_app}".into(),
+                mapping: format!("${{push{g}}}"),
+                active: false,
+            }),
             okta(
                 "DELETE",
                 format!(
@@ -416,13 +413,11 @@ pub fn requests(action: &Action, before: &Model) -> Option<Vec<Req>> {
             profile: "${profile0}".into(),
             token_id: format!("${{token_id{k}}}"),
         })],
-        Action::OktaUsesToken(k) => vec![
-            okta(
-                "POST",
-                "/api/v1/apps/${scim_app}/connections/default?activate=true",
-            )
-            .body(json!({ "baseUrl": "${scim0%/}", "profile": { "authScheme": "TOKEN", "token": format!("${{token{k}}}") } })),
-        ],
+        Action::OktaUsesToken(k) => vec![admin(&okta::SetConnection {
+            app: "${scim_app}".into(),
+            base_url: "${scim0%/}".into(),
+            token: format!("${{token{k}}}"),
+        })],
         Action::SignIn(_)
         | Action::Complete(_)
         | Action::Chat(_)

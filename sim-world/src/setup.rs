@@ -102,17 +102,15 @@ pub async fn documented(world: &World) -> Result<Documented, ClientError> {
     // Step 4: the SCIM app from the catalog, API integration, features, mappings, push.
     let app = okta
         .api
-        .post(
-            "/api/v1/apps",
-            json!({ "name": "amazon_aws_sso", "label": "AWS IAM Identity Center", "signOnMode": "SAML_2_0" }),
-        )
+        .request(&sim_api::okta::CreateScimApp { label: None })
         .await?;
     let scim_app = field(&app, "id", "/api/v1/apps")?;
     okta.api
-        .post(
-            &format!("/api/v1/apps/{scim_app}/connections/default?activate=true"),
-            json!({ "baseUrl": scim_url, "profile": { "authScheme": "TOKEN", "token": scim_token } }),
-        )
+        .request(&sim_api::okta::SetConnection {
+            app: scim_app.clone(),
+            base_url: scim_url.clone(),
+            token: scim_token.clone(),
+        })
         .await?;
     okta.api
         .put(
@@ -145,10 +143,11 @@ pub async fn documented(world: &World) -> Result<Documented, ClientError> {
     okta.assign_group(&scim_app, &group).await?;
     let push = okta
         .api
-        .post(
-            &format!("/api/v1/apps/{scim_app}/group-push/mappings"),
-            json!({ "sourceGroupId": group, "status": "ACTIVE" }),
-        )
+        .request(&sim_api::okta::PushGroup {
+            app: scim_app.clone(),
+            group: group.clone(),
+            active: None,
+        })
         .await?;
     let push_id = field(&push, "id", "group-push/mappings")?;
     okta.api

@@ -29,7 +29,6 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::json::{ts, ts_opt};
@@ -40,6 +39,7 @@ use crate::core::provisioning::{Connection, Features, GroupPush, Provisioning, P
 use crate::core::{OktaError, Org};
 use crate::provisioning::{CredentialTest, test_credentials};
 use crate::wire::{Admin, ApiError, AppState, parse_json};
+use sim_api::okta::{ConnectionBody, ConnectionProfile, PushBody};
 
 /// The provisioning part of the management API.
 pub(crate) fn routes() -> Router<AppState> {
@@ -157,24 +157,6 @@ async fn get_connection(_: Admin, State(s): State<AppState>, Path(id): Path<Stri
     let org = s.org.lock();
     let c = org.connection(&id)?;
     Ok(ok(connection_json(&org, &id, c)))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ConnectionBody {
-    #[serde(default)]
-    base_url: Option<String>,
-    #[serde(default)]
-    profile: Option<ConnectionProfile>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ConnectionProfile {
-    #[serde(default)]
-    auth_scheme: Option<String>,
-    #[serde(default)]
-    token: Option<String>,
 }
 
 fn check_auth_scheme(profile: &ConnectionProfile) -> Result<(), ApiError> {
@@ -521,19 +503,6 @@ async fn list_pushes(
         .filter(|m| source.as_deref().is_none_or(|g| m.source_group_id == g))
         .collect();
     Ok(listing.respond(&page, pushes, |m| m.id.clone(), |m| push_json(&org, &id, m)))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PushBody {
-    #[serde(default)]
-    source_group_id: Option<String>,
-    #[serde(default)]
-    target_group_name: Option<String>,
-    #[serde(default)]
-    target_group_id: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
 }
 
 fn push_status(value: Option<&str>, default: bool) -> Result<bool, ApiError> {
