@@ -10,26 +10,11 @@ use serde_json::{Value, json};
 use sim_world::WorldConfig;
 use sim_world::sandbox::{Sandbox, SandboxConfig, Setup};
 
-fn free_ports() -> sim_world::Ports {
-    let port = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port()
-    };
-    sim_world::Ports {
-        dns: port(),
-        dns_api: port(),
-        okta: port(),
-        kiro: port(),
-    }
-}
-
 async fn sandbox() -> Sandbox {
-    Sandbox::start(SandboxConfig {
+    crate::common::start_sandbox(|ports| SandboxConfig {
         world: WorldConfig {
             zones: vec!["example.com".into()],
-            ports: free_ports(),
+            ports,
             ..WorldConfig::default()
         },
         advertised_host: None,
@@ -38,7 +23,6 @@ async fn sandbox() -> Sandbox {
         state_dir: None,
     })
     .await
-    .expect("sandbox starts")
 }
 
 struct Okta {

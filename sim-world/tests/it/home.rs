@@ -12,25 +12,10 @@ use sim_world::clients::Clients;
 use sim_world::sandbox::{Sandbox, SandboxConfig, Setup};
 use sim_world::setup::PASSWORD;
 
-fn free_ports() -> sim_world::Ports {
-    let port = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port()
-    };
-    sim_world::Ports {
-        dns: port(),
-        dns_api: port(),
-        okta: port(),
-        kiro: port(),
-    }
-}
-
 async fn sandbox() -> Sandbox {
-    Sandbox::start(SandboxConfig {
+    crate::common::start_sandbox(|ports| SandboxConfig {
         world: WorldConfig {
-            ports: free_ports(),
+            ports,
             zones: vec!["example.com".into()],
             ..WorldConfig::default()
         },
@@ -40,7 +25,6 @@ async fn sandbox() -> Sandbox {
         state_dir: None,
     })
     .await
-    .expect("the sandbox starts")
 }
 
 fn field(fields: &serde_json::Map<String, Value>, name: &str) -> String {

@@ -7,22 +7,7 @@
 use serde_json::Value;
 use sim_testkit::browser::Browser;
 use sim_world::WorldConfig;
-use sim_world::sandbox::{Sandbox, SandboxConfig, Setup};
-
-fn free_ports() -> sim_world::Ports {
-    let port = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port()
-    };
-    sim_world::Ports {
-        dns: port(),
-        dns_api: port(),
-        okta: port(),
-        kiro: port(),
-    }
-}
+use sim_world::sandbox::{SandboxConfig, Setup};
 
 fn field(fields: &serde_json::Map<String, Value>, name: &str) -> String {
     fields[name]
@@ -43,9 +28,9 @@ async fn rules(url: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn the_home_adds_lists_and_removes_fault_rules() {
-    let sandbox = Sandbox::start(SandboxConfig {
+    let sandbox = crate::common::start_sandbox(|ports| SandboxConfig {
         world: WorldConfig {
-            ports: free_ports(),
+            ports,
             zones: vec!["example.com".into()],
             ..WorldConfig::default()
         },
@@ -54,8 +39,7 @@ async fn the_home_adds_lists_and_removes_fault_rules() {
         custom_setup: None,
         state_dir: None,
     })
-    .await
-    .expect("the sandbox starts");
+    .await;
     let fields = sandbox.ready_fields();
     let (kiro, okta) = (field(&fields, "kiro"), field(&fields, "okta"));
     let Some(b) = Browser::start("the_home_adds_lists_and_removes_fault_rules").await else {

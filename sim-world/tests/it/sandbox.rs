@@ -29,22 +29,6 @@ fn field(fields: &serde_json::Map<String, Value>, name: &str) -> String {
     fields[name].as_str().expect(name).to_string()
 }
 
-/// Free ports for the four listeners (bound, read, released).
-fn free_ports() -> sim_world::Ports {
-    let port = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port()
-    };
-    sim_world::Ports {
-        dns: port(),
-        dns_api: port(),
-        okta: port(),
-        kiro: port(),
-    }
-}
-
 /// A custom setup that waits until released (once), then saves `held: true`.
 #[derive(Debug)]
 struct Held(tokio::sync::Mutex<Option<tokio::sync::oneshot::Receiver<()>>>);
@@ -76,7 +60,7 @@ async fn users(http: &reqwest::Client, okta: &str, token: &str) -> (u16, Value) 
 // covers: SIM-READY-1
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ready_is_503_until_the_setup_is_applied_and_requests_wait_for_it() {
-    let ports = free_ports();
+    let ports = crate::common::free_ports();
     let mut config = config();
     config.world.ports = ports;
     let okta = format!("http://127.0.0.1:{}", ports.okta);
@@ -303,4 +287,19 @@ async fn the_advertised_host_is_in_every_url_handed_out() {
         "{discovery}"
     );
     sandbox.shutdown().await;
+}
+
+/// The tests' retry on a taken port ([`crate::common::start_sandbox`]) knows a taken port
+/// when it sees one: the error's causes carry the OS's "address in use".
+#[tokio::test]
+async fn a_taken_port_is_an_address_in_use_error() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let taken = held.local_addr().expect("its address").port();
+    let mut config = config();
+    config.world.ports = crate::common::free_ports();
+    config.world.ports.okta = taken;
+    let Err(e) = Sandbox::start(config).await else {
+        panic!("started on a taken port");
+    };
+    assert!(crate::common::port_taken(&e), "{e}");
 }

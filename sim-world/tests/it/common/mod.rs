@@ -152,3 +152,53 @@ pub async fn provision_and_subscribe(s: &Setup, tier: &str) -> String {
         .expect("subscribe");
     kiro_user
 }
+
+/// Four ports that were free a moment ago (bound, read, released): another test's listener
+/// or outgoing connection may take one before the sandbox binds it, which [`start_sandbox`]
+/// survives.
+pub fn free_ports() -> sim_world::Ports {
+    let port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port()
+    };
+    sim_world::Ports {
+        dns: port(),
+        dns_api: port(),
+        okta: port(),
+        kiro: port(),
+    }
+}
+
+/// Starts a sandbox on fixed free ports (`config` puts them in), on other ones when a port
+/// was taken meanwhile (at most 5 tries); panics on any other failure.
+pub async fn start_sandbox(
+    config: impl Fn(sim_world::Ports) -> sim_world::sandbox::SandboxConfig,
+) -> sim_world::sandbox::Sandbox {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match sim_world::sandbox::Sandbox::start(config(free_ports())).await {
+            Ok(sandbox) => return sandbox,
+            Err(e) if tries < 5 && port_taken(&e) => {
+                eprintln!("a port was taken before the sandbox bound it ({e}); trying others");
+            }
+            Err(e) => panic!("the sandbox starts: {e}"),
+        }
+    }
+}
+
+/// Whether an error (or one of its causes) is "address in use".
+pub fn port_taken(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse)
+        {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
