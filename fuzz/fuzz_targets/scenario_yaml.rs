@@ -8,6 +8,6 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = scenarios::format::parse("fuzz.yaml", text);
-    let _ = scenarios::format::parse_setup("fuzz.yaml", text);
+    let _ = scenarios::parser::parse("fuzz.yaml", text);
+    let _ = scenarios::parser::parse_setup("fuzz.yaml", text);
 });

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use scenarios::actions::Service;
-use scenarios::format::{Action, parse};
+use scenarios::format::Action;
+use scenarios::parser::parse;
 use serde_json::{Value, json};
 
 /// One seed: the target and the input.

@@ -11,6 +11,7 @@ pub mod actions;
 pub mod dig;
 pub mod expect;
 pub mod format;
+pub mod parser;
 pub mod report;
 pub mod run;
 pub mod vars;
@@ -18,7 +19,8 @@ pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
-pub use format::{ParseError, Scenario, parse};
+pub use format::{ParseError, Scenario};
+pub use parser::parse;
 pub use run::{Outcome, Status};
 
 /// The workspace root (the repository's top folder).
@@ -67,11 +69,11 @@ pub fn load(path: &Path) -> Result<Scenario, ParseError> {
     parse(&file, &text)
 }
 
-/// Reads and parses a setup file ([`format::parse_setup`]: `covers:` optional); errors name
+/// Reads and parses a setup file ([`parser::parse_setup`]: `covers:` optional); errors name
 /// `file:line:column`.
 pub fn load_setup(path: &Path) -> Result<Scenario, ParseError> {
     let (file, text) = read(path)?;
-    format::parse_setup(&file, &text)
+    parser::parse_setup(&file, &text)
 }
 
 fn read(path: &Path) -> Result<(String, String), ParseError> {

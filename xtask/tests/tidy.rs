@@ -197,6 +197,11 @@ fn layers_depend_one_way() {
             "the runner uses expectations, not the reverse",
         ),
         (
+            "scenarios/src/format.rs",
+            "crate::parser",
+            "the parser builds the format's types, not the reverse",
+        ),
+        (
             "scenarios/src/vars.rs",
             "crate::run",
             "the runner uses variables, not the reverse",
