@@ -9,7 +9,6 @@
 //! - [`Admin`]: the console's `Authorization: Bearer {admin token}` check.
 //! - [`sim_routes`]: the simulator control `/_sim/kiro/sync-delay`.
 
-use sim_api::kiro::SyncDelayBody;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -22,6 +21,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
+use sim_api::kiro::SyncDelayBody;
 use sim_core::ids;
 
 use crate::Shared;

@@ -517,13 +517,11 @@ mod tests {
                 .iter()
                 .map(|n| (n.to_string(), sample(n)))
                 .collect();
-            if let Some(first) = action.required.first() {
+            // The type requires what the action declares required.
+            for r in action.required {
                 let mut missing = args.clone();
-                missing.remove(*first);
-                assert!(
-                    (action.build)(&missing).is_err(),
-                    "{action:?} without {first}"
-                );
+                missing.remove(*r);
+                assert!((action.build)(&missing).is_err(), "{action:?} without {r}");
             }
             args.insert("unknown".into(), json!("x"));
             assert!((action.build)(&args).is_err(), "{action:?} takes `unknown`");

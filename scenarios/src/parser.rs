@@ -671,7 +671,28 @@ fn typed(
             ));
         }
     }
+    // An admin step whose arguments are all written out (no `${…}` to fill in at run time)
+    // is built now, so a value of the wrong kind is an error here, with its place.
+    if let Action::Admin { action: admin, .. } = &action
+        && !mentions_variable(&args)
+        && let Err(e) = (admin.build)(&args)
+    {
+        return Err(ctx.err(value.pos, format!("`{name}`: {e}")));
+    }
     Ok((name.to_string(), action))
+}
+
+/// Whether any string in `args` uses a `${…}` variable.
+fn mentions_variable(args: &Map<String, Value>) -> bool {
+    fn any(value: &Value) -> bool {
+        match value {
+            Value::String(s) => s.contains("${"),
+            Value::Array(items) => items.iter().any(any),
+            Value::Object(map) => map.values().any(any),
+            _ => false,
+        }
+    }
+    args.values().any(any)
 }
 
 /// `fault: {service, method?, path, action, times?, probability?}` adds a fault rule to a

@@ -53,6 +53,12 @@ fn parse_errors_name_file_line_column_and_what_was_expected() {
         "t.yaml:8:23: missing field `last` of `okta.create_user`: expected login, first, last"
     );
     assert_eq!(
+        parse_err(
+            "  - okta.create_user: { login: a@example.com, first: A, last: B, activate: maybe }\n"
+        ),
+        "t.yaml:8:23: `okta.create_user`: invalid type: string \"maybe\", expected a boolean"
+    );
+    assert_eq!(
         parse_err("  - advance: 24 hours-ish\n"),
         "t.yaml:8:14: bad duration `24 hours-ish`: expected a duration like 90s, 5m, 1h 30m or 24h"
     );

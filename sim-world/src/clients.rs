@@ -230,11 +230,6 @@ pub(crate) fn field(value: &Value, name: &'static str, path: &str) -> Result<Str
         })
 }
 
-/// The Kiro redirect URIs of BEHAVIOURS.md OKTA-APP-2.
-pub fn kiro_redirect_uris() -> Vec<String> {
-    sim_api::kiro::redirect_uris()
-}
-
 /// mock-okta's management API.
 #[derive(Clone, Debug)]
 pub struct OktaAdmin {

@@ -18,12 +18,11 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
+use sim_api::kiro::AddDomainBody;
 use sim_core::Clock;
 
 use super::Params;
 use crate::Shared;
-use sim_api::kiro::AddDomainBody;
-
 use crate::core::console::VERIFICATION_LABEL;
 use crate::core::{ConsoleError, Domain};
 use crate::wire::{Admin, AppState, AwsError, parse_json, timestamp};

@@ -7,10 +7,9 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use serde_json::{Value, json};
-
-use super::{Params, internal, scim_endpoint};
 use sim_api::kiro::CreateProfileBody;
 
+use super::{Params, internal, scim_endpoint};
 use crate::core::{Profile, ScimToken, Settings};
 use crate::wire::{Admin, AppState, AwsError, parse_json, timestamp};
 

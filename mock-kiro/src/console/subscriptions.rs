@@ -8,12 +8,12 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use serde_json::{Value, json};
+use sim_api::kiro::{ChangeTierBody, SubscribeBody};
 
 use super::Params;
 use crate::core::seats::Source;
 use crate::core::{Profile, Seat, Tier};
 use crate::wire::{Admin, AppState, AwsError, parse_json, timestamp};
-use sim_api::kiro::{ChangeTierBody, SubscribeBody};
 
 pub(crate) fn parse_tier(tier: &str) -> Result<Tier, AwsError> {
     Tier::parse(tier).ok_or_else(|| {

@@ -12,13 +12,12 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sim_api::okta::{AppBody, AssignBody};
 
 use super::paging::Listing;
 use super::{
     ApiResult, Params, RouteBoth, created, json, no_content, now, ok, parse_optional, required,
 };
-use sim_api::okta::{AppBody, AssignBody};
-
 use crate::core::catalog::catalog_app;
 use crate::core::filter::Expr;
 use crate::core::{

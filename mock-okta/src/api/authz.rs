@@ -15,14 +15,13 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-use super::paging::Listing;
-use super::{ApiResult, RouteBoth, created, json, no_content, now, ok, parse_optional, required};
-use crate::core::{Claim, NewRule, OktaError, Scope};
 use sim_api::okta::{
     Include, PolicyBody, PreviewBody, RotateBody, RuleBody, ScopeBody, ServerBody,
 };
 
+use super::paging::Listing;
+use super::{ApiResult, RouteBoth, created, json, no_content, now, ok, parse_optional, required};
+use crate::core::{Claim, NewRule, OktaError, Scope};
 use crate::wire::{Admin, ApiError, AppState, parse_json};
 
 const AS: &str = "/api/v1/authorizationServers";

@@ -6,11 +6,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, put};
 use serde_json::Value;
+use sim_api::okta::GroupBody;
 
 use super::paging::Listing;
 use super::{ApiResult, RouteBoth, json, no_content, now, ok, parse_optional, required};
-use sim_api::okta::GroupBody;
-
 use crate::wire::{Admin, AppState, parse_json};
 
 pub(super) fn routes() -> Router<AppState> {

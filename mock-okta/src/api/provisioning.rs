@@ -30,6 +30,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
+use sim_api::okta::{ConnectionBody, ConnectionProfile, PushBody};
 
 use super::json::{ts, ts_opt};
 use super::paging::Listing;
@@ -39,7 +40,6 @@ use crate::core::provisioning::{Connection, Features, GroupPush, Provisioning, P
 use crate::core::{OktaError, Org};
 use crate::provisioning::{CredentialTest, test_credentials};
 use crate::wire::{Admin, ApiError, AppState, parse_json};
-use sim_api::okta::{ConnectionBody, ConnectionProfile, PushBody};
 
 /// The provisioning part of the management API.
 pub(crate) fn routes() -> Router<AppState> {
@@ -577,5 +577,3 @@ async fn delete_push(
         .delete_push_mapping(now, &id, &mid, delete_target)?;
     Ok(no_content())
 }
-
-// ---- simulator controls -----------------------------------------------------------------

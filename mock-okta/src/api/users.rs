@@ -8,11 +8,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
+use sim_api::okta::UserBody;
 
 use super::paging::Listing;
 use super::{ApiResult, Params, RouteBoth, json, no_content, now, ok, parse_optional};
-use sim_api::okta::UserBody;
-
 use crate::core::NewUser;
 use crate::wire::{Admin, ApiError, AppState, parse_json};
 
@@ -29,7 +28,7 @@ pub(super) fn routes() -> Router<AppState> {
         .both("/api/v1/users/{id}/appLinks", get(app_links))
 }
 
-/// The body of create and update.
+/// `POST /api/v1/users[?activate=false]`.
 async fn create(_: Admin, State(s): State<AppState>, params: Params, body: Bytes) -> ApiResult {
     let activate = params.flag("activate", true)?;
     let body: UserBody = parse_json(&body)?;

@@ -1,7 +1,8 @@
 //! The push engine (BEHAVIOURS.md OKTA-PROV-3..7): drains the core's push tasks over HTTP.
 //!
-//! - [`kick`]: after every change (the middleware calls it for every mutating management
-//!   request) a drain starts, unless one is already due: single-flight per org. An org told
+//! - [`kick`]: after a change that left a push resource runnable (the middleware asks the
+//!   core, `Org::push_runnable`, after every mutating request) a drain starts, unless one is
+//!   already due: single-flight per org. An org told
 //!   to push on settle only (a sandbox with a state directory, which journals when the push
 //!   runs) starts none: only settles and retry jobs drain.
 //! - [`drain`]: takes up to `push_concurrency` tasks from the core (at most one per resource,
