@@ -61,10 +61,33 @@ fn rel(path: &Path) -> String {
         .to_string()
 }
 
-/// The code of a line: what precedes a `//` comment (strings holding `//` are rare enough in
-/// the cores that a false hit would be noticed and reworded).
+/// The code of a line: what precedes a `//` comment that is not inside a string literal
+/// (`"https://…"` is code). Raw strings and strings spanning lines are rare enough here that
+/// a false hit would be noticed and reworded.
 fn code(line: &str) -> &str {
-    line.split("//").next().unwrap_or("")
+    let bytes = line.as_bytes();
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => return &line[..i],
+            _ => {}
+        }
+        i += 1;
+    }
+    line
+}
+
+#[test]
+fn code_cuts_comments_but_not_urls_in_strings() {
+    assert_eq!(code("let a = 1; // tokio"), "let a = 1; ");
+    assert_eq!(
+        code(r#"let u = "https://x/\"y"; use tokio; // c"#),
+        r#"let u = "https://x/\"y"; use tokio; "#
+    );
+    assert_eq!(code("//! docs"), "");
 }
 
 #[test]
