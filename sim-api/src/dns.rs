@@ -237,11 +237,8 @@ impl AdminRequest for SetPropagation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{Map, Value, json};
-
-    fn args(value: Value) -> Map<String, Value> {
-        value.as_object().cloned().expect("an object")
-    }
+    use crate::test_args as args;
+    use serde_json::{Map, json};
 
     #[test]
     fn a_scenario_step_becomes_the_request_the_server_parses() {

@@ -506,11 +506,7 @@ impl AdminRequest for SetSyncDelay {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Map;
-
-    fn args(value: Value) -> Map<String, Value> {
-        value.as_object().cloned().expect("an object")
-    }
+    use crate::test_args as args;
 
     #[test]
     fn a_scenario_step_becomes_the_body_the_server_parses() {

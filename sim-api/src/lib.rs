@@ -72,3 +72,9 @@ pub(crate) fn optional_text<'de, D: serde::Deserializer<'de>>(
 ) -> Result<Option<String>, D::Error> {
     text(d).map(Some)
 }
+
+/// A scenario step's arguments from a JSON object (the modules' tests).
+#[cfg(test)]
+pub(crate) fn test_args(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().unwrap_or_default()
+}

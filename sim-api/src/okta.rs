@@ -1146,10 +1146,7 @@ path_action!(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(value: Value) -> Map<String, Value> {
-        value.as_object().cloned().expect("an object")
-    }
+    use crate::test_args as args;
 
     #[test]
     fn a_new_user_is_the_body_the_server_parses() {
