@@ -19,6 +19,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
+use sim_api::HttpRequest;
+
 use crate::core::provisioning::config::APP_USER_ATTRIBUTES;
 use crate::core::provisioning::{
     Found, PushAnswer, PushFailure, PushOp, PushResult, PushTask, ResourceKey,
@@ -32,17 +34,6 @@ pub const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:ente
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// PATCH requests.
 pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-/// One SCIM request: method, path and query under the target's base URL, JSON body.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ScimRequest {
-    /// `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
-    pub method: &'static str,
-    /// The path and query under the base URL (`/Users?filter=…`).
-    pub path: String,
-    /// The JSON body, if any.
-    pub body: Option<Value>,
-}
 
 /// An HTTP answer, before the core sees it: a 2xx and its JSON body (`Null` when empty or
 /// not JSON), or a failure.
@@ -82,8 +73,9 @@ impl CallFailure {
     }
 }
 
-/// The SCIM request for a push task.
-pub fn request(task: &PushTask) -> ScimRequest {
+/// The SCIM request for a push task (the shape every typed request of the project has,
+/// `sim_api::HttpRequest`).
+pub fn request(task: &PushTask) -> HttpRequest {
     let patch =
         |operations: Vec<Value>| Some(json!({ "schemas": [PATCH_OP], "Operations": operations }));
     let user = match &task.key {
@@ -159,7 +151,7 @@ pub fn request(task: &PushTask) -> ScimRequest {
         }
         PushOp::DeleteGroup { target } => ("DELETE", format!("/Groups/{target}"), None),
     };
-    ScimRequest { method, path, body }
+    HttpRequest { method, path, body }
 }
 
 /// The core's outcome of an answer to `op`: what a lookup found, the id a create gave, or a
