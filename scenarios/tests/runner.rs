@@ -256,3 +256,6 @@ async fn a_failure_timeline_shows_kiros_answer_with_the_reason() {
         "{text}"
     );
 }
+
+#[path = "runner/export.rs"]
+mod export;

@@ -2,8 +2,9 @@
 //! ready line's `home_url` is the Kiro port's): links into the three consoles with the
 //! credentials a trainee needs, the virtual clock with its pending jobs and buttons to
 //! advance it, the fault rules of the three services (SIM-FAULT-12: listed with Remove buttons,
-//! a form to add one), the timeline ([`crate::timeline`]) across Okta and Kiro, filterable, and the
-//! **developer page** (`/_sim/dev`) acting as the Kiro IDE for one email.
+//! a form to add one), the timeline ([`crate::timeline`]) across Okta and Kiro, filterable, the
+//! world exported as a scenario file that recreates it (`/_sim/export`, [`crate::export`],
+//! SIM-STATE-4), and the **developer page** (`/_sim/dev`) acting as the Kiro IDE for one email.
 //!
 //! Everything here is a client of the world over its real protocols: the clock through
 //! `/_sim/clock`, the timeline through Okta's System Log and Kiro's event feed, the developer
@@ -148,6 +149,7 @@ pub(crate) fn router(home: Arc<Home>) -> Router {
         .route("/_sim/home/faults", post(add_fault))
         .route("/_sim/home/faults/remove", post(remove_fault))
         .route("/_sim/home/doctor", get(doctor_page))
+        .route("/_sim/export", get(export_scenario))
         .route("/_sim/timeline", get(timeline_json))
         .route("/_sim/dev", get(dev_page))
         .route("/_sim/dev/sign-in", post(dev_sign_in))
@@ -256,6 +258,7 @@ async fn page(State(home): State<Arc<Home>>, Query(q): Query<HomeQuery>) -> Resp
             (consoles(&fields))
             (clock_section(clock))
             (checkpoints_section(checkpoints))
+            (export_section())
             (faults_section(&faults))
             (doctor_section())
             (timeline_section(&q, entries))
@@ -767,6 +770,51 @@ fn doctor_section() -> Markup {
 
 /// `GET /_sim/home/doctor`: the doctor's report of this world, read through the same public
 /// APIs `kiro-sim doctor` uses (`sim_doctor::diagnose_world` with the ready fields).
+// ---- export as a scenario -------------------------------------------------------------------
+
+fn export_section() -> Markup {
+    html! {
+        section #export {
+            h2 { "Export" }
+            p {
+                a #export-link href="/_sim/export" { "Export as scenario" }
+                " — this world as a scenario file (YAML) that recreates it on a fresh world "
+                "(" code { "kiro-sim up --setup-file FILE" } ")."
+            }
+        }
+    }
+}
+
+/// `GET /_sim/export`: the world as a scenario file that recreates it (SIM-STATE-4), read
+/// through the services' APIs with the ready line's tokens ([`crate::export`]).
+async fn export_scenario(State(home): State<Arc<Home>>) -> Response {
+    let Some(fields) = home.fields() else {
+        return not_ready();
+    };
+    let exported = match crate::export::Target::from_ready(&fields) {
+        Ok(target) => crate::export::export_scenario(&home.http, &target).await,
+        Err(e) => Err(e),
+    };
+    match exported {
+        Ok(yaml) => (
+            [
+                (header::CONTENT_TYPE, "application/yaml; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "inline; filename=\"kiro-sim-world.yaml\"",
+                ),
+            ],
+            yaml,
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::BAD_GATEWAY,
+            axum::Json(json!({ "error": "export_failed", "message": e.to_string() })),
+        )
+            .into_response(),
+    }
+}
+
 async fn doctor_page(State(home): State<Arc<Home>>) -> Response {
     let Some(fields) = home.fields() else {
         return not_ready();

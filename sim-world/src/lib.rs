@@ -21,6 +21,7 @@
 //! ```
 
 pub mod clients;
+pub mod export;
 pub mod home;
 pub mod ide;
 pub mod persist;
