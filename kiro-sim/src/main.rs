@@ -49,6 +49,30 @@ enum Command {
     /// Save, list and restore named checkpoints of a running `kiro-sim up` world.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Print a running world as a scenario file (YAML) that recreates it on a fresh world
+    /// (`kiro-sim up --setup-file FILE`), read through the services' APIs.
+    Export(ExportArgs),
+}
+
+/// Which running world `kiro-sim export` reads.
+#[derive(Args, Debug)]
+struct ExportArgs {
+    /// A file holding the ready line `kiro-sim up` printed (`-` for stdin): the world is read
+    /// with its URLs and tokens (a `--tls` world's `ca_pem` is trusted).
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "url",
+        conflicts_with = "url"
+    )]
+    ready: Option<PathBuf>,
+    /// Any HTTP port of a running `kiro-sim up` (e.g. http://127.0.0.1:17081): its
+    /// `GET /_sim/export` answers the file.
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// A CA certificate (PEM) to trust with `--url` for a `--tls` world.
+    #[arg(long, value_name = "PATH", requires = "url")]
+    ca: Option<PathBuf>,
 }
 
 /// Where `kiro-sim doctor` reads from: a world's ready line, or explicit systems.
@@ -414,7 +438,66 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ide(command) => run_ide(command).await,
         Command::Doctor(_) => anyhow::bail!("doctor runs on its own"),
         Command::Snapshot(command) => run_snapshot(command).await,
+        Command::Export(args) => run_export(args).await,
     }
+}
+
+/// `kiro-sim export`: the world as a scenario file on stdout (SIM-STATE-4).
+async fn run_export(args: ExportArgs) -> anyhow::Result<()> {
+    let yaml = match (&args.ready, &args.url) {
+        (Some(path), _) => {
+            let text = if path.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin()).context("reading the ready line")?
+            } else {
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the ready line {}", path.display()))?
+            };
+            let ready: Map<String, Value> = text
+                .lines()
+                .filter_map(|line| serde_json::from_str::<Map<String, Value>>(line).ok())
+                .find(|fields| fields.get("okta").is_some_and(Value::is_string))
+                .with_context(|| {
+                    format!(
+                        "{} holds no ready line of `kiro-sim up` (a JSON line with an `okta` URL)",
+                        path.display()
+                    )
+                })?;
+            let trust = match ready.get("ca_pem").and_then(Value::as_str) {
+                Some(ca) => sim_core::outbound::Trust::from_pem_file(std::path::Path::new(ca))
+                    .with_context(|| format!("reading the CA certificate {ca}"))?,
+                None => sim_core::outbound::Trust::Platform,
+            };
+            let http = sim_core::outbound::builder(&trust)?.build()?;
+            let target = sim_world::export::Target::from_ready(&ready)?;
+            sim_world::export::export_scenario(&http, &target).await?
+        }
+        (None, Some(url)) => {
+            let trust = match &args.ca {
+                Some(ca) => sim_core::outbound::Trust::from_pem_file(ca)
+                    .with_context(|| format!("reading the CA certificate {}", ca.display()))?,
+                None => sim_core::outbound::Trust::Platform,
+            };
+            let http = sim_core::outbound::builder(&trust)?.build()?;
+            let url = format!("{}/_sim/export", url.trim_end_matches('/'));
+            let response = http
+                .get(&url)
+                .send()
+                .await
+                .with_context(|| format!("GET {url}"))?;
+            let status = response.status();
+            let body = response
+                .text()
+                .await
+                .with_context(|| format!("GET {url}"))?;
+            if !status.is_success() {
+                anyhow::bail!("GET {url}: {status} {body}");
+            }
+            body
+        }
+        (None, None) => anyhow::bail!("give --ready FILE or --url URL"),
+    };
+    print!("{yaml}");
+    Ok(())
 }
 
 /// `kiro-sim doctor`: reads, diagnoses, prints; exit 0 clean, 1 findings.

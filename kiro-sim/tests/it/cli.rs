@@ -784,3 +784,71 @@ fn snapshot_save_list_and_restore_talk_to_a_running_world() {
     let (code, _) = terminate(child, stdout);
     assert_eq!(code, 0);
 }
+
+// covers: SIM-STATE-4
+#[test]
+fn export_prints_a_world_as_a_setup_file_that_recreates_it() {
+    let up = |seed: &str, setup: &[&str]| {
+        let mut args = vec![
+            "up",
+            "--dns-port",
+            "0",
+            "--dns-api-port",
+            "0",
+            "--okta-port",
+            "0",
+            "--kiro-port",
+            "0",
+            "--seed",
+            seed,
+        ];
+        args.extend_from_slice(setup);
+        start(&args)
+    };
+    let (child, ready, stdout) = up("5", &["--setup", "documented"]);
+    let kiro = ready["kiro"].as_str().expect("kiro URL").to_string();
+
+    // GET /_sim/export on the sandbox's front answers the file as YAML.
+    let answer = http_get(&kiro, "/_sim/export");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/yaml"),
+        "{head}"
+    );
+    for step in [
+        "okta.create_user",
+        "okta.create_oidc_app",
+        "okta.push_group",
+        "kiro.create_scim_token",
+        "kiro.verify_domain",
+        "dns.create_record",
+    ] {
+        assert!(body.contains(step), "{step} missing from\n{body}");
+    }
+    // The home page links to it.
+    assert!(http_get(&kiro, "/_sim/home").contains("href=\"/_sim/export\""));
+
+    // `kiro-sim export --ready FILE` prints the same file.
+    let file = write_temp("export-ready.json", &format!("{ready}\n"));
+    let (status, exported, err) = run(&["export", "--ready", file.to_str().expect("utf-8")]);
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(exported, body);
+
+    // Applied by another `up` (another seed) as its setup file, it recreates the world: the
+    // recreated world exports the same file (`--url`).
+    let setup = write_temp("exported.yaml", &exported);
+    let (child2, ready2, stdout2) = up("6", &["--setup-file", setup.to_str().expect("utf-8")]);
+    let kiro2 = ready2["kiro"].as_str().expect("kiro URL");
+    let (status, again, err) = run(&["export", "--url", kiro2]);
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(again, exported);
+
+    let (status, _, err) = run(&["export", "--ready", "/nonexistent/ready.json"]);
+    assert_eq!(status, 1);
+    assert!(err.contains("reading the ready line"), "{err}");
+
+    assert_eq!(terminate(child2, stdout2).0, 0);
+    assert_eq!(terminate(child, stdout).0, 0);
+}
