@@ -316,6 +316,7 @@ async fn source_world() -> World {
     world
 }
 
+// covers: SIM-STATE-4
 #[tokio::test]
 async fn an_exported_world_recreates_itself_on_a_fresh_world_and_is_a_fixpoint() {
     let source = source_world().await;
