@@ -50,7 +50,7 @@ pub enum ExportError {
     MissingField(&'static str),
     /// A read failed.
     #[error(transparent)]
-    Client(#[from] ClientError),
+    Client(Box<ClientError>),
     /// An answer was not what the API documents.
     #[error("{path}: unexpected answer: {what}")]
     Shape {
@@ -59,9 +59,12 @@ pub enum ExportError {
         /// What was wrong.
         what: String,
     },
-    /// The HTTP client could not be built.
-    #[error(transparent)]
-    Outbound(#[from] sim_core::outbound::OutboundError),
+}
+
+impl From<ClientError> for ExportError {
+    fn from(error: ClientError) -> ExportError {
+        ExportError::Client(Box::new(error))
+    }
 }
 
 /// Where a world is and its admin credentials (the ready line's fields).
@@ -496,7 +499,7 @@ async fn export(reader: &Reader, out: &mut Out) -> Result<(), ExportError> {
             .okta_optional(&format!("/api/v1/apps/{id}/connections/default"))
             .await?;
         let provisioning =
-            connection.filter(|c| s(c, "baseUrl") != "" || s(c, "status") == "ENABLED");
+            connection.filter(|c| !s(c, "baseUrl").is_empty() || s(c, "status") == "ENABLED");
         create_app(out, app)?;
         match provisioning {
             Some(connection) => provisioned.push((app.clone(), connection)),

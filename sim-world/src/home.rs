@@ -768,8 +768,6 @@ fn doctor_section() -> Markup {
     }
 }
 
-/// `GET /_sim/home/doctor`: the doctor's report of this world, read through the same public
-/// APIs `kiro-sim doctor` uses (`sim_doctor::diagnose_world` with the ready fields).
 // ---- export as a scenario -------------------------------------------------------------------
 
 fn export_section() -> Markup {
@@ -815,6 +813,8 @@ async fn export_scenario(State(home): State<Arc<Home>>) -> Response {
     }
 }
 
+/// `GET /_sim/home/doctor`: the doctor's report of this world, read through the same public
+/// APIs `kiro-sim doctor` uses (`sim_doctor::diagnose_world` with the ready fields).
 async fn doctor_page(State(home): State<Arc<Home>>) -> Response {
     let Some(fields) = home.fields() else {
         return not_ready();
