@@ -122,12 +122,9 @@ pub(crate) fn grant_label(kiro: &Kiro, due: SystemTime) -> String {
 }
 
 fn user_name(kiro: &Kiro, user_id: &str) -> Option<String> {
-    kiro.profiles().iter().find_map(|p| {
-        p.users
-            .iter()
-            .find(|u| u.id == user_id)
-            .map(|u| u.attrs.user_name.clone())
-    })
+    kiro.profiles()
+        .iter()
+        .find_map(|p| p.users.by_id(user_id).map(|u| u.attrs.user_name.clone()))
 }
 
 /// The query of `GET /_sim/kiro/events`.

@@ -5,6 +5,7 @@
 //! - [`seed`]: the world's seed and the deterministic random streams derived from it.
 //! - [`ids`]: id and secret formats of the real systems (Okta ids, UUIDs, hex ids).
 //! - [`keys`]: the fixed RSA-2048 dev signing keys (and, with the `keygen` feature, fresh ones).
+//! - [`members`]: a group's members, in the order added, indexed by id.
 //! - [`state`]: whole-service state documents (`/_sim/<svc>/state`, snapshots).
 //! - [`tls`]: a per-world certificate authority and rustls server configs.
 //! - [`outbound`]: the one builder of every outbound HTTP client (policy, world CA trust).
@@ -13,7 +14,7 @@
 //! - [`http`]: serving an axum router over plain http or https, and the `/_sim/clock` routes
 //!   every service exposes.
 //!
-//! The domain cores of the mocks use only [`clock`], [`seed`], [`ids`] and [`totp`] (plain
+//! The domain cores of the mocks use only [`clock`], [`seed`], [`ids`], [`members`] and [`totp`] (plain
 //! values and pure functions); [`tls`], [`http`] and [`outbound`] are for their wire layers.
 
 pub mod clock;
@@ -22,6 +23,7 @@ pub mod faults;
 pub mod http;
 pub mod ids;
 pub mod keys;
+pub mod members;
 pub mod outbound;
 pub mod seed;
 pub mod state;

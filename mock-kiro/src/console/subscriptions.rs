@@ -31,7 +31,7 @@ fn group_name(p: &Profile, group_id: &str) -> Option<String> {
 }
 
 fn seat_json(p: &Profile, s: &Seat, now: SystemTime) -> Value {
-    let user = p.users.iter().find(|u| u.id == s.user_id);
+    let user = p.users.by_id(&s.user_id);
     seat_json_of(p, s, user, now)
 }
 

@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime};
 
 use sim_core::ids;
 
-use super::scim::{ScimGroup, ScimUser};
+use super::scim::ScimGroup;
 use super::seats::{GroupSubscription, PendingGrant, Seat};
 use super::{ConsoleError, Kiro};
 
@@ -128,7 +128,7 @@ pub struct Profile {
     /// SCIM access tokens.
     pub scim_tokens: Vec<ScimToken>,
     /// Provisioned users.
-    pub users: Vec<ScimUser>,
+    pub users: super::scim::Users,
     /// Provisioned groups.
     pub groups: Vec<ScimGroup>,
     /// Seats.
@@ -262,7 +262,7 @@ impl Kiro {
             created: now,
             settings: Settings::default(),
             scim_tokens: Vec::new(),
-            users: Vec::new(),
+            users: Default::default(),
             groups: Vec::new(),
             seats: Vec::new(),
             group_subscriptions: Vec::new(),

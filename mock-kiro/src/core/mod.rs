@@ -87,12 +87,27 @@ impl Kiro {
     }
 
     /// Checks what deserialisation cannot (for a state import, SIM-STATE-2): profile ids are
-    /// unique, every domain belongs to one of them and is claimed once.
+    /// unique, a profile's user ids and userNames are unique, group members are users of the
+    /// profile and listed once, every domain belongs to one profile and is claimed once.
     pub fn check_consistency(&self) -> Result<(), String> {
         let mut ids = std::collections::HashSet::new();
         for profile in &self.profiles {
             if !ids.insert(profile.id.as_str()) {
                 return Err(format!("profile {} appears twice", profile.id));
+            }
+            if let Some(twice) = profile.users.duplicate() {
+                return Err(format!("profile {}: {twice}", profile.id));
+            }
+            for group in &profile.groups {
+                if let Some(member) = group.members.iter().find(|m| !profile.users.contains(m)) {
+                    return Err(format!(
+                        "group {} has member {member}, who is not a user of profile {}",
+                        group.id, profile.id
+                    ));
+                }
+                if let Some(member) = group.members.duplicate() {
+                    return Err(format!("group {} has member {member} twice", group.id));
+                }
             }
         }
         let mut names = std::collections::HashSet::new();

@@ -201,11 +201,7 @@ fn find_user(p: &Profile, who: &Identity) -> Option<(String, bool)> {
     p.users
         .iter()
         .find(|u| u.attrs.external_id.as_deref() == Some(who.uid.as_str()))
-        .or_else(|| {
-            p.users
-                .iter()
-                .find(|u| u.attrs.user_name.eq_ignore_ascii_case(&who.sub))
-        })
+        .or_else(|| p.users.by_user_name(&who.sub))
         .map(|u| (u.id.clone(), u.attrs.active))
 }
 

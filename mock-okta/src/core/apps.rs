@@ -484,10 +484,10 @@ impl Org {
     pub fn is_assigned(&self, app_id: &str, user_id: &str) -> bool {
         self.app(app_id).is_ok_and(|app| {
             app.assigned_users.iter().any(|u| u == user_id)
-                || app.assigned_groups.iter().any(|gid| {
-                    self.group(gid)
-                        .is_ok_and(|g| g.members.iter().any(|m| m == user_id))
-                })
+                || app
+                    .assigned_groups
+                    .iter()
+                    .any(|gid| self.group(gid).is_ok_and(|g| g.members.contains(user_id)))
         })
     }
 

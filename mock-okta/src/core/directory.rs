@@ -163,7 +163,7 @@ pub struct Group {
     /// When membership last changed.
     pub last_membership_updated: SystemTime,
     /// Member user ids, in the order added.
-    pub members: Vec<String>,
+    pub members: sim_core::members::Members,
 }
 
 /// The profile attributes `q` matches the start of.
@@ -473,7 +473,7 @@ impl Org {
         self.users.retain(|u| u.id != user.id);
         self.reindex_users();
         for group in &mut self.groups {
-            group.members.retain(|m| *m != user.id);
+            group.members.remove(&user.id);
         }
         let mut direct = Vec::new();
         for app in &mut self.apps {
@@ -593,7 +593,7 @@ impl Org {
             created: now,
             last_updated: now,
             last_membership_updated: now,
-            members: Vec::new(),
+            members: Default::default(),
         };
         self.groups.push(group.clone());
         self.log.record(
@@ -701,10 +701,9 @@ impl Org {
             .iter_mut()
             .find(|g| g.id == group_id)
             .ok_or_else(|| OktaError::not_found("UserGroup", group_id))?;
-        if group.members.contains(&user.id) {
+        if !group.members.insert(&user.id) {
             return Ok(());
         }
-        group.members.push(user.id.clone());
         group.last_membership_updated = now;
         // Only what the log needs: cloning a large group for every member would be quadratic.
         let (gid, gname) = (group.id.clone(), group.name.clone());
@@ -736,9 +735,7 @@ impl Org {
             .iter_mut()
             .find(|g| g.id == group_id)
             .ok_or_else(|| OktaError::not_found("UserGroup", group_id))?;
-        let before = group.members.len();
-        group.members.retain(|m| *m != user.id);
-        if group.members.len() == before {
+        if !group.members.remove(&user.id) {
             return Ok(());
         }
         group.last_membership_updated = now;
@@ -773,7 +770,7 @@ impl Org {
     pub fn groups_of(&self, user_id: &str) -> Vec<&Group> {
         self.groups
             .iter()
-            .filter(|g| g.members.iter().any(|m| m == user_id))
+            .filter(|g| g.members.contains(user_id))
             .collect()
     }
 }

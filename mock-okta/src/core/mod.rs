@@ -199,6 +199,9 @@ impl Org {
                     group.id
                 ));
             }
+            if let Some(member) = group.members.duplicate() {
+                return Err(format!("group {} has member {member} twice", group.id));
+            }
         }
         for app in &self.apps {
             if let Some(user) = app

@@ -33,6 +33,7 @@
 
 mod protocol;
 mod store;
+mod users;
 
 use std::time::SystemTime;
 
@@ -43,6 +44,7 @@ pub use protocol::{
     user_attrs_from_json, validate_user,
 };
 pub use store::{MAX_COUNT, MAX_MEMBER_CHANGES, Page};
+pub use users::Users;
 
 /// A SCIM refusal.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -252,7 +254,7 @@ pub struct ScimGroup {
     /// Set by the client.
     pub external_id: Option<String>,
     /// Member user ids, in the order added.
-    pub members: Vec<String>,
+    pub members: sim_core::members::Members,
     /// When created.
     pub created: SystemTime,
     /// When last changed.

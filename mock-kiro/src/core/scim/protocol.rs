@@ -274,7 +274,7 @@ pub fn user_attrs_from_json(body: &Value) -> Result<UserAttrs, ScimError> {
 /// A group PATCH in progress: the attributes it sets and the members it touches, over the
 /// group's current members (borrowed, never copied).
 pub(super) struct Draft<'g> {
-    members: &'g [String],
+    members: &'g sim_core::members::Members,
     pub(super) display_name: String,
     pub(super) external_id: Option<String>,
     /// Touched member ids, in order, with whether they end up in the group.
@@ -300,7 +300,7 @@ impl<'g> Draft<'g> {
     fn is_member(&self, id: &str) -> bool {
         match self.touched.iter().rev().find(|(m, _)| m == id) {
             Some((_, present)) => *present,
-            None => self.members.iter().any(|m| m == id),
+            None => self.members.contains(id),
         }
     }
 

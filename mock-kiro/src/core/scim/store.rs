@@ -57,10 +57,7 @@ impl Kiro {
         check_primary_email(&attrs)?;
         let id = self.scim_id();
         let p = self.profile_for_scim(profile)?;
-        if p.users
-            .iter()
-            .any(|u| u.attrs.user_name.eq_ignore_ascii_case(&attrs.user_name))
-        {
+        if p.users.by_user_name(&attrs.user_name).is_some() {
             return Err(ScimError::Conflict(
                 "Duplicate userName: a user with this userName already exists.".into(),
             ));
@@ -80,8 +77,7 @@ impl Kiro {
         self.profile(profile)
             .map_err(|_| ScimError::NotFound(format!("Profile {profile} not found.")))?
             .users
-            .iter()
-            .find(|u| u.id == id)
+            .by_id(id)
             .ok_or_else(|| ScimError::NotFound(format!("User {id} not found.")))
     }
 
@@ -100,9 +96,17 @@ impl Kiro {
         let p = self
             .profile(profile)
             .map_err(|_| ScimError::NotFound(format!("Profile {profile} not found.")))?;
-        let matching: Vec<&ScimUser> = p
-            .users
+        // `userName eq` (how Okta's push looks a user up) is a lookup, not a scan.
+        let named = conditions
             .iter()
+            .find(|(attr, _)| *attr == "userName")
+            .map(|(_, value)| p.users.by_user_name(value));
+        let candidates: Vec<&ScimUser> = match named {
+            Some(found) => found.into_iter().collect(),
+            None => p.users.iter().collect(),
+        };
+        let matching: Vec<&ScimUser> = candidates
+            .into_iter()
             .filter(|u| {
                 conditions.iter().all(|(attr, value)| match *attr {
                     "userName" => u.attrs.user_name.eq_ignore_ascii_case(value),
@@ -138,21 +142,17 @@ impl Kiro {
         self.user(profile, id)?;
         let p = self.profile_for_scim(profile)?;
         if p.users
-            .iter()
-            .any(|u| u.id != id && u.attrs.user_name.eq_ignore_ascii_case(&attrs.user_name))
+            .by_user_name(&attrs.user_name)
+            .is_some_and(|u| u.id != id)
         {
             return Err(ScimError::Conflict(
                 "Duplicate userName: a user with this userName already exists.".into(),
             ));
         }
-        let user = p
-            .users
-            .iter_mut()
-            .find(|u| u.id == id)
-            .ok_or_else(|| ScimError::NotFound(format!("User {id} not found.")))?;
-        user.attrs = attrs;
-        user.last_modified = now;
-        Ok(user.clone())
+        p.users
+            .update(id, attrs, now)
+            .cloned()
+            .ok_or_else(|| ScimError::NotFound(format!("User {id} not found.")))
     }
 
     /// Applies PATCH operations to a user; all or nothing.
@@ -177,9 +177,9 @@ impl Kiro {
     pub fn delete_user(&mut self, profile: &str, id: &str) -> Result<(), ScimError> {
         self.user(profile, id)?;
         let p = self.profile_for_scim(profile)?;
-        p.users.retain(|u| u.id != id);
+        p.users.remove(id);
         for g in &mut p.groups {
-            g.members.retain(|m| m != id);
+            g.members.remove(id);
         }
         Ok(())
     }
@@ -213,17 +213,15 @@ impl Kiro {
             ));
         }
         for m in &members {
-            if !p.users.iter().any(|u| u.id == *m) {
+            if !p.users.contains(m) {
                 return Err(invalid(format!(
                     "Member {m} is not a user of this directory."
                 )));
             }
         }
-        let mut unique = Vec::new();
-        for m in members {
-            if !unique.contains(&m) {
-                unique.push(m);
-            }
+        let mut unique = sim_core::members::Members::default();
+        for m in &members {
+            unique.insert(m);
         }
         let group = ScimGroup {
             id,
@@ -265,7 +263,7 @@ impl Kiro {
         // ListGroups: ResourceNotFoundException "when filter querying with a nonexisting
         // member" (KIRO-SCIM-10).
         for (attr, value) in &conditions {
-            if *attr == "members" && !p.users.iter().any(|u| u.id == *value) {
+            if *attr == "members" && !p.users.contains(value) {
                 return Err(ScimError::NotFound(format!("User {value} not found.")));
             }
         }
@@ -313,7 +311,7 @@ impl Kiro {
         } = draft;
         let p = self.profile_for_scim(profile)?;
         for m in &change.added {
-            if !p.users.iter().any(|u| u.id == *m) {
+            if !p.users.contains(m) {
                 return Err(invalid(format!(
                     "Member {m} is not a user of this directory."
                 )));
@@ -334,18 +332,11 @@ impl Kiro {
             .ok_or_else(|| ScimError::NotFound(format!("Group {id} not found.")))?;
         group.display_name = display_name;
         group.external_id = external_id;
-        let removed: Vec<&String> = touched
-            .iter()
-            .filter(|(_, present)| !present)
-            .map(|(m, _)| m)
-            .collect();
-        if !removed.is_empty() {
-            group.members.retain(|m| !removed.contains(&m));
+        for (member, _) in touched.iter().filter(|(_, present)| !present) {
+            group.members.remove(member);
         }
-        for (member, present) in &touched {
-            if *present && !group.members.contains(member) {
-                group.members.push(member.clone());
-            }
+        for (member, _) in touched.iter().filter(|(_, present)| *present) {
+            group.members.insert(member);
         }
         group.last_modified = now;
         self.on_membership_change(now, profile, id, &change);

@@ -78,7 +78,7 @@ fn noted_member_plan(
         let Some(id) = link.downstream_id.as_deref() else {
             continue;
         };
-        let at = group.members.iter().position(|member| member == user);
+        let at = group.members.position(user);
         match (at, m.pushed_members.contains(id)) {
             (Some(at), false) => adds.push((at, id, link.login.as_str())),
             (None, true) => removes.push(id),
