@@ -10,7 +10,9 @@
 //! 3. A checkpoint saved and restored in that world (`POST /_sim/snapshots`, `…/restore`):
 //!    wall time of each (target: at most 200 ms each).
 //!
-//! `KIRO_SIM_BENCH_USERS` changes the number of users (default 10,000).
+//! `KIRO_SIM_BENCH_USERS` changes the number of users (default 10,000);
+//! `KIRO_SIM_BENCH_LOG` is the sandboxes' `RUST_LOG` (default `warn`; `warn,sim_world=debug`
+//! shows what each restore spent parsing).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -67,7 +69,10 @@ fn up(state: Option<&Path>) -> (Child, Value, Duration) {
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kiro-sim"))
         .args(&args)
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("KIRO_SIM_BENCH_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

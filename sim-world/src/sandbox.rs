@@ -36,6 +36,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -198,6 +199,8 @@ struct Inner {
     persist: tokio::sync::Mutex<Option<Persist>>,
     /// Wakes the settler (a persistent sandbox's task running Okta's push, see [`settler`]).
     settle_wanted: Arc<tokio::sync::Notify>,
+    /// Outside requests waiting for `persist` (the settler lets them in before it pushes).
+    queued: Arc<AtomicUsize>,
     /// The settler, stopped with the sandbox.
     settler: parking_lot::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -221,6 +224,8 @@ struct Persist {
     snapshot_cost: Duration,
     /// Okta was changed since its push last ran: the settler runs it (and journals that).
     unsettled: bool,
+    /// Okta changes journaled since its push last ran (see [`SETTLE_BATCH`]).
+    unsettled_changes: usize,
     /// A snapshot file being written off the request path (one at a time).
     writing: Option<tokio::task::JoinHandle<()>>,
     /// Checkpoint files being written off the request path (their saves are journaled).
@@ -245,6 +250,11 @@ const SNAPSHOT_COST_FACTOR: u32 = 4;
 /// Where Okta's push is run to the end; a persistent sandbox journals a settle as a request
 /// to it.
 const SETTLE_URI: &str = "/_sim/okta/provisioning/settle";
+/// The settler lets requests waiting for the journal in before it runs the push (one push
+/// then covers their changes too: a push per few users would PATCH a pushed group a few
+/// members at a time), but not past this many Okta changes: a steady stream of requests
+/// delays the push by at most that many.
+const SETTLE_BATCH: usize = 256;
 /// A persistent sandbox journals a checkpoint save as this request (with the name and a tag
 /// the checkpoint's file carries), so a restart can write a file a kill cut short again.
 const CHECKPOINT_URI: &str = "/_sim/snapshots";
@@ -403,6 +413,7 @@ impl Sandbox {
             persistent: opened.is_some(),
             persist: tokio::sync::Mutex::new(None),
             settle_wanted: Arc::new(tokio::sync::Notify::new()),
+            queued: Arc::new(AtomicUsize::new(0)),
             settler: parking_lot::Mutex::new(None),
         });
         if inner.persistent {
@@ -722,6 +733,7 @@ impl Inner {
             applied_since: Duration::ZERO,
             snapshot_cost: started.elapsed(),
             unsettled: false,
+            unsettled_changes: 0,
             writing: None,
             checkpoint_writes: Vec::new(),
         });
@@ -818,6 +830,7 @@ impl Inner {
             snapshot_cost: restored,
             // The journal may end before the push its last changes started: run it.
             unsettled: true,
+            unsettled_changes: 0,
             writing: None,
             checkpoint_writes: Vec::new(),
         });
@@ -870,6 +883,7 @@ impl Inner {
         record.status = self.apply(&record).await;
         p.dir.append(&record)?;
         p.unsettled = false;
+        p.unsettled_changes = 0;
         p.applied_since += started.elapsed();
         Ok(())
     }
@@ -1198,7 +1212,9 @@ async fn journaled(inner: &Arc<Inner>, front: &Front, request: Request) -> Respo
         body: body.to_vec(),
         status: 0,
     };
+    let queued = Queued::join(&inner.queued);
     let mut persist = inner.persist.lock().await;
+    drop(queued);
     let Some(router) = front.slot.current() else {
         return unavailable("the world is not started yet");
     };
@@ -1226,6 +1242,7 @@ async fn journaled(inner: &Arc<Inner>, front: &Front, request: Request) -> Respo
     }
     if front.which == JournalFront::Okta && !matches!(record.method.as_str(), "GET" | "HEAD") {
         p.unsettled = true;
+        p.unsettled_changes += 1;
         inner.settle_wanted.notify_one();
     }
     inner.maybe_snapshot(p).await;
@@ -1246,6 +1263,17 @@ async fn settler(inner: Weak<Inner>, wanted: Arc<tokio::sync::Notify>) {
             continue;
         };
         let mut persist = inner.persist.lock().await;
+        if let Some(p) = persist.as_ref()
+            && p.unsettled
+            && p.unsettled_changes < SETTLE_BATCH
+            && inner.queued.load(Ordering::Acquire) > 0
+        {
+            // Requests are waiting: in after them (the lock is first come, first served).
+            drop(persist);
+            drop(admitted);
+            wanted.notify_one();
+            continue;
+        }
         if let Some(p) = persist.as_mut()
             && let Err(error) = inner.settle_journaled(p).await
         {
@@ -1253,6 +1281,23 @@ async fn settler(inner: Weak<Inner>, wanted: Arc<tokio::sync::Notify>) {
         }
         drop(persist);
         drop(admitted);
+    }
+}
+
+/// An outside request waiting for the journal, counted in [`Inner::queued`] until dropped
+/// (also when the client goes away while it waits).
+struct Queued(Arc<AtomicUsize>);
+
+impl Queued {
+    fn join(queued: &Arc<AtomicUsize>) -> Queued {
+        queued.fetch_add(1, Ordering::AcqRel);
+        Queued(queued.clone())
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

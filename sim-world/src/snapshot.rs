@@ -280,15 +280,27 @@ impl World {
         let refused = |service| move |source| RestoreError { service, source };
         // Okta's document is most of the bytes: it is parsed on a second thread meanwhile.
         let (okta, dns, kiro) = std::thread::scope(|scope| {
-            let okta = scope.spawn(|| mock_okta::prepare_state(&snapshot.okta));
+            let okta = scope.spawn(|| {
+                let started = std::time::Instant::now();
+                (mock_okta::prepare_state(&snapshot.okta), started.elapsed())
+            });
             let dns = mock_dns::prepare_state(&snapshot.dns);
             let kiro = mock_kiro::prepare_state(&snapshot.kiro);
-            (okta.join(), dns, kiro)
+            let others = started.elapsed();
+            (okta.join(), dns, (kiro, others))
         });
-        let okta = match okta {
+        let (okta, okta_took) = match okta {
             Ok(okta) => okta,
             Err(panic) => std::panic::resume_unwind(panic),
         };
+        let (kiro, others_took) = kiro;
+        tracing::debug!(
+            ?okta_took,
+            ?others_took,
+            okta_bytes = snapshot.okta.len(),
+            kiro_bytes = snapshot.kiro.len(),
+            "state documents parsed"
+        );
         let dns = dns.map_err(refused("mock-dns"))?;
         let okta = okta.map_err(refused("mock-okta"))?;
         let kiro = kiro.map_err(refused("mock-kiro"))?;

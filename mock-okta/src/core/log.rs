@@ -132,10 +132,88 @@ pub struct Event {
 }
 
 /// The org's System Log, in publication order.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Debug)]
 pub struct SystemLog {
     ids: SimRng,
     events: Vec<Event>,
+    /// The JSON form of the first events, made when a state document first held them: events
+    /// never change once recorded, so a document (a persistent world's snapshot, every few
+    /// hundred milliseconds of requests while it grows) serialises only the events new since
+    /// the last one, where the log is most of an org's bytes. A cache, not state; costs
+    /// about the log's size again in memory once exported.
+    written: std::sync::Mutex<Vec<Box<serde_json::value::RawValue>>>,
+}
+
+/// Reads a document's log in two passes: the events as raw JSON (a quick scan), then each
+/// event parsed, the list split between the machine's cores (the log is most of a large org's
+/// document, and a restore waits for it). The raw events become the serialisation cache.
+impl<'de> serde::Deserialize<'de> for SystemLog {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            ids: SimRng,
+            events: Vec<Box<serde_json::value::RawValue>>,
+        }
+        let Raw { ids, events: raw } = Raw::deserialize(deserializer)?;
+        let parse = |first: usize, chunk: &[Box<serde_json::value::RawValue>]| {
+            chunk
+                .iter()
+                .enumerate()
+                .map(|(i, event)| {
+                    serde_json::from_str::<Event>(event.get())
+                        .map_err(|e| format!("System Log event {}: {e}", first + i))
+                })
+                .collect::<Result<Vec<Event>, String>>()
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, 4);
+        let events = if threads == 1 || raw.len() < 4096 {
+            parse(0, &raw).map_err(D::Error::custom)?
+        } else {
+            let size = raw.len().div_ceil(threads);
+            let parts: Vec<Result<Vec<Event>, String>> = std::thread::scope(|scope| {
+                let running: Vec<_> = raw
+                    .chunks(size)
+                    .enumerate()
+                    .map(|(n, chunk)| scope.spawn(move || parse(n * size, chunk)))
+                    .collect();
+                running
+                    .into_iter()
+                    .map(|t| t.join().unwrap_or_else(|_| Err("parsing panicked".into())))
+                    .collect()
+            });
+            let mut events = Vec::with_capacity(raw.len());
+            for part in parts {
+                events.extend(part.map_err(D::Error::custom)?);
+            }
+            events
+        };
+        Ok(SystemLog {
+            ids,
+            events,
+            written: std::sync::Mutex::new(raw),
+        })
+    }
+}
+
+impl serde::Serialize for SystemLog {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeStruct};
+        // Only ever pushed to under the org's lock; a panic mid-push leaves whole entries.
+        let mut written = self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while let Some(event) = self.events.get(written.len()) {
+            written.push(serde_json::value::to_raw_value(event).map_err(S::Error::custom)?);
+        }
+        let mut log = serializer.serialize_struct("SystemLog", 2)?;
+        log.serialize_field("ids", &self.ids)?;
+        log.serialize_field("events", &*written)?;
+        log.end()
+    }
 }
 
 impl SystemLog {
@@ -143,6 +221,7 @@ impl SystemLog {
         SystemLog {
             ids,
             events: Vec::new(),
+            written: Default::default(),
         }
     }
 
@@ -245,5 +324,74 @@ impl<'de> serde::Deserialize<'de> for Outcome {
 impl<'de> serde::Deserialize<'de> for Event {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Event::try_from(EventData::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use serde_json::Value;
+
+    use super::*;
+
+    fn record(log: &mut SystemLog, n: u64) {
+        log.record(
+            SystemTime::UNIX_EPOCH + Duration::from_secs(n),
+            "user.lifecycle.create",
+            &format!("Create Okta user \"{n}\""),
+            Actor::admin(),
+            vec![Target::new(&format!("00u{n}"), "User", "A \"quoted\" name")],
+            if n.is_multiple_of(2) {
+                Outcome::success()
+            } else {
+                Outcome::failure("no")
+            },
+        );
+    }
+
+    #[test]
+    fn a_document_holds_every_event_however_many_were_serialised_before() {
+        let mut log = SystemLog::new(sim_core::seed::Seed(7).stream("log"));
+        for n in 0..3 {
+            record(&mut log, n);
+        }
+        let first = serde_json::to_value(&log).expect("first");
+        for n in 3..5 {
+            record(&mut log, n);
+        }
+        let second = serde_json::to_string(&log).expect("second");
+        let events: Vec<Value> = log
+            .events()
+            .iter()
+            .map(|e| serde_json::to_value(e).expect("event"))
+            .collect();
+        let second: Value = serde_json::from_str(&second).expect("json");
+        assert_eq!(first["events"].as_array().map(Vec::len), Some(3));
+        assert_eq!(second["events"], Value::Array(events));
+        let back: SystemLog = serde_json::from_value(second.clone()).expect("reads back");
+        assert_eq!(back.events(), log.events());
+        assert_eq!(serde_json::to_value(&back).expect("again"), second);
+    }
+
+    #[test]
+    fn a_large_log_reads_back_in_order_and_a_bad_event_is_named() {
+        let mut log = SystemLog::new(sim_core::seed::Seed(7).stream("log"));
+        for n in 0..5000 {
+            record(&mut log, n);
+        }
+        let mut json = serde_json::to_value(&log).expect("json");
+        let back: SystemLog = serde_json::from_value(json.clone()).expect("reads back");
+        assert_eq!(back.events(), log.events());
+        json["events"][4321]["published"] = Value::from("yesterday");
+        let refused = serde_json::from_value::<SystemLog>(json)
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            refused
+                .as_deref()
+                .is_some_and(|e| e.starts_with("System Log event 4321:")),
+            "{refused:?}"
+        );
     }
 }
