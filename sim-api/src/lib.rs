@@ -10,8 +10,8 @@
 //!
 //! Covered: the DNS provider API ([`dns`]), the Kiro console ([`kiro`]) and Okta's management
 //! API ([`okta`]: directory, apps, assignments, authorization servers, System Log, the
-//! provisioning app's connection and group push) — every typed scenario step. Not yet: the
-//! To App features and attribute mappings, still written as JSON by their users.
+//! provisioning app's connection, To App features, attribute mappings and group push) —
+//! every typed scenario step.
 
 pub mod dns;
 pub mod kiro;

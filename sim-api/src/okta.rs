@@ -2,9 +2,7 @@
 //! and the admin actions scenario files, the typed clients and the property tests make: the
 //! directory (users, groups, memberships), apps and their assignments, authorization servers
 //! (scopes, policies, rules, Token Preview, key rotation), the System Log, and provisioning's
-//! catalog app, connection and group push mappings. The To App features and the attribute
-//! mappings are not here yet: their server walks the JSON for its error messages, and their
-//! users write the JSON.
+//! catalog app, connection, To App features, attribute mappings and group push mappings.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -421,6 +419,262 @@ pub struct PushBody {
     /// `ACTIVE` or `INACTIVE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+}
+
+/// `PUT /api/v1/apps/{id}/features/USER_PROVISIONING`: the `capabilities` object of To App,
+/// `{create: {lifecycleCreate: {status}}, update: {profile: {status}, lifecycleDeactivate:
+/// {status}}}`, every part optional (a part left out is left as it is). Other parts
+/// (`update.password`) are accepted and ignored. A part that is no object is no
+/// `FeaturesBody`: the server reads such bodies by hand, as Okta ignores them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FeaturesBody {
+    /// "Create Users".
+    #[serde(
+        default,
+        deserialize_with = "object",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub create: Option<CreateCapabilities>,
+    /// "Update User Attributes" and "Deactivate Users".
+    #[serde(
+        default,
+        deserialize_with = "object",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub update: Option<UpdateCapabilities>,
+}
+
+/// `create` of the To App capabilities.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateCapabilities {
+    /// "Create Users".
+    #[serde(
+        default,
+        deserialize_with = "object",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub lifecycle_create: Option<Capability>,
+}
+
+/// `update` of the To App capabilities.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateCapabilities {
+    /// "Update User Attributes".
+    #[serde(
+        default,
+        deserialize_with = "object",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub profile: Option<Capability>,
+    /// "Deactivate Users".
+    #[serde(
+        default,
+        deserialize_with = "object",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub lifecycle_deactivate: Option<Capability>,
+}
+
+/// `{status: ENABLED | DISABLED}` (a `null` status is no `Capability`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Capability {
+    /// Left as it is when absent.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status: Option<FeatureStatus>,
+}
+
+/// `ENABLED` or `DISABLED`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FeatureStatus {
+    /// On.
+    Enabled,
+    /// Off.
+    Disabled,
+}
+
+impl FeatureStatus {
+    /// `ENABLED` for true.
+    pub fn of(enabled: bool) -> FeatureStatus {
+        if enabled {
+            FeatureStatus::Enabled
+        } else {
+            FeatureStatus::Disabled
+        }
+    }
+
+    /// True for `ENABLED`.
+    pub fn enabled(self) -> bool {
+        self == FeatureStatus::Enabled
+    }
+}
+
+impl Capability {
+    fn of(enabled: Option<bool>) -> Option<Capability> {
+        enabled.map(|e| Capability {
+            status: Some(FeatureStatus::of(e)),
+        })
+    }
+
+    fn enabled(capability: Option<&Capability>) -> Option<bool> {
+        capability
+            .and_then(|c| c.status)
+            .map(FeatureStatus::enabled)
+    }
+}
+
+impl FeaturesBody {
+    /// The body setting the features given (`None`: left as it is).
+    pub fn new(
+        create_users: Option<bool>,
+        update_attributes: Option<bool>,
+        deactivate_users: Option<bool>,
+    ) -> FeaturesBody {
+        let create = Capability::of(create_users).map(|c| CreateCapabilities {
+            lifecycle_create: Some(c),
+        });
+        let update = (update_attributes.is_some() || deactivate_users.is_some()).then(|| {
+            UpdateCapabilities {
+                profile: Capability::of(update_attributes),
+                lifecycle_deactivate: Capability::of(deactivate_users),
+            }
+        });
+        FeaturesBody { create, update }
+    }
+
+    /// "Create Users", if set.
+    pub fn create_users(&self) -> Option<bool> {
+        Capability::enabled(
+            self.create
+                .as_ref()
+                .and_then(|c| c.lifecycle_create.as_ref()),
+        )
+    }
+
+    /// "Update User Attributes", if set.
+    pub fn update_attributes(&self) -> Option<bool> {
+        Capability::enabled(self.update.as_ref().and_then(|u| u.profile.as_ref()))
+    }
+
+    /// "Deactivate Users", if set.
+    pub fn deactivate_users(&self) -> Option<bool> {
+        Capability::enabled(
+            self.update
+                .as_ref()
+                .and_then(|u| u.lifecycle_deactivate.as_ref()),
+        )
+    }
+}
+
+/// `POST /api/v1/mappings/{id}` (Okta's Profile Mappings API): `{properties: {attr:
+/// {expression, pushStatus?} | null}}`, a property set to `null` removed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MappingBody {
+    /// The changed properties, in the order given.
+    pub properties: MappingProperties,
+}
+
+/// The `properties` of a mapping change: each app-user attribute with its new mapping, or
+/// `None` to remove it, in the order given (a JSON object on the wire).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MappingProperties(pub Vec<(String, Option<MappingProperty>)>);
+
+/// One attribute's mapping: the Okta Expression Language expression, and whether it is
+/// pushed (`PUSH` unless given).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MappingProperty {
+    /// `user.firstName`, …
+    pub expression: String,
+    /// `PUSH` or `DONT_PUSH`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_status: Option<MappingPush>,
+}
+
+/// `PUSH` or `DONT_PUSH`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MappingPush {
+    /// Applied on create and update.
+    Push,
+    /// Not pushed.
+    DontPush,
+}
+
+impl Serialize for MappingProperties {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, property) in &self.0 {
+            map.serialize_entry(name, property)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for MappingProperties {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Properties;
+        impl<'de> serde::de::Visitor<'de> for Properties {
+            type Value = MappingProperties;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of property mappings")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MappingProperties, A::Error> {
+                let mut out = Vec::new();
+                while let Some((name, value)) =
+                    map.next_entry::<String, Option<Map<String, Value>>>()?
+                {
+                    let property = match value {
+                        None => None,
+                        Some(m) => Some(
+                            MappingProperty::deserialize(Value::Object(m))
+                                .map_err(serde::de::Error::custom)?,
+                        ),
+                    };
+                    out.push((name, property));
+                }
+                Ok(MappingProperties(out))
+            }
+        }
+        d.deserialize_map(Properties)
+    }
+}
+
+/// A part that must be a JSON object (or `null`, or absent): an array is not taken for a
+/// struct, as serde would, since the server's walk reads no fields in one.
+fn object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    match Option::<Map<String, Value>>::deserialize(d)? {
+        None => Ok(None),
+        Some(m) => T::deserialize(Value::Object(m))
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
+}
+
+/// A value that may be absent (`#[serde(default)]`) but not `null`.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 // ---- admin actions ---------------------------------------------------------------------------
@@ -1056,6 +1310,72 @@ impl AdminRequest for SetPushStatus {
     }
 }
 
+/// `okta.set_features: {app, create_users?, update_attributes?, deactivate_users?}`: To App
+/// (OKTA-PROV-2), "Create Users", "Update User Attributes", "Deactivate Users": `PUT
+/// …/features/USER_PROVISIONING`; a feature not given is left as it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetFeatures {
+    /// The provisioning app id.
+    #[serde(deserialize_with = "text")]
+    pub app: String,
+    /// "Create Users".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_users: Option<bool>,
+    /// "Update User Attributes".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_attributes: Option<bool>,
+    /// "Deactivate Users".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deactivate_users: Option<bool>,
+}
+
+impl AdminRequest for SetFeatures {
+    const ACTION: &'static str = "set_features";
+
+    fn request(&self) -> HttpRequest {
+        let body = FeaturesBody::new(
+            self.create_users,
+            self.update_attributes,
+            self.deactivate_users,
+        );
+        HttpRequest::new(
+            "PUT",
+            format!("/api/v1/apps/{}/features/USER_PROVISIONING", self.app),
+            HttpRequest::json(&body),
+        )
+    }
+}
+
+/// `okta.set_mapping: {mapping, properties: {attr: {expression, pushStatus?} | null}}`: the
+/// attribute mappings (OKTA-PROV-6), in Okta's property shape, `null` removing one: `POST
+/// /api/v1/mappings/{mapping}` (the mapping id is found with `GET
+/// /api/v1/mappings?targetId={app}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetMapping {
+    /// The profile mapping id.
+    #[serde(deserialize_with = "text")]
+    pub mapping: String,
+    /// The changed properties.
+    pub properties: MappingProperties,
+}
+
+impl AdminRequest for SetMapping {
+    const ACTION: &'static str = "set_mapping";
+
+    fn request(&self) -> HttpRequest {
+        let body = MappingBody {
+            properties: self.properties.clone(),
+        };
+        HttpRequest::new(
+            "POST",
+            format!("/api/v1/mappings/{}", self.mapping),
+            HttpRequest::json(&body),
+        )
+    }
+}
+
 /// `ACTIVE` or `INACTIVE`.
 fn push_status(active: bool) -> String {
     if active { "ACTIVE" } else { "INACTIVE" }.into()
@@ -1226,5 +1546,115 @@ mod tests {
         let body: PushBody = serde_json::from_value(pause.body.expect("a body")).expect("parses");
         assert_eq!(body.status.as_deref(), Some("INACTIVE"));
         assert!(SetPushStatus::from_args(&args(json!({ "app": "a", "mapping": "m" }))).is_err());
+    }
+
+    #[test]
+    fn to_app_and_mapping_steps_are_the_bodies_the_server_parses() {
+        let features = SetFeatures::from_args(&args(json!({
+            "app": "0oa2", "create_users": true, "update_attributes": true, "deactivate_users": false,
+        })))
+        .expect("valid")
+        .request();
+        assert_eq!(
+            (features.method, features.path.as_str()),
+            ("PUT", "/api/v1/apps/0oa2/features/USER_PROVISIONING")
+        );
+        let wire = features.body.expect("a body");
+        assert_eq!(
+            wire,
+            json!({
+                "create": { "lifecycleCreate": { "status": "ENABLED" } },
+                "update": {
+                    "profile": { "status": "ENABLED" },
+                    "lifecycleDeactivate": { "status": "DISABLED" },
+                },
+            })
+        );
+        let body: FeaturesBody = serde_json::from_value(wire).expect("parses");
+        assert_eq!(
+            (
+                body.create_users(),
+                body.update_attributes(),
+                body.deactivate_users()
+            ),
+            (Some(true), Some(true), Some(false))
+        );
+        let only_create =
+            SetFeatures::from_args(&args(json!({ "app": "a", "create_users": false })))
+                .expect("valid")
+                .request();
+        assert_eq!(
+            only_create.body,
+            Some(json!({ "create": { "lifecycleCreate": { "status": "DISABLED" } } }))
+        );
+        assert!(SetFeatures::from_args(&args(json!({ "app": "a", "create": true }))).is_err());
+
+        let mapping = SetMapping::from_args(&args(json!({
+            "mapping": "prm1",
+            "properties": {
+                "employeeNumber": null,
+                "department": { "expression": "user.department", "pushStatus": "DONT_PUSH" },
+                "costCenter": { "expression": "user.costCenter" },
+            },
+        })))
+        .expect("valid")
+        .request();
+        assert_eq!(
+            (mapping.method, mapping.path.as_str()),
+            ("POST", "/api/v1/mappings/prm1")
+        );
+        let wire = mapping.body.expect("a body");
+        assert_eq!(
+            serde_json::to_string(&wire).expect("json"),
+            r#"{"properties":{"employeeNumber":null,"department":{"expression":"user.department","pushStatus":"DONT_PUSH"},"costCenter":{"expression":"user.costCenter"}}}"#
+        );
+        let body: MappingBody = serde_json::from_value(wire).expect("parses");
+        let names: Vec<&str> = body.properties.0.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["employeeNumber", "department", "costCenter"]);
+        assert_eq!(
+            body.properties.0[1].1,
+            Some(MappingProperty {
+                expression: "user.department".into(),
+                push_status: Some(MappingPush::DontPush),
+            })
+        );
+    }
+
+    #[test]
+    fn the_bodies_take_no_shape_the_server_reads_otherwise() {
+        // The server's walk reads these differently (ignores them, or names the field at
+        // fault): the typed bodies refuse them, so it falls back to the walk.
+        for bad in [
+            json!({ "create": [{ "status": "ENABLED" }] }),
+            json!({ "create": { "lifecycleCreate": { "status": null } } }),
+            json!({ "create": { "lifecycleCreate": { "status": "enabled" } } }),
+            json!({ "update": 5 }),
+        ] {
+            assert!(
+                serde_json::from_value::<FeaturesBody>(bad.clone()).is_err(),
+                "{bad}"
+            );
+        }
+        let lenient: FeaturesBody = serde_json::from_value(json!({
+            "create": null, "update": { "profile": null, "password": { "status": "DISABLED" } },
+        }))
+        .expect("parses");
+        assert_eq!(
+            (lenient.create_users(), lenient.update_attributes()),
+            (None, None)
+        );
+        for bad in [
+            json!({}),
+            json!({ "properties": null }),
+            json!({ "properties": { "title": ["user.title"] } }),
+            json!({ "properties": { "title": { "expression": 5 } } }),
+            json!({ "properties": { "title": { "expression": "x", "pushStatus": "push" } } }),
+            json!({ "properties": { "title": 5 } }),
+        ] {
+            assert!(
+                serde_json::from_value::<MappingBody>(bad.clone()).is_err(),
+                "{bad}"
+            );
+        }
     }
 }
