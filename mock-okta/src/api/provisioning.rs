@@ -30,7 +30,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
-use sim_api::okta::{ConnectionBody, ConnectionProfile, PushBody};
+use sim_api::okta::{
+    Capability, ConnectionBody, ConnectionProfile, CreateCapabilities, FeatureStatus, FeaturesBody,
+    MappingBody, MappingProperties, MappingProperty, MappingPush, PushBody, UpdateCapabilities,
+};
 
 use super::json::{ts, ts_opt};
 use super::paging::Listing;
@@ -292,8 +295,9 @@ async fn get_feature(
     Ok(ok(feature_of(&org, &id)?))
 }
 
-/// Reads `{"status": "ENABLED" | "DISABLED"}` at `path` of the capabilities object.
-fn capability(body: &Value, path: &[&str]) -> Result<Option<bool>, ApiError> {
+/// Reads `{"status": "ENABLED" | "DISABLED"}` at `path` of the capabilities object, by
+/// hand: a part that is no object is ignored, a bad status named by its field.
+fn capability(body: &Value, path: &[&str]) -> Result<Option<Capability>, ApiError> {
     let mut at = body;
     for key in path {
         match at.get(key) {
@@ -302,15 +306,43 @@ fn capability(body: &Value, path: &[&str]) -> Result<Option<bool>, ApiError> {
         }
     }
     let field = path.join(".");
-    match at.get("status").and_then(Value::as_str) {
-        Some("ENABLED") => Ok(Some(true)),
-        Some("DISABLED") => Ok(Some(false)),
-        None if at.get("status").is_none() => Ok(None),
-        _ => Err(ApiError::validation(
-            &field,
-            format!("{field}.status: must be ENABLED or DISABLED"),
-        )),
+    let status = match at.get("status").and_then(Value::as_str) {
+        Some("ENABLED") => FeatureStatus::Enabled,
+        Some("DISABLED") => FeatureStatus::Disabled,
+        None if at.get("status").is_none() => return Ok(None),
+        _ => {
+            return Err(ApiError::validation(
+                &field,
+                format!("{field}.status: must be ENABLED or DISABLED"),
+            ));
+        }
+    };
+    Ok(Some(Capability {
+        status: Some(status),
+    }))
+}
+
+/// The capabilities object as a [`FeaturesBody`]: the typed body, or, for what it refuses,
+/// Okta's reading by hand (a field-level error, or the parts it takes from a body with parts
+/// that are no objects).
+fn features_body(body: &Bytes) -> Result<FeaturesBody, ApiError> {
+    let value: Value = parse_json(body)?;
+    if !value.is_object() {
+        return Err(ApiError::malformed("the capabilities object"));
     }
+    if let Ok(typed) = serde_json::from_value::<FeaturesBody>(value.clone()) {
+        return Ok(typed);
+    }
+    let lifecycle_create = capability(&value, &["create", "lifecycleCreate"])?;
+    let profile = capability(&value, &["update", "profile"])?;
+    let lifecycle_deactivate = capability(&value, &["update", "lifecycleDeactivate"])?;
+    Ok(FeaturesBody {
+        create: Some(CreateCapabilities { lifecycle_create }),
+        update: Some(UpdateCapabilities {
+            profile,
+            lifecycle_deactivate,
+        }),
+    })
 }
 
 async fn put_feature(
@@ -322,16 +354,16 @@ async fn put_feature(
     if name != "USER_PROVISIONING" {
         return Err(unknown_feature(&name));
     }
-    let body: Value = parse_json(&body)?;
-    if !body.is_object() {
-        return Err(ApiError::malformed("the capabilities object"));
-    }
-    let create = capability(&body, &["create", "lifecycleCreate"])?;
-    let update = capability(&body, &["update", "profile"])?;
-    let deactivate = capability(&body, &["update", "lifecycleDeactivate"])?;
+    let body = features_body(&body)?;
     let now = now(&s);
     let mut org = s.org.lock();
-    org.set_features(now, &id, create, update, deactivate)?;
+    org.set_features(
+        now,
+        &id,
+        body.create_users(),
+        body.update_attributes(),
+        body.deactivate_users(),
+    )?;
     Ok(ok(feature_of(&org, &id)?))
 }
 
@@ -407,14 +439,17 @@ async fn get_mapping(_: Admin, State(s): State<AppState>, Path(id): Path<String>
     Ok(ok(mapping_json(&org, app_id, p, true)))
 }
 
-async fn update_mapping(
-    _: Admin,
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult {
-    let body: Value = parse_json(&body)?;
-    let Some(properties) = body.get("properties").and_then(Value::as_object) else {
+/// The mapping change as a [`MappingBody`]: the typed body, or, for what it refuses, Okta's
+/// field-level error found by hand.
+fn mapping_body(body: &Bytes) -> Result<MappingBody, ApiError> {
+    let value: Value = parse_json(body)?;
+    // An array is no object here, though serde would take one for a struct.
+    if value.is_object()
+        && let Ok(typed) = serde_json::from_value::<MappingBody>(value.clone())
+    {
+        return Ok(typed);
+    }
+    let Some(properties) = value.get("properties").and_then(Value::as_object) else {
         return Err(ApiError::validation(
             "properties",
             "properties: The field cannot be left blank",
@@ -433,14 +468,24 @@ async fn update_mapping(
                 };
                 let push_status = match m.get("pushStatus") {
                     None | Some(Value::Null) => None,
-                    Some(v) => Some(v.as_str().and_then(PushStatus::parse).ok_or_else(|| {
-                        ApiError::validation(
-                            "properties",
-                            format!("properties.{name}.pushStatus: must be PUSH or DONT_PUSH"),
-                        )
-                    })?),
+                    Some(v) => Some(match v.as_str() {
+                        Some("PUSH") => MappingPush::Push,
+                        Some("DONT_PUSH") => MappingPush::DontPush,
+                        _ => {
+                            return Err(ApiError::validation(
+                                "properties",
+                                format!("properties.{name}.pushStatus: must be PUSH or DONT_PUSH"),
+                            ));
+                        }
+                    }),
                 };
-                changes.push((name.clone(), Some((expression.to_string(), push_status))));
+                changes.push((
+                    name.clone(),
+                    Some(MappingProperty {
+                        expression: expression.to_string(),
+                        push_status,
+                    }),
+                ));
             }
             _ => {
                 return Err(ApiError::validation(
@@ -450,6 +495,33 @@ async fn update_mapping(
             }
         }
     }
+    Ok(MappingBody {
+        properties: MappingProperties(changes),
+    })
+}
+
+async fn update_mapping(
+    _: Admin,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let body = mapping_body(&body)?;
+    let changes = body
+        .properties
+        .0
+        .into_iter()
+        .map(|(name, property)| {
+            let change = property.map(|p| {
+                let push = p.push_status.map(|status| match status {
+                    MappingPush::Push => PushStatus::Push,
+                    MappingPush::DontPush => PushStatus::DontPush,
+                });
+                (p.expression, push)
+            });
+            (name, change)
+        })
+        .collect();
     let now = now(&s);
     let mut org = s.org.lock();
     org.update_profile_mapping(now, &id, changes)?;

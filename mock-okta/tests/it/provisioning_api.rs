@@ -504,3 +504,90 @@ async fn okta_prov_6_mappings_include_department_and_employee_number_and_can_be_
         "Not found: Resource not found: prmnothing (ProfileMapping)",
     );
 }
+
+/// The To App and mappings bodies Okta reads field by field: what the typed bodies refuse
+/// still gets Okta's field-level errors, and parts that are no objects are ignored as before.
+#[tokio::test]
+async fn okta_prov_2_and_6_bodies_are_read_field_by_field() {
+    let okta = start().await;
+    let app = create_idc_app(&okta).await;
+    let feature = format!("/api/v1/apps/{app}/features/USER_PROVISIONING");
+    let causes = okta
+        .put(&feature, json!([{ "create": {} }]))
+        .await
+        .okta_error(400, "E0000003", "The request body was not well-formed.");
+    assert_eq!(causes, ["the capabilities object"]);
+    let causes = okta
+        .put(
+            &feature,
+            json!({ "update": { "profile": { "status": null } } }),
+        )
+        .await
+        .okta_error(400, "E0000001", "Api validation failed: update.profile");
+    assert_eq!(
+        causes,
+        ["update.profile.status: must be ENABLED or DISABLED"]
+    );
+    // A part that is no object is ignored; the others apply.
+    let reply = okta
+        .put(
+            &feature,
+            json!({
+                "create": [{ "lifecycleCreate": { "status": "ENABLED" } }],
+                "update": { "profile": { "status": "ENABLED" }, "lifecycleDeactivate": "ENABLED" },
+            }),
+        )
+        .await;
+    let capabilities = &reply.ok()["capabilities"];
+    assert_eq!(
+        (
+            &capabilities["create"]["lifecycleCreate"]["status"],
+            &capabilities["update"]["profile"]["status"],
+            &capabilities["update"]["lifecycleDeactivate"]["status"],
+        ),
+        (&json!("DISABLED"), &json!("ENABLED"), &json!("DISABLED"))
+    );
+
+    let mapping = format!("/api/v1/mappings/{}", mapping_id(&okta, &app).await);
+    let refused: [(Value, &str); 5] = [
+        (json!({}), "properties: The field cannot be left blank"),
+        (
+            json!([{ "properties": { "department": null } }]),
+            "properties: The field cannot be left blank",
+        ),
+        (
+            json!({ "properties": { "title": { "pushStatus": "PUSH" } } }),
+            "properties.title.expression: The field cannot be left blank",
+        ),
+        (
+            json!({ "properties": { "title": { "expression": "user.title", "pushStatus": "push" } } }),
+            "properties.title.pushStatus: must be PUSH or DONT_PUSH",
+        ),
+        (
+            json!({ "properties": { "department": null, "title": ["user.title"] } }),
+            "properties.title: must be an object or null",
+        ),
+    ];
+    let before = okta.get(&mapping).await.ok().clone();
+    for (body, cause) in refused {
+        let causes = okta.post(&mapping, body.clone()).await.okta_error(
+            400,
+            "E0000001",
+            "Api validation failed: properties",
+        );
+        assert_eq!(causes, [cause], "{body}");
+    }
+    assert_eq!(okta.get(&mapping).await.ok(), &before);
+    let updated = okta
+        .post(
+            &mapping,
+            json!({ "properties": {
+                "department": null,
+                "title": { "expression": "user.title", "pushStatus": null },
+            } }),
+        )
+        .await;
+    let properties = &updated.ok()["properties"];
+    assert_eq!(properties.get("department"), None);
+    assert_eq!(properties["title"]["expression"], json!("user.title"));
+}
