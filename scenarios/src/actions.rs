@@ -223,6 +223,20 @@ pub const ADMIN_ACTIONS: &[AdminAction] = &[
     },
     AdminAction {
         service: Service::Okta,
+        name: okta::SetFeatures::ACTION,
+        required: &["app"],
+        optional: &["create_users", "update_attributes", "deactivate_users"],
+        build: typed::<okta::SetFeatures>,
+    },
+    AdminAction {
+        service: Service::Okta,
+        name: okta::SetMapping::ACTION,
+        required: &["mapping", "properties"],
+        optional: &[],
+        build: typed::<okta::SetMapping>,
+    },
+    AdminAction {
+        service: Service::Okta,
         name: okta::PushGroup::ACTION,
         required: &["app", "group"],
         optional: &["active"],
@@ -487,7 +501,8 @@ mod tests {
     fn sample(name: &str) -> Value {
         match name {
             "ttl" | "priority" | "access_token_minutes" | "refresh_token_minutes" => json!(60),
-            "activate" | "refresh_token" | "active" => json!(true),
+            "activate" | "refresh_token" | "active" | "create_users" | "update_attributes"
+            | "deactivate_users" => json!(true),
             "set" | "properties" | "profile" => json!({}),
             "clients" | "scopes" | "grant_types" | "groups" | "redirect_uris" => json!(["x"]),
             _ => json!("x"),
@@ -510,7 +525,7 @@ mod tests {
         }
         // Every action is typed: each refuses what it does not declare.
         let typed: Vec<&AdminAction> = ADMIN_ACTIONS.iter().collect();
-        assert_eq!(typed.len(), 49, "{typed:?}");
+        assert_eq!(typed.len(), 51, "{typed:?}");
         for action in typed {
             let mut args: Map<String, Value> = action
                 .required

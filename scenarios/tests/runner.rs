@@ -29,7 +29,7 @@ fn parse_errors_name_file_line_column_and_what_was_expected() {
          create_user, get_user, update_user, activate_user, deactivate_user, suspend_user, \
          unsuspend_user, delete_user, create_group, add_member, remove_member, create_oidc_app, \
          assign_user, unassign_user, assign_group, unassign_group, create_scim_app, set_connection, \
-         push_group, set_push_status, create_auth_server, add_scope, \
+         set_features, set_mapping, push_group, set_push_status, create_auth_server, add_scope, \
          create_policy, add_rule, token_preview, rotate_keys, logs"
     );
     assert_eq!(
