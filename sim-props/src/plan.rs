@@ -52,11 +52,6 @@ impl Req {
         }
     }
 
-    fn body(mut self, body: Value) -> Req {
-        self.body = Some(body);
-        self
-    }
-
     fn save(mut self, name: impl Into<String>, path: &str) -> Req {
         self.save.push((name.into(), path.to_string()));
         self
@@ -223,28 +218,24 @@ pub fn setup(model: &Model) -> Vec<Req> {
     }));
     out.push(features(model));
     out.push(okta("GET", "/api/v1/mappings?targetId=${scim_app}").save("mapping", "$[0].id"));
-    out.push(
-        okta("POST", "/api/v1/mappings/${mapping}")
-            .body(json!({ "properties": { "department": null, "employeeNumber": null } })),
-    );
+    out.push(admin(&okta::SetMapping {
+        mapping: "${mapping}".into(),
+        properties: okta::MappingProperties(vec![
+            ("department".into(), None),
+            ("employeeNumber".into(), None),
+        ]),
+    }));
     out
 }
 
 fn features(model: &Model) -> Req {
-    let status = |f: Feature| {
-        if model.features.contains(&f) {
-            "ENABLED"
-        } else {
-            "DISABLED"
-        }
-    };
-    okta("PUT", "/api/v1/apps/${scim_app}/features/USER_PROVISIONING").body(json!({
-        "create": { "lifecycleCreate": { "status": status(Feature::CreateUsers) } },
-        "update": {
-            "profile": { "status": status(Feature::UpdateAttributes) },
-            "lifecycleDeactivate": { "status": status(Feature::DeactivateUsers) },
-        },
-    }))
+    let on = |f: Feature| Some(model.features.contains(&f));
+    admin(&okta::SetFeatures {
+        app: "${scim_app}".into(),
+        create_users: on(Feature::CreateUsers),
+        update_attributes: on(Feature::UpdateAttributes),
+        deactivate_users: on(Feature::DeactivateUsers),
+    })
 }
 
 fn add_domain(p: usize, d: usize) -> Vec<Req> {

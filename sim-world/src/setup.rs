@@ -113,13 +113,12 @@ pub async fn documented(world: &World) -> Result<Documented, ClientError> {
         })
         .await?;
     okta.api
-        .put(
-            &format!("/api/v1/apps/{scim_app}/features/USER_PROVISIONING"),
-            json!({
-                "create": { "lifecycleCreate": { "status": "ENABLED" } },
-                "update": { "profile": { "status": "ENABLED" }, "lifecycleDeactivate": { "status": "ENABLED" } },
-            }),
-        )
+        .request(&sim_api::okta::SetFeatures {
+            app: scim_app.clone(),
+            create_users: Some(true),
+            update_attributes: Some(true),
+            deactivate_users: Some(true),
+        })
         .await?;
     let mappings = okta
         .api
@@ -135,10 +134,13 @@ pub async fn documented(world: &World) -> Result<Documented, ClientError> {
         })?
         .to_string();
     okta.api
-        .post(
-            &format!("/api/v1/mappings/{mapping}"),
-            json!({ "properties": { "department": null, "employeeNumber": null } }),
-        )
+        .request(&sim_api::okta::SetMapping {
+            mapping,
+            properties: sim_api::okta::MappingProperties(vec![
+                ("department".into(), None),
+                ("employeeNumber".into(), None),
+            ]),
+        })
         .await?;
     okta.assign_group(&scim_app, &group).await?;
     let push = okta
