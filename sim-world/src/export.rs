@@ -10,7 +10,7 @@
 //! the object as it is (its arguments serialized from the `sim_api` action, the one typed
 //! definition), otherwise a raw `http:` step whose body is the `sim_api` body type read back
 //! from the answer (or the object as read, minus read-only fields, where no body type exists:
-//! To App features, attribute mappings, claims). Ids are never written: each object created
+//! claims). Ids are never written: each object created
 //! is `save:`d in a variable named after the object (`user_ada`, `group_kiro_developers`),
 //! and every later reference is `${var}`, so the file runs on any fresh world.
 //!
@@ -1174,18 +1174,23 @@ async fn provisioning(
             s(app, "label")
         )),
     }
-    // To App: the features as read (no typed step).
+    // To App: the features as read.
     let features = reader
         .okta_list(&format!("/api/v1/apps/{id}/features"))
         .await?;
     for feature in &features {
-        if s(feature, "name") == "USER_PROVISIONING" && feature["capabilities"].is_object() {
+        let capabilities = &feature["capabilities"];
+        if s(feature, "name") == "USER_PROVISIONING" && capabilities.is_object() {
+            let on = |part: &Value| Some(s(part, "status") == "ENABLED");
             out.push(
-                Step::http(
+                Step::typed(
                     "okta",
-                    "PUT",
-                    format!("/api/v1/apps/{app_ref}/features/USER_PROVISIONING"),
-                    Some(feature["capabilities"].clone()),
+                    &okta::SetFeatures {
+                        app: app_ref.clone(),
+                        create_users: on(&capabilities["create"]["lifecycleCreate"]),
+                        update_attributes: on(&capabilities["update"]["profile"]),
+                        deactivate_users: on(&capabilities["update"]["lifecycleDeactivate"]),
+                    },
                 )
                 .note(
                     "To App: Create Users, Update User Attributes, Deactivate Users as they were",
@@ -1204,21 +1209,27 @@ async fn provisioning(
         )
         .await?;
         let current = full["properties"].as_object().cloned().unwrap_or_default();
-        let mut changes = Map::new();
+        let property = |p: &Value| okta::MappingProperty {
+            expression: s(p, "expression").to_string(),
+            push_status: match s(p, "pushStatus") {
+                "PUSH" => Some(okta::MappingPush::Push),
+                "DONT_PUSH" => Some(okta::MappingPush::DontPush),
+                _ => None,
+            },
+        };
+        let mut changes = Vec::new();
         for (attr, expression) in IDC_DEFAULT_MAPPINGS {
             match current.get(*attr) {
-                None => {
-                    changes.insert(attr.to_string(), Value::Null);
-                }
+                None => changes.push((attr.to_string(), None)),
                 Some(p) if s(p, "expression") != *expression || s(p, "pushStatus") != "PUSH" => {
-                    changes.insert(attr.to_string(), p.clone());
+                    changes.push((attr.to_string(), Some(property(p))));
                 }
                 Some(_) => {}
             }
         }
         for (attr, p) in &current {
             if !IDC_DEFAULT_MAPPINGS.iter().any(|(a, _)| a == attr) {
-                changes.insert(attr.clone(), p.clone());
+                changes.push((attr.clone(), Some(property(p))));
             }
         }
         if !changes.is_empty() {
@@ -1233,11 +1244,12 @@ async fn provisioning(
                 .save(&var, "$[0].id"),
             );
             out.push(
-                Step::http(
+                Step::typed(
                     "okta",
-                    "POST",
-                    format!("/api/v1/mappings/${{{var}}}"),
-                    Some(json!({ "properties": changes })),
+                    &okta::SetMapping {
+                        mapping: format!("${{{var}}}"),
+                        properties: okta::MappingProperties(changes),
+                    },
                 )
                 .note("the attribute mappings that differ from the catalog app's defaults (null: removed)"),
             );
