@@ -326,6 +326,13 @@ async fn an_exported_world_recreates_itself_on_a_fresh_world_and_is_a_fixpoint()
     assert!(exported.contains("${password}"), "{exported}");
     assert!(exported.contains("kiro.create_scim_token"), "{exported}");
     assert!(!exported.contains("/_sim/okta/state"), "{exported}");
+    // To App and the mappings are typed steps, not raw requests.
+    assert!(exported.contains("okta.set_features"), "{exported}");
+    assert!(exported.contains("okta.set_mapping"), "{exported}");
+    assert!(
+        !exported.contains("features/USER_PROVISIONING"),
+        "{exported}"
+    );
     let scenario =
         scenarios::parse("exported.yaml", &exported).unwrap_or_else(|e| panic!("{e}\n{exported}"));
     // A fresh world of another seed: other ids, other tokens.
