@@ -152,7 +152,19 @@ pub struct PreparedState(StateOwned);
 
 /// Parses and checks a state document (SIM-STATE-2) without touching a running service.
 pub fn prepare_state(body: &[u8]) -> Result<PreparedState, StateError> {
+    prepare(body, None)
+}
+
+/// [`prepare_state`], the System Log events `known` holds with the same JSON copied from it
+/// rather than parsed again (see [`MockOkta::prepare_state_reusing`]).
+fn prepare(body: &[u8], known: Option<&Mutex<Org>>) -> Result<PreparedState, StateError> {
     let mut state: StateOwned = sim_core::state::import(STATE_KIND, body)?;
+    let start = known.map_or_else(Vec::new, |org| state.org.log.known_start(&org.lock().log));
+    state
+        .org
+        .log
+        .parse_read(start)
+        .map_err(StateError::Malformed)?;
     state
         .org
         .restore_from_state()
@@ -287,6 +299,14 @@ impl MockOkta {
     /// are re-derived from it. A refused document changes nothing.
     pub fn import_state(&self, body: &[u8]) -> Result<(), StateError> {
         self.shared.import_state(body)
+    }
+
+    /// [`prepare_state`] for a document of this org's own history (a checkpoint, a snapshot
+    /// of this world): the start of the System Log this org holds with the same JSON is
+    /// copied, not parsed again (the log is most of a large org's document), with the org
+    /// locked only while it is copied.
+    pub fn prepare_state_reusing(&self, body: &[u8]) -> Result<PreparedState, StateError> {
+        prepare(body, Some(&self.shared.org))
     }
 
     /// Installs a state [`prepare_state`] checked; push retries are re-derived.

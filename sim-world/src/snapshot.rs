@@ -282,7 +282,10 @@ impl World {
         let (okta, dns, kiro) = std::thread::scope(|scope| {
             let okta = scope.spawn(|| {
                 let started = std::time::Instant::now();
-                (mock_okta::prepare_state(&snapshot.okta), started.elapsed())
+                (
+                    self.okta().prepare_state_reusing(&snapshot.okta),
+                    started.elapsed(),
+                )
             });
             let dns = mock_dns::prepare_state(&snapshot.dns);
             let kiro = mock_kiro::prepare_state(&snapshot.kiro);

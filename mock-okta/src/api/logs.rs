@@ -133,6 +133,7 @@ async fn list(_: Admin, State(s): State<AppState>, listing: Listing) -> ApiResul
         .system_log()
         .events()
         .iter()
+        .map(AsRef::as_ref)
         .filter(|e| since.is_none_or(|t| e.published >= t))
         .filter(|e| until.is_none_or(|t| e.published < t))
         .filter(|e| filter.as_ref().is_none_or(|f| matches_filter(e, f)))

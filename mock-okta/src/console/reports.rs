@@ -37,6 +37,7 @@ async fn system_log(
         .system_log()
         .events()
         .iter()
+        .map(AsRef::as_ref)
         .rev()
         .filter(|e| needle.is_empty() || matches(e, &needle))
         .collect();

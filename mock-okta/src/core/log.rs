@@ -1,6 +1,7 @@
 //! The System Log (BEHAVIOURS.md OKTA-API-4): every admin change, sign-in, token grant and
 //! refusal, as events in Okta's LogEvent shape (the wire layer renders them).
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use sim_core::ids;
@@ -135,67 +136,78 @@ pub struct Event {
 #[derive(Debug)]
 pub struct SystemLog {
     ids: SimRng,
-    events: Vec<Event>,
+    /// Shared with the checkpoints read back from this log's documents (see
+    /// [`SystemLog::known_start`]).
+    events: Vec<Arc<Event>>,
     /// The JSON form of the first events, made when a state document first held them: events
     /// never change once recorded, so a document (a persistent world's snapshot, every few
     /// hundred milliseconds of requests while it grows) serialises only the events new since
     /// the last one, where the log is most of an org's bytes. A cache, not state; costs
     /// about the log's size again in memory once exported.
     written: std::sync::Mutex<Vec<Box<serde_json::value::RawValue>>>,
+    /// Read from a document, its events not parsed yet (only `written` holds them).
+    unparsed: bool,
 }
 
-/// Reads a document's log in two passes: the events as raw JSON (a quick scan), then each
-/// event parsed, the list split between the machine's cores (the log is most of a large org's
-/// document, and a restore waits for it). The raw events become the serialisation cache.
+/// Reads a document's log as raw JSON events only (a quick scan); [`SystemLog::parse_read`]
+/// parses them, which a state import does before anything else looks at the log.
 impl<'de> serde::Deserialize<'de> for SystemLog {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
         #[derive(serde::Deserialize)]
         struct Raw {
             ids: SimRng,
             events: Vec<Box<serde_json::value::RawValue>>,
         }
-        let Raw { ids, events: raw } = Raw::deserialize(deserializer)?;
-        let parse = |first: usize, chunk: &[Box<serde_json::value::RawValue>]| {
-            chunk
-                .iter()
-                .enumerate()
-                .map(|(i, event)| {
-                    serde_json::from_str::<Event>(event.get())
-                        .map_err(|e| format!("System Log event {}: {e}", first + i))
-                })
-                .collect::<Result<Vec<Event>, String>>()
-        };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .clamp(1, 4);
-        let events = if threads == 1 || raw.len() < 4096 {
-            parse(0, &raw).map_err(D::Error::custom)?
-        } else {
-            let size = raw.len().div_ceil(threads);
-            let parts: Vec<Result<Vec<Event>, String>> = std::thread::scope(|scope| {
-                let running: Vec<_> = raw
-                    .chunks(size)
-                    .enumerate()
-                    .map(|(n, chunk)| scope.spawn(move || parse(n * size, chunk)))
-                    .collect();
-                running
-                    .into_iter()
-                    .map(|t| t.join().unwrap_or_else(|_| Err("parsing panicked".into())))
-                    .collect()
-            });
-            let mut events = Vec::with_capacity(raw.len());
-            for part in parts {
-                events.extend(part.map_err(D::Error::custom)?);
-            }
-            events
-        };
+        let Raw { ids, events } = Raw::deserialize(deserializer)?;
         Ok(SystemLog {
             ids,
-            events,
-            written: std::sync::Mutex::new(raw),
+            events: Vec::new(),
+            written: std::sync::Mutex::new(events),
+            unparsed: true,
         })
     }
+}
+
+/// Parses raw events (the `first`th onwards), split between the machine's cores when there
+/// are many: the log is most of a large org's document, and a restore waits for it.
+fn parse_events(
+    first: usize,
+    raw: &[Box<serde_json::value::RawValue>],
+) -> Result<Vec<Arc<Event>>, String> {
+    let parse = |from: usize, chunk: &[Box<serde_json::value::RawValue>]| {
+        chunk
+            .iter()
+            .enumerate()
+            .map(|(i, event)| {
+                serde_json::from_str::<Event>(event.get())
+                    .map(Arc::new)
+                    .map_err(|e| format!("System Log event {}: {e}", from + i))
+            })
+            .collect::<Result<Vec<Arc<Event>>, String>>()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 4);
+    if threads == 1 || raw.len() < 4096 {
+        return parse(first, raw);
+    }
+    let size = raw.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<Arc<Event>>, String>> = std::thread::scope(|scope| {
+        let running: Vec<_> = raw
+            .chunks(size)
+            .enumerate()
+            .map(|(n, chunk)| scope.spawn(move || parse(first + n * size, chunk)))
+            .collect();
+        running
+            .into_iter()
+            .map(|t| t.join().unwrap_or_else(|_| Err("parsing panicked".into())))
+            .collect()
+    });
+    let mut events = Vec::with_capacity(raw.len());
+    for part in parts {
+        events.extend(part?);
+    }
+    Ok(events)
 }
 
 impl serde::Serialize for SystemLog {
@@ -207,7 +219,8 @@ impl serde::Serialize for SystemLog {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         while let Some(event) = self.events.get(written.len()) {
-            written.push(serde_json::value::to_raw_value(event).map_err(S::Error::custom)?);
+            written
+                .push(serde_json::value::to_raw_value(event.as_ref()).map_err(S::Error::custom)?);
         }
         let mut log = serializer.serialize_struct("SystemLog", 2)?;
         log.serialize_field("ids", &self.ids)?;
@@ -222,7 +235,52 @@ impl SystemLog {
             ids,
             events: Vec::new(),
             written: Default::default(),
+            unparsed: false,
         }
+    }
+
+    /// The events of the longest start of this log, as a document read it, that `known` (a
+    /// log in use, whose events were exported since they were recorded) holds with the very
+    /// same JSON: a restore to a checkpoint of the same world shares those instead of parsing
+    /// them again (events never change once recorded).
+    pub(crate) fn known_start(&self, known: &SystemLog) -> Vec<Arc<Event>> {
+        if !self.unparsed || known.unparsed {
+            return Vec::new();
+        }
+        let mine = self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let theirs = known
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        mine.iter()
+            .zip(theirs.iter())
+            .zip(known.events.iter())
+            .take_while(|((a, b), _)| a.get() == b.get())
+            .map(|(_, event)| Arc::clone(event))
+            .collect()
+    }
+
+    /// Parses the events a document held ([`Deserialize`](serde::Deserialize) only scans
+    /// them), after `start` (from [`SystemLog::known_start`], or empty). Errors name the
+    /// event.
+    pub(crate) fn parse_read(&mut self, start: Vec<Arc<Event>>) -> Result<(), String> {
+        if !self.unparsed {
+            return Ok(());
+        }
+        let raw = self
+            .written
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let first = start.len().min(raw.len());
+        let mut events = start;
+        events.truncate(first);
+        events.extend(parse_events(first, &raw[first..])?);
+        self.events = events;
+        self.unparsed = false;
+        Ok(())
     }
 
     /// Appends an event.
@@ -235,12 +293,13 @@ impl SystemLog {
         targets: Vec<Target>,
         outcome: Outcome,
     ) {
+        debug_assert!(!self.unparsed, "a read log is parsed before it is used");
         let severity = if outcome.result == "SUCCESS" {
             "INFO"
         } else {
             "WARN"
         };
-        self.events.push(Event {
+        self.events.push(Arc::new(Event {
             uuid: ids::uuid_v4(&mut self.ids),
             published: now,
             event_type: event_type.into(),
@@ -249,11 +308,11 @@ impl SystemLog {
             targets,
             outcome,
             severity,
-        });
+        }));
     }
 
     /// All events, oldest first.
-    pub fn events(&self) -> &[Event] {
+    pub fn events(&self) -> &[Arc<Event>] {
         &self.events
     }
 }
@@ -364,12 +423,13 @@ mod tests {
         let events: Vec<Value> = log
             .events()
             .iter()
-            .map(|e| serde_json::to_value(e).expect("event"))
+            .map(|e| serde_json::to_value(e.as_ref()).expect("event"))
             .collect();
         let second: Value = serde_json::from_str(&second).expect("json");
         assert_eq!(first["events"].as_array().map(Vec::len), Some(3));
         assert_eq!(second["events"], Value::Array(events));
-        let back: SystemLog = serde_json::from_value(second.clone()).expect("reads back");
+        let mut back: SystemLog = serde_json::from_value(second.clone()).expect("reads back");
+        back.parse_read(Vec::new()).expect("parses");
         assert_eq!(back.events(), log.events());
         assert_eq!(serde_json::to_value(&back).expect("again"), second);
     }
@@ -381,17 +441,46 @@ mod tests {
             record(&mut log, n);
         }
         let mut json = serde_json::to_value(&log).expect("json");
-        let back: SystemLog = serde_json::from_value(json.clone()).expect("reads back");
+        let mut back: SystemLog = serde_json::from_value(json.clone()).expect("reads back");
+        back.parse_read(Vec::new()).expect("parses");
         assert_eq!(back.events(), log.events());
         json["events"][4321]["published"] = Value::from("yesterday");
-        let refused = serde_json::from_value::<SystemLog>(json)
-            .err()
-            .map(|e| e.to_string());
+        let mut bad: SystemLog = serde_json::from_value(json).expect("scans");
+        let refused = bad.parse_read(Vec::new()).err();
         assert!(
             refused
                 .as_deref()
                 .is_some_and(|e| e.starts_with("System Log event 4321:")),
             "{refused:?}"
         );
+    }
+
+    #[test]
+    fn a_read_log_takes_the_start_a_log_in_use_holds_and_parses_the_rest() {
+        let mut log = SystemLog::new(sim_core::seed::Seed(7).stream("log"));
+        for n in 0..10 {
+            record(&mut log, n);
+        }
+        let checkpoint = serde_json::to_value(&log).expect("checkpoint");
+        // The world goes on; a checkpoint of it is a start of its log.
+        for n in 10..15 {
+            record(&mut log, n);
+        }
+        let _ = serde_json::to_vec(&log).expect("a snapshot since");
+        let mut read: SystemLog = serde_json::from_value(checkpoint.clone()).expect("scans");
+        assert_eq!(read.known_start(&log).len(), 10);
+        // A changed event ends the shared start there.
+        let mut changed = checkpoint;
+        changed["events"][4]["display_message"] = Value::from("changed");
+        let mut other: SystemLog = serde_json::from_value(changed).expect("scans");
+        let start = other.known_start(&log);
+        assert_eq!(start.len(), 4);
+        other.parse_read(start).expect("parses");
+        assert_eq!(other.events()[..4], log.events()[..4]);
+        assert_eq!(other.events()[4].display_message, "changed");
+        assert_eq!(other.events()[5..], log.events()[5..10]);
+        let start = read.known_start(&log);
+        read.parse_read(start).expect("parses");
+        assert_eq!(read.events(), &log.events()[..10]);
     }
 }
