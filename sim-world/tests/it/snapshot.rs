@@ -320,6 +320,19 @@ async fn corrupt_state_is_refused_and_changes_nothing() {
     doubled.push(users[0].clone());
     twice["state"]["org"]["users"] = Value::Array(doubled);
     refuse(serde_json::to_vec(&twice).expect("json"), "appears twice").await;
+    let mut member_twice = doc(&saved);
+    let group = member_twice["state"]["org"]["groups"]
+        .as_array_mut()
+        .expect("groups")
+        .iter_mut()
+        .find(|g| g["members"].as_array().is_some_and(|m| !m.is_empty()))
+        .expect("a group with members");
+    let first = group["members"][0].clone();
+    group["members"]
+        .as_array_mut()
+        .expect("members")
+        .push(first);
+    refuse(serde_json::to_vec(&member_twice).expect("json"), "twice").await;
     let now = http
         .get(&okta)
         .send()
