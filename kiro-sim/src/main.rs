@@ -442,6 +442,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The ready line of `kiro-sim up` in `text` (read from `from`): the JSON line with an
+/// `okta` URL (`kiro-sim snapshot` and `kiro-sim export --ready`).
+fn ready_line(text: &str, from: &std::path::Path) -> anyhow::Result<Map<String, Value>> {
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<Map<String, Value>>(line).ok())
+        .find(|fields| fields.get("okta").is_some_and(Value::is_string))
+        .with_context(|| {
+            format!(
+                "{} holds no ready line of `kiro-sim up` (a JSON line with an `okta` URL)",
+                from.display()
+            )
+        })
+}
+
+/// What a client of the world named by `ready` trusts: its `ca_pem` (a `--tls` world's CA),
+/// else the platform's roots.
+fn ready_trust(ready: &Map<String, Value>) -> anyhow::Result<sim_core::outbound::Trust> {
+    Ok(match ready.get("ca_pem").and_then(Value::as_str) {
+        Some(ca) => sim_core::outbound::Trust::from_pem_file(std::path::Path::new(ca))
+            .with_context(|| format!("reading the CA certificate {ca}"))?,
+        None => sim_core::outbound::Trust::Platform,
+    })
+}
+
 /// `kiro-sim export`: the world as a scenario file on stdout (SIM-STATE-4).
 async fn run_export(args: ExportArgs) -> anyhow::Result<()> {
     let yaml = match (&args.ready, &args.url) {
@@ -452,22 +476,8 @@ async fn run_export(args: ExportArgs) -> anyhow::Result<()> {
                 std::fs::read_to_string(path)
                     .with_context(|| format!("reading the ready line {}", path.display()))?
             };
-            let ready: Map<String, Value> = text
-                .lines()
-                .filter_map(|line| serde_json::from_str::<Map<String, Value>>(line).ok())
-                .find(|fields| fields.get("okta").is_some_and(Value::is_string))
-                .with_context(|| {
-                    format!(
-                        "{} holds no ready line of `kiro-sim up` (a JSON line with an `okta` URL)",
-                        path.display()
-                    )
-                })?;
-            let trust = match ready.get("ca_pem").and_then(Value::as_str) {
-                Some(ca) => sim_core::outbound::Trust::from_pem_file(std::path::Path::new(ca))
-                    .with_context(|| format!("reading the CA certificate {ca}"))?,
-                None => sim_core::outbound::Trust::Platform,
-            };
-            let http = sim_core::outbound::builder(&trust)?.build()?;
+            let ready = ready_line(&text, path)?;
+            let http = sim_core::outbound::builder(&ready_trust(&ready)?)?.build()?;
             let target = sim_world::export::Target::from_ready(&ready)?;
             sim_world::export::export_scenario(&http, &target).await?
         }
@@ -565,23 +575,9 @@ async fn run_snapshot(command: SnapshotCommand) -> anyhow::Result<()> {
     };
     let text = std::fs::read_to_string(&target.ready)
         .with_context(|| format!("reading the ready line {}", target.ready.display()))?;
-    let ready: Map<String, Value> = text
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Map<String, Value>>(line).ok())
-        .find(|fields| fields.get("okta").is_some_and(Value::is_string))
-        .with_context(|| {
-            format!(
-                "{} holds no ready line of `kiro-sim up` (a JSON line with an `okta` URL)",
-                target.ready.display()
-            )
-        })?;
+    let ready = ready_line(&text, &target.ready)?;
     let base = ready["okta"].as_str().unwrap_or_default().to_string();
-    let trust = match ready.get("ca_pem").and_then(Value::as_str) {
-        Some(path) => sim_core::outbound::Trust::from_pem_file(std::path::Path::new(path))
-            .with_context(|| format!("reading the CA certificate {path}"))?,
-        None => sim_core::outbound::Trust::Platform,
-    };
-    let http = sim_core::outbound::builder(&trust)?.build()?;
+    let http = sim_core::outbound::builder(&ready_trust(&ready)?)?.build()?;
     let api = sim_world::clients::Api::new(http, &base, None);
     let body = match &command {
         SnapshotCommand::Save { name, .. } => {

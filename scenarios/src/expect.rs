@@ -239,15 +239,7 @@ pub fn lookup_answer(answer: &Answer, path: &str) -> Option<Value> {
             .map(|v| Value::String(v.clone()));
     }
     if let Some(rel) = path.strip_prefix("$link.") {
-        let links = answer.headers.get("link")?;
-        return links.split(',').find_map(|entry| {
-            let (target, params) = entry.split_once(';')?;
-            let wanted = format!("rel=\"{rel}\"");
-            params
-                .split(';')
-                .any(|p| p.trim() == wanted)
-                .then(|| Value::String(target.trim().trim_matches(['<', '>']).to_string()))
-        });
+        return sim_world::clients::link_rel(answer.headers.get("link")?, rel).map(Value::String);
     }
     if let Some(rest) = path.strip_prefix("$location") {
         let location = answer.location.as_deref()?;

@@ -78,6 +78,28 @@ pub struct Response {
     pub headers: std::collections::BTreeMap<String, String>,
 }
 
+impl Response {
+    /// The URL of the `Link` header's `rel="REL"` entry (Okta's paging: `next`).
+    pub fn link(&self, rel: &str) -> Option<String> {
+        link_rel(self.headers.get("link")?, rel)
+    }
+}
+
+/// The URL of the `rel="REL"` entry of a `Link` header's value (RFC 8288 entries
+/// `<URL>; rel="REL"`, comma-separated; repeated headers joined by `, `). The one reader of
+/// Okta's paging links for the export and the scenarios' `$link.REL` (sim-doctor, which
+/// sim-world depends on, reads its own).
+pub fn link_rel(link: &str, rel: &str) -> Option<String> {
+    let wanted = format!("rel=\"{rel}\"");
+    link.split(',').find_map(|entry| {
+        let (target, params) = entry.split_once(';')?;
+        params
+            .split(';')
+            .any(|p| p.trim() == wanted)
+            .then(|| target.trim().trim_matches(['<', '>']).to_string())
+    })
+}
+
 impl Api {
     /// An API at `base` called through `http` (built by [`sim_core::outbound`]: redirects
     /// are answers, not followed) with `authorization` as the full `Authorization` header value

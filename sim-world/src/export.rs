@@ -175,15 +175,6 @@ fn shape(path: &str, what: impl Into<String>) -> ExportError {
     }
 }
 
-/// The `rel="next"` URL of a `Link` header (repeated headers joined by `, `).
-fn next_link(link: &str) -> Option<String> {
-    link.split(", <").find_map(|part| {
-        let part = part.trim_start_matches('<');
-        let (url, rest) = part.split_once('>')?;
-        rest.contains("rel=\"next\"").then(|| url.to_string())
-    })
-}
-
 impl Reader {
     /// A GET answered 2xx, or an error.
     async fn get(api: &Api, path: &str) -> Result<Value, ExportError> {
@@ -209,6 +200,7 @@ impl Reader {
                 }
                 .into());
             }
+            next = response.link("next");
             let Value::Array(page) = response.body else {
                 return Err(shape(path, "not a list"));
             };
@@ -217,7 +209,6 @@ impl Reader {
             if pages > 10_000 {
                 return Err(shape(path, "more than 10,000 pages"));
             }
-            next = response.headers.get("link").and_then(|l| next_link(l));
         }
         Ok(items)
     }
@@ -1447,10 +1438,13 @@ mod tests {
     fn next_links_and_slugs() {
         let link = "<http://o/api/v1/users?limit=1>; rel=\"self\", <http://o/api/v1/users?limit=1&after=00u>; rel=\"next\"";
         assert_eq!(
-            next_link(link).as_deref(),
+            crate::clients::link_rel(link, "next").as_deref(),
             Some("http://o/api/v1/users?limit=1&after=00u")
         );
-        assert_eq!(next_link("<http://o/x>; rel=\"self\""), None);
+        assert_eq!(
+            crate::clients::link_rel("<http://o/x>; rel=\"self\"", "next"),
+            None
+        );
         assert_eq!(slug("Kiro Developers"), "kiro_developers");
         assert_eq!(slug("--"), "x");
         let mut out = Out::default();
