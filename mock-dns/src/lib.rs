@@ -89,14 +89,32 @@ pub struct DnsSockets {
 }
 
 impl DnsSockets {
-    /// Binds UDP on `addr`, then TCP on the port UDP got.
+    /// Binds UDP on `addr`, then TCP on the port UDP got, so one address serves both. With
+    /// port 0 the OS picks a port free for UDP, which may be in use for TCP (another listener,
+    /// or the local end of an outgoing connection): then other ports are tried, the failed UDP
+    /// sockets held until the end so each attempt gets a new port. The one way mock-dns binds
+    /// (a sandbox binds once and hands duplicates to each world).
     pub fn bind(addr: SocketAddr) -> std::io::Result<DnsSockets> {
-        let udp = std::net::UdpSocket::bind(addr)?;
-        let tcp = std::net::TcpListener::bind(udp.local_addr()?)?;
-        Ok(DnsSockets {
-            udp: Arc::new(udp),
-            tcp: Arc::new(tcp),
-        })
+        let mut taken = Vec::new();
+        loop {
+            let udp = std::net::UdpSocket::bind(addr)?;
+            match std::net::TcpListener::bind(udp.local_addr()?) {
+                Ok(tcp) => {
+                    return Ok(DnsSockets {
+                        udp: Arc::new(udp),
+                        tcp: Arc::new(tcp),
+                    });
+                }
+                Err(error)
+                    if addr.port() == 0
+                        && error.kind() == std::io::ErrorKind::AddrInUse
+                        && taken.len() + 1 < server::BIND_ATTEMPTS =>
+                {
+                    taken.push(udp);
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
 
     /// The address both are bound to.

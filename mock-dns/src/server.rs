@@ -49,7 +49,9 @@ pub(crate) async fn spawn(
     };
     let (udp, tcp, local) = match sockets {
         Some(sockets) => adopt(&sockets).map_err(bind_err)?,
-        None => bind_udp_and_tcp(addr).await.map_err(bind_err)?,
+        None => DnsSockets::bind(addr)
+            .and_then(|sockets| adopt(&sockets))
+            .map_err(bind_err)?,
     };
     let mut server = Server::new(DnsHandler { shared });
     server.register_socket(udp);
@@ -78,33 +80,9 @@ fn adopt(
     ))
 }
 
-/// How many ports to try when the OS picks the port and TCP finds it taken.
-const BIND_ATTEMPTS: usize = 16;
-
-/// Binds UDP, then TCP on the port UDP got, so one address serves both. With port 0 the OS
-/// picks a port free for UDP, which may be in use for TCP (another listener, or the local end
-/// of an outgoing connection): then other ports are tried. Failed UDP sockets are held until
-/// the end, so each attempt gets a new port.
-async fn bind_udp_and_tcp(
-    addr: SocketAddr,
-) -> std::io::Result<(tokio::net::UdpSocket, tokio::net::TcpListener, SocketAddr)> {
-    let mut taken = Vec::new();
-    loop {
-        let udp = tokio::net::UdpSocket::bind(addr).await?;
-        let local = udp.local_addr()?;
-        match tokio::net::TcpListener::bind(local).await {
-            Ok(tcp) => return Ok((udp, tcp, local)),
-            Err(error)
-                if addr.port() == 0
-                    && error.kind() == std::io::ErrorKind::AddrInUse
-                    && taken.len() + 1 < BIND_ATTEMPTS =>
-            {
-                taken.push(udp);
-            }
-            Err(error) => return Err(error),
-        }
-    }
-}
+/// How many ports to try when the OS picks the port and TCP finds it taken
+/// ([`DnsSockets::bind`]).
+pub(crate) const BIND_ATTEMPTS: usize = 16;
 
 /// Answers DNS requests from the published view of the core.
 struct DnsHandler {
